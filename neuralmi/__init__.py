@@ -1,0 +1,8 @@
+"""neuralmi: neural mutual-information estimates with bias correction and confidence intervals."""
+
+from neuralmi.analysis.result import MIResult
+from neuralmi.api import run
+from neuralmi.errors import InputError
+
+__version__ = "0.1.0"
+__all__ = ["run", "MIResult", "InputError", "__version__"]

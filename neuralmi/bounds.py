@@ -1,0 +1,186 @@
+"""Variational MI bounds: a score matrix in, an MI value in nats out.
+
+A score matrix `s` has shape (k, n, n) for a stack of k models: s[m, i, j] is model m's critic score of
+(x_i, y_j); the diagonal holds the joint (positive) pairs, the rest stand for the product of marginals.
+Each bound gives
+
+* `objective(s, params, state)`: the value whose gradient trains the critic, per model, shape (k,);
+* `rows(stats, params)`: per-sample terms r_i whose mean is the bound's estimate on a held-out set, computed
+  from streaming row statistics so the full n x n matrix never needs to exist at once. For the DV-type bounds
+  r_i is the first-order influence term, so std(r) / sqrt(n) is the estimate's standard error.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+
+from neuralmi.errors import InputError
+
+_EXP_CAP = 80.0
+
+
+@dataclass
+class RowStats:
+    """Per-row summaries of a score matrix (each shape (k, n)); `count` is the number of valid columns."""
+
+    diag: torch.Tensor
+    lse_all: torch.Tensor
+    lme_off: torch.Tensor
+    count: torch.Tensor
+
+
+def row_stats(block: torch.Tensor, diag_mask: torch.Tensor, col_valid: torch.Tensor, off_transform=None) -> RowStats:
+    """Row statistics of a (k, b, n) block of scores.
+
+    diag_mask (k or 1, b, n) marks each row's positive pair; col_valid (k, 1, n) marks real (unpadded) columns.
+    `off_transform`, if given, is applied to the off-diagonal scores entering `lme_off`.
+    """
+    neg_inf = torch.finfo(block.dtype).min
+    diag = (block * diag_mask).sum(-1)
+    negatives = ~col_valid | diag_mask
+    lse_off = torch.logsumexp(block.masked_fill(negatives, neg_inf), -1)
+    lse_all = torch.logaddexp(lse_off, diag)
+    if off_transform is not None:
+        lse_off = torch.logsumexp(off_transform(block).masked_fill(negatives, neg_inf), -1)
+    count = col_valid.sum(-1).to(block.dtype).expand_as(diag)
+    return RowStats(diag, lse_all, lse_off - torch.log((count - 1).clamp(min=1)), count)
+
+
+def batch_stats(scores: torch.Tensor, off_transform=None) -> RowStats:
+    """Row statistics of complete (k, B, B) training-batch score matrices."""
+    b = scores.shape[-1]
+    eye = torch.eye(b, dtype=torch.bool, device=scores.device).unsqueeze(0)
+    valid = torch.ones(1, 1, b, dtype=torch.bool, device=scores.device)
+    return row_stats(scores, eye, valid, off_transform)
+
+
+def _exp(v: torch.Tensor) -> torch.Tensor:
+    return torch.exp(v.clamp(max=_EXP_CAP))
+
+
+def _js_objective(scores: torch.Tensor) -> torch.Tensor:
+    b = scores.shape[-1]
+    eye = torch.eye(b, dtype=torch.bool, device=scores.device)
+    positive = -F.softplus(-torch.diagonal(scores, dim1=-2, dim2=-1)).mean(-1)
+    negative = (F.softplus(scores) * ~eye).sum((-2, -1)) / (b * (b - 1))
+    return positive - negative
+
+
+def _dv_rows(diag: torch.Tensor, lme_off: torch.Tensor, valid_rows: torch.Tensor) -> torch.Tensor:
+    """Donsker-Varadhan terms: mean(r) = E_p[s] - log E_q[e^s]; r is linearised around log Z."""
+    lme = lme_off.masked_fill(~valid_rows, -math.inf)
+    log_z = torch.logsumexp(lme, -1, keepdim=True) - torch.log(valid_rows.sum(-1, keepdim=True).to(diag.dtype))
+    return diag - _exp(lme_off - log_z) - log_z + 1.0
+
+
+class Bound:
+    """Base of the bounds: default objective is the mean of the bound's own row terms on the batch."""
+
+    n_params = 0
+    off_transform = None
+
+    def init_state(self, k: int, device) -> dict:
+        return {}
+
+    def rows(self, stats: RowStats, params: torch.Tensor, valid_rows: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError
+
+    def objective(self, scores: torch.Tensor, params: torch.Tensor, state: dict) -> torch.Tensor:
+        stats = batch_stats(scores, self.off_transform)
+        valid = torch.ones_like(stats.diag, dtype=torch.bool)
+        return self.rows(stats, params, valid).mean(-1)
+
+
+class InfoNCE(Bound):
+    """Contrastive bound: E[s_ii - log mean_j e^{s_ij}]; at most log(n) for n samples."""
+
+    def rows(self, stats, params, valid_rows):
+        return stats.diag - stats.lse_all + torch.log(stats.count)
+
+
+class NWJ(Bound):
+    """Nguyen-Wainwright-Jordan: E_p[s] - E_q[e^{s-1}]."""
+
+    def rows(self, stats, params, valid_rows):
+        return stats.diag - _exp(stats.lme_off - 1.0)
+
+
+class TUBA(Bound):
+    """Tractable unnormalised bound with a learned log-baseline b: E_p[s] - e^{-b} E_q[e^s] - b + 1."""
+
+    n_params = 1
+
+    def rows(self, stats, params, valid_rows):
+        b = params[:, :1]
+        return stats.diag - _exp(stats.lme_off - b) - b + 1.0
+
+
+class MINE(Bound):
+    """Donsker-Varadhan bound trained with MINE's moving-average correction of the partition gradient."""
+
+    def __init__(self, ema: float):
+        self.ema = ema
+
+    def init_state(self, k, device):
+        return {"log_ema": torch.full((k,), math.nan, device=device)}
+
+    def rows(self, stats, params, valid_rows):
+        return _dv_rows(stats.diag, stats.lme_off, valid_rows)
+
+    def objective(self, scores, params, state):
+        stats = batch_stats(scores)
+        log_mean = torch.logsumexp(stats.lme_off, -1) - math.log(stats.lme_off.shape[-1])
+        previous = state["log_ema"]
+        blended = torch.logaddexp(previous + math.log1p(-self.ema), log_mean.detach() + math.log(self.ema))
+        state["log_ema"] = torch.where(torch.isnan(previous), log_mean.detach(), blended)
+        surrogate = stats.diag.mean(-1) - _exp(log_mean - state["log_ema"])
+        dv = stats.diag.mean(-1) - log_mean
+        return surrogate + (dv - surrogate).detach()
+
+
+class JS(Bound):
+    """Trained with the Jensen-Shannon (f-GAN) objective; reports the NWJ estimate of the shifted critic s + 1."""
+
+    def rows(self, stats, params, valid_rows):
+        return stats.diag + 1.0 - _exp(stats.lme_off)
+
+    def objective(self, scores, params, state):
+        return _js_objective(scores)
+
+
+class SMILE(Bound):
+    """Trained with the JS objective; reports DV with density ratios clipped to [e^-tau, e^tau]."""
+
+    def __init__(self, tau: float):
+        self.tau = tau
+
+    def off_transform(self, s):
+        """Clipping of the scores (log density ratios) in the partition term."""
+        return s.clamp(-self.tau, self.tau)
+
+    def rows(self, stats, params, valid_rows):
+        return _dv_rows(stats.diag, stats.lme_off, valid_rows)
+
+    def objective(self, scores, params, state):
+        return _js_objective(scores)
+
+
+BOUNDS = {
+    "infonce": lambda opts: InfoNCE(),
+    "nwj": lambda opts: NWJ(),
+    "tuba": lambda opts: TUBA(),
+    "mine": lambda opts: MINE(opts.mine_ema),
+    "js": lambda opts: JS(),
+    "smile": lambda opts: SMILE(opts.smile_tau),
+}
+
+
+def make_bound(options) -> Bound:
+    """The bound named by options.bound."""
+    if options.bound not in BOUNDS:
+        raise InputError(f"bound: expected one of {sorted(BOUNDS)}, found {options.bound!r}")
+    return BOUNDS[options.bound](options)

@@ -1,0 +1,43 @@
+"""Checks that turn user arrays into the float32 sample arrays the estimator trains on."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from neuralmi.errors import InputError
+
+
+def as_samples(array, name: str, ndim: int = 2) -> np.ndarray:
+    """`array` as float32 with samples in rows; a 1-D array is one feature per sample.
+
+    `ndim` is 2 for (n_samples, n_features) and 3 for windows (n_samples, window, n_channels).
+    """
+    try:
+        arr = np.asarray(array, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"{name}: expected a numeric array, could not convert ({exc})") from exc
+    if arr.ndim == 1 and ndim == 2:
+        arr = arr[:, None]
+    if arr.ndim != ndim:
+        layout = "(n_samples, n_features)" if ndim == 2 else "(n_samples, window, n_channels)"
+        raise InputError(f"{name}: expected a {ndim}-D array {layout}, found shape {arr.shape}")
+    if arr.size == 0:
+        raise InputError(f"{name}: array is empty (shape {arr.shape})")
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        rows = np.unique(np.nonzero(bad)[0])
+        kind = "NaN" if np.isnan(arr).any() else "infinite"
+        raise InputError(
+            f"{name}: contains {kind} values in {rows.size} sample(s), first at row {int(rows[0])}; "
+            "remove or impute them before estimating MI"
+        )
+    return arr.astype(np.float32)
+
+
+def as_pair(x, y, ndim_x: int = 2, ndim_y: int = 2) -> tuple[np.ndarray, np.ndarray]:
+    """Check both sides and that they hold the same number of samples."""
+    x = as_samples(x, "x", ndim_x)
+    y = as_samples(y, "y", ndim_y)
+    if x.shape[0] != y.shape[0]:
+        raise InputError(f"x and y: different numbers of samples, x has {x.shape[0]} and y has {y.shape[0]}")
+    return x, y

@@ -1,0 +1,155 @@
+"""Critics: score every (x_i, y_j) pair of a batch.
+
+A critic is encoders for each side plus a pair head, so that held-out score matrices can be built in row
+blocks from embeddings computed once. All calls go through `forward(a, b, op, ...)` so a stack of critics
+can be run with torch.func (see nets/stack.py):
+
+* op="train": a, b are x, y batches (B, ...); returns scores (B, B) and a regulariser (scalar).
+* op="encode": a, b are x, y samples; returns their embeddings (deterministic).
+* op="pair": a, b are x- and y-embeddings (b, e), (n, e); returns scores (b, n).
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from neuralmi.errors import InputError
+from neuralmi.nets.embeddings import make_embedding, mlp
+
+
+class Critic(nn.Module):
+    """Base: subclasses define encode_x, encode_y and pair."""
+
+    noise_dim = 0
+
+    def forward(self, a, b, op: str = "train", noise_x=None, noise_y=None):
+        if op == "encode":
+            return self.encode_x(a), self.encode_y(b)
+        if op == "pair":
+            return self.pair(a, b)
+        return self.pair(self.encode_x(a), self.encode_y(b)), a.new_zeros(())
+
+    def pair_width(self) -> int:
+        """Floats held per scored pair, used to size evaluation blocks."""
+        return 1
+
+
+class SeparableCritic(Critic):
+    """s(x, y) = g(x) . h(y)."""
+
+    def __init__(self, options, shape_x, shape_y):
+        super().__init__()
+        self.g = make_embedding(options, shape_x, options.embedding_dim)
+        self.h = make_embedding(options, shape_y, options.embedding_dim)
+
+    def encode_x(self, x):
+        return self.g(x)
+
+    def encode_y(self, y):
+        return self.h(y)
+
+    def pair(self, ex, ey):
+        return ex @ ey.transpose(-1, -2)
+
+
+class _PairHead(Critic):
+    """Scores pairs with a network on the concatenated pair of (embedded) samples."""
+
+    def __init__(self, options, in_dim):
+        super().__init__()
+        self.head = mlp(in_dim, 1, options.hidden_dim, options.n_layers, options.activation)
+        self.width = options.hidden_dim
+
+    def pair(self, ex, ey):
+        n_x, n_y = ex.shape[-2], ey.shape[-2]
+        grid = torch.cat(
+            [ex.unsqueeze(-2).expand(n_x, n_y, ex.shape[-1]), ey.unsqueeze(-3).expand(n_x, n_y, ey.shape[-1])], -1
+        )
+        return self.head(grid).squeeze(-1)
+
+    def pair_width(self):
+        return self.width
+
+
+class JointCritic(_PairHead):
+    """s(x, y) = f([x, y]): one network on every concatenated pair (cost grows with the pairs)."""
+
+    def __init__(self, options, shape_x, shape_y):
+        super().__init__(options, _size(shape_x) + _size(shape_y))
+
+    def encode_x(self, x):
+        return x.flatten(-len(x.shape) + 1)
+
+    def encode_y(self, y):
+        return y.flatten(-len(y.shape) + 1)
+
+
+class HybridCritic(_PairHead):
+    """s(x, y) = f([g(x), h(y)]): embeddings first, then a small network on each pair of embeddings."""
+
+    def __init__(self, options, shape_x, shape_y):
+        super().__init__(options, 2 * options.embedding_dim)
+        self.g = make_embedding(options, shape_x, options.embedding_dim)
+        self.h = make_embedding(options, shape_y, options.embedding_dim)
+
+    def encode_x(self, x):
+        return self.g(x)
+
+    def encode_y(self, y):
+        return self.h(y)
+
+
+class ProbabilisticCritic(SeparableCritic):
+    """Separable critic on Gaussian embeddings q(z|x) = N(mu(x), diag(sigma^2(x))).
+
+    Training scores reparameterised samples and adds kl_weight * KL(q(z|.) || N(0, I)) for both sides;
+    evaluation scores the means.
+    """
+
+    def __init__(self, options, shape_x, shape_y):
+        nn.Module.__init__(self)
+        self.g = make_embedding(options, shape_x, 2 * options.embedding_dim)
+        self.h = make_embedding(options, shape_y, 2 * options.embedding_dim)
+        self.noise_dim = options.embedding_dim
+        self.kl_weight = options.kl_weight
+
+    def encode_x(self, x):
+        return self.g(x).chunk(2, -1)[0]
+
+    def encode_y(self, y):
+        return self.h(y).chunk(2, -1)[0]
+
+    def forward(self, a, b, op="train", noise_x=None, noise_y=None):
+        if op != "train":
+            return super().forward(a, b, op)
+        zx, kl_x = _sample(self.g(a), noise_x)
+        zy, kl_y = _sample(self.h(b), noise_y)
+        return self.pair(zx, zy), self.kl_weight * (kl_x + kl_y)
+
+
+def _sample(stats, noise):
+    mean, log_var = stats.chunk(2, -1)
+    log_var = log_var.clamp(-10.0, 10.0)
+    z = mean + torch.exp(0.5 * log_var) * noise
+    kl = 0.5 * (mean**2 + log_var.exp() - 1.0 - log_var).sum(-1).mean()
+    return z, kl
+
+
+def _size(shape) -> int:
+    return int(torch.tensor(shape).prod())
+
+
+CRITICS = {
+    "separable": SeparableCritic,
+    "joint": JointCritic,
+    "hybrid": HybridCritic,
+    "probabilistic": ProbabilisticCritic,
+}
+
+
+def make_critic(options, shape_x: tuple, shape_y: tuple) -> Critic:
+    """The critic named by options.critic for samples of the given shapes."""
+    if options.critic not in CRITICS:
+        raise InputError(f"critic: expected one of {sorted(CRITICS)}, found {options.critic!r}")
+    return CRITICS[options.critic](options, shape_x, shape_y)

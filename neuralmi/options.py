@@ -1,0 +1,123 @@
+"""Estimator options: one JSON schema (schemas/options.schema.json) is the single source of truth.
+
+The Python API and the workflow both validate against it; this module turns a validated mapping into a
+frozen, typed `Options` with every default filled in.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from importlib import resources
+from typing import Any, Callable, Mapping
+
+import jsonschema
+
+from neuralmi.errors import InputError
+
+
+def load_schema() -> dict:
+    """The options schema as a dict."""
+    return json.loads(resources.files("neuralmi").joinpath("schemas/options.schema.json").read_text())
+
+
+_SCHEMA = load_schema()
+_DEFAULTS = {key: spec["default"] for key, spec in _SCHEMA["properties"].items()}
+
+
+@dataclasses.dataclass(frozen=True)
+class Options:
+    """Validated estimator options; field names and defaults are those of the schema."""
+
+    bound: str
+    smile_tau: float
+    mine_ema: float
+    critic: str
+    embedding: Any
+    hidden_dim: int
+    n_layers: int
+    embedding_dim: int
+    activation: str
+    kernel_size: int
+    kl_weight: float
+    batch_size: int
+    learning_rate: float
+    weight_decay: float
+    max_epochs: int
+    patience: int | None
+    median_window: int
+    smoothing_sigma: float
+    validation_fraction: float
+    split: str
+    n_validation_blocks: int
+    gap: int
+    validation_indices: tuple | None
+    estimate_on: str
+    standardize: bool
+    gammas: tuple
+    repeats: int
+    linearity_threshold: float
+    min_gammas: int
+    confidence: float
+    eval_chunk: int
+    device: str
+    threads: int | None
+
+    def replace(self, **changes) -> "Options":
+        """A copy with some options changed, validated again."""
+        return make_options({**self.as_dict(), **changes})
+
+    def as_dict(self) -> dict:
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+
+
+def _jsonable(value):
+    if isinstance(value, tuple):
+        return [_jsonable(v) for v in value]
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    return value
+
+
+def _describe(error: jsonschema.ValidationError) -> str:
+    key = ".".join(str(p) for p in error.absolute_path) or "options"
+    if error.validator == "additionalProperties":
+        extra = sorted(set(error.instance) - set(error.schema["properties"]))
+        return f"unknown option(s) {extra}; known options: {sorted(error.schema['properties'])}"
+    if error.validator == "enum":
+        return f"option {key!r}: expected one of {error.validator_value}, found {error.instance!r}"
+    return f"option {key!r}: {error.message}"
+
+
+def validate_options(options: Mapping[str, Any]) -> dict:
+    """Validate a mapping against the schema and return it with defaults filled in.
+
+    A callable `embedding` (a factory of torch modules) is accepted from Python callers.
+    """
+    options = dict(options)
+    factory: Callable | None = None
+    if callable(options.get("embedding")):
+        factory = options.pop("embedding")
+    checked = {key: _jsonable(value) for key, value in options.items()}
+    errors = sorted(jsonschema.Draft202012Validator(_SCHEMA).iter_errors(checked), key=lambda e: list(e.path))
+    if errors:
+        raise InputError("; ".join(_describe(e) for e in errors))
+    full = {**_DEFAULTS, **checked}
+    if factory is not None:
+        full["embedding"] = factory
+    if full["min_gammas"] > len(full["gammas"]):
+        raise InputError(
+            f"option 'min_gammas': {full['min_gammas']} exceeds the number of gammas ({len(full['gammas'])})"
+        )
+    if full["split"] == "indices" and not full["validation_indices"]:
+        raise InputError("option 'validation_indices': split='indices' needs a non-empty list of held-out indices")
+    return full
+
+
+def make_options(options: Mapping[str, Any] | None = None) -> Options:
+    """Validated, typed options from a mapping (missing keys take the schema's defaults)."""
+    full = validate_options(options or {})
+    for key in ("gammas", "validation_indices"):
+        if full[key] is not None:
+            full[key] = tuple(full[key])
+    return Options(**full)

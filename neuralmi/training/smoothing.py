@@ -1,0 +1,25 @@
+"""Validation-curve smoothing and model selection: median filter, then Gaussian filter, then argmax."""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.ndimage import gaussian_filter1d, median_filter
+
+
+def smooth(curve: np.ndarray, median_window: int, sigma: float) -> np.ndarray:
+    """Median filter (robust to single-epoch spikes) followed by a Gaussian filter; edges repeat the end value."""
+    curve = np.asarray(curve, dtype=np.float64)
+    out = median_filter(curve, size=min(median_window, len(curve)), mode="nearest")
+    return gaussian_filter1d(out, sigma, mode="nearest") if sigma > 0 else out
+
+
+def best_epoch(curve: np.ndarray, median_window: int, sigma: float) -> int:
+    """Index of the maximum of the smoothed curve."""
+    return int(np.argmax(smooth(curve, median_window, sigma)))
+
+
+def should_stop(curve: np.ndarray, patience: int | None, median_window: int, sigma: float) -> bool:
+    """True when the smoothed curve has not improved on its maximum for `patience` epochs."""
+    if patience is None or len(curve) <= patience:
+        return False
+    return len(curve) - 1 - best_epoch(curve, median_window, sigma) >= patience

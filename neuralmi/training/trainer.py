@@ -1,0 +1,273 @@
+"""One trainer for any number of independent fits, trained together as a vectorised stack.
+
+Each fit (a `FitSpec`: training indices, held-out indices, seed) keeps its own initialisation, mini-batch
+order, Adam state, epochs, validation curve and early stopping; fits of different sizes coexist because every
+member counts epochs over its own training samples. A member that stops leaves the stack, so the work left
+shrinks as fits finish. Members sharing a batch size train in one stack.
+
+Every epoch of a member is scored on its whole held-out set (in row blocks, never capped at the batch size)
+and on a fixed subset of its training samples of the same size, so the two curves carry the same log(n)
+ceiling of InfoNCE and can be compared.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from neuralmi.bounds import Bound, RowStats, make_bound, row_stats
+from neuralmi.nets.critics import make_critic
+from neuralmi.nets.stack import ModelStack
+from neuralmi.training.adam import StackedAdam
+from neuralmi.training.smoothing import best_epoch, should_stop, smooth
+
+EVAL_FLOATS = 2**24
+
+
+@dataclass
+class FitSpec:
+    """One fit: global indices of its training and held-out samples, and its seed."""
+
+    train: np.ndarray
+    val: np.ndarray
+    seed: int
+
+
+@dataclass
+class Fit:
+    """Outcome of one fit; MI values in nats. `mi` is the smoothed curve chosen by options.estimate_on at the
+    selected epoch (the maximum of the smoothed validation curve); `se` is that epoch's sampling error."""
+
+    mi: float
+    se: float
+    val_mi: float
+    train_mi: float
+    best_epoch: int
+    n_epochs: int
+    stopped_early: bool
+    n_train: int
+    n_val: int
+    seconds: float
+    val_curve: np.ndarray
+    val_se_curve: np.ndarray
+    train_curve: np.ndarray
+
+
+@dataclass
+class _Member:
+    spec: FitSpec
+    train_eval: np.ndarray
+    n_batches: int
+    rng: np.random.Generator
+    noise: torch.Generator
+    order: np.ndarray = None
+    step: int = 0
+    val: list = field(default_factory=list)
+    val_se: list = field(default_factory=list)
+    train: list = field(default_factory=list)
+
+
+def resolve_device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(name)
+
+
+def train_fits(x: np.ndarray, y: np.ndarray, specs: list[FitSpec], options) -> list[Fit]:
+    """Train every fit in `specs` on samples x, y (float32, samples in rows); results in the order given."""
+    if options.threads:
+        torch.set_num_threads(options.threads)
+    device = resolve_device(options.device)
+    xt, yt = torch.as_tensor(x, device=device), torch.as_tensor(y, device=device)
+    bound = make_bound(options)
+    by_batch: dict[int, list[int]] = {}
+    for i, spec in enumerate(specs):
+        by_batch.setdefault(min(options.batch_size, len(spec.train)), []).append(i)
+    fits: list[Fit] = [None] * len(specs)
+    for batch, ids in sorted(by_batch.items()):
+        for i, fit in zip(ids, _StackTrainer(xt, yt, [specs[i] for i in ids], options, bound, batch).run()):
+            fits[i] = fit
+    return fits
+
+
+def _moments(data: torch.Tensor, idx: np.ndarray, standardize: bool):
+    """Per-feature mean and std of the training samples, shaped to broadcast over (B, ...) batches."""
+    shape = (1,) * (data.dim() - 1) + (data.shape[-1],)
+    if not standardize:
+        return torch.zeros(shape, device=data.device), torch.ones(shape, device=data.device)
+    sub = data[torch.as_tensor(idx, device=data.device)].double()
+    dims = tuple(range(data.dim() - 1))
+    std = sub.std(dims)
+    std = torch.where(std > 0, std, torch.ones_like(std))
+    return sub.mean(dims).float().reshape(shape), std.float().reshape(shape)
+
+
+def _size_buckets(sizes: list[int], ratio: float = 1.25) -> list[list[int]]:
+    """Consecutive runs of ascending `sizes` whose largest is at most `ratio` times the smallest.
+
+    Members are scored together within a bucket (padding to its largest set), so little work is padded away.
+    """
+    buckets, start = [], 0
+    for i in range(1, len(sizes) + 1):
+        if i == len(sizes) or sizes[i] > ratio * sizes[start]:
+            buckets.append(list(range(start, i)))
+            start = i
+    return buckets
+
+
+class _StackTrainer:
+    """Trains members sharing one batch size until each stops."""
+
+    def __init__(self, xt, yt, specs, options, bound: Bound, batch: int):
+        self.x, self.y, self.options, self.bound, self.batch = xt, yt, options, bound, batch
+        device = xt.device
+        self.stack = ModelStack(lambda: make_critic(options, tuple(xt.shape[1:]), tuple(yt.shape[1:])),
+                                [s.seed for s in specs], device)
+        k = len(specs)
+        self.ids = list(range(k))
+        self.members = [self._member(s) for s in specs]
+        moments_x = [_moments(xt, s.train, options.standardize) for s in specs]
+        moments_y = [_moments(yt, s.train, options.standardize) for s in specs]
+        self.mu_x, self.sd_x = (torch.stack(v) for v in zip(*moments_x))
+        self.mu_y, self.sd_y = (torch.stack(v) for v in zip(*moments_y))
+        self.adam = StackedAdam(self.stack.params, options.learning_rate, options.weight_decay)
+        self.bound_params = torch.zeros(k, max(bound.n_params, 1), device=device, requires_grad=bound.n_params > 0)
+        self.bound_adam = StackedAdam({"b": self.bound_params}, options.learning_rate)
+        self.bound_state = bound.init_state(k, device)
+        self.finished: dict[int, Fit] = {}
+        self.start = time.perf_counter()
+
+    def _member(self, spec: FitSpec) -> _Member:
+        rng = np.random.default_rng([spec.seed, 1])
+        n_eval = min(len(spec.val), len(spec.train))
+        train_eval = np.sort(rng.choice(spec.train, size=n_eval, replace=False))
+        noise = torch.Generator().manual_seed(int(spec.seed) + 7919)
+        member = _Member(spec, train_eval, max(1, len(spec.train) // self.batch), rng, noise)
+        self._reshuffle(member)
+        return member
+
+    def _reshuffle(self, m: _Member) -> None:
+        perm = m.rng.permutation(m.spec.train)[: m.n_batches * self.batch]
+        m.order, m.step = perm.reshape(m.n_batches, self.batch), 0
+
+    def run(self) -> list[Fit]:
+        while self.members:
+            self._step()
+            done = [p for p, m in enumerate(self.members) if m.step == m.n_batches]
+            if done:
+                self._end_epochs(done)
+        return [self.finished[i] for i in sorted(self.finished)]
+
+    def _batch(self, data, idx, mu, sd):
+        return (data[idx] - mu) / sd
+
+    def _step(self) -> None:
+        idx = torch.as_tensor(np.stack([m.order[m.step] for m in self.members]), device=self.x.device)
+        xb = self._batch(self.x, idx, self.mu_x, self.sd_x)
+        yb = self._batch(self.y, idx, self.mu_y, self.sd_y)
+        noise_x = noise_y = None
+        if self.stack.noise_dim:
+            noise_x, noise_y = (self._noise() for _ in range(2))
+        scores, penalty = self.stack.call("train", xb, yb, noise_x=noise_x, noise_y=noise_y)
+        objective = self.bound.objective(scores, self.bound_params, self.bound_state)
+        (penalty - objective).sum().backward()
+        self.adam.step(self.stack.params)
+        if self.bound.n_params:
+            self.bound_adam.step({"b": self.bound_params})
+        for m in self.members:
+            m.step += 1
+
+    def _noise(self) -> torch.Tensor:
+        shape = (self.batch, self.stack.noise_dim)
+        return torch.stack([torch.randn(shape, generator=m.noise) for m in self.members]).to(self.x.device)
+
+    def _end_epochs(self, done: list[int]) -> None:
+        done = sorted(done, key=lambda p: len(self.members[p].spec.val))
+        results = []
+        for bucket in _size_buckets([len(self.members[p].spec.val) for p in done]):
+            positions = [done[i] for i in bucket]
+            members = [self.members[p] for p in positions]
+            val, val_se = self._evaluate(positions, [m.spec.val for m in members])
+            train, _ = self._evaluate(positions, [m.train_eval for m in members])
+            results += zip(positions, members, val, val_se, train)
+        keep = []
+        for p, m, v, s, t in results:
+            m.val.append(v)
+            m.val_se.append(s)
+            m.train.append(t)
+            o = self.options
+            stop = should_stop(np.array(m.val), o.patience, o.median_window, o.smoothing_sigma)
+            if stop or len(m.val) >= o.max_epochs:
+                self.finished[self.ids[p]] = self._fit(m, stop)
+            else:
+                self._reshuffle(m)
+                keep.append(p)
+        stopped = set(done) - set(keep)
+        if stopped:
+            self._keep([p for p in range(len(self.members)) if p not in stopped])
+
+    def _keep(self, positions: list[int]) -> None:
+        sel = torch.as_tensor(positions, device=self.x.device, dtype=torch.long)
+        self.members = [self.members[p] for p in positions]
+        self.ids = [self.ids[p] for p in positions]
+        if not positions:
+            return
+        self.stack.keep(sel)
+        self.adam.keep(sel)
+        self.bound_adam.keep(sel)
+        self.bound_params = self.bound_params.detach()[sel].requires_grad_(self.bound.n_params > 0)
+        self.bound_state = {n: v[sel] for n, v in self.bound_state.items()}
+        self.mu_x, self.sd_x, self.mu_y, self.sd_y = (t[sel] for t in (self.mu_x, self.sd_x, self.mu_y, self.sd_y))
+
+    @torch.no_grad()
+    def _evaluate(self, positions: list[int], sets: list[np.ndarray]):
+        """Bound estimate (nats) and its standard error for each listed member on its own sample set."""
+        n = max(len(s) for s in sets)
+        idx = np.zeros((len(sets), n), dtype=np.int64)
+        valid = np.zeros((len(sets), n), dtype=bool)
+        for row, s in enumerate(sets):
+            idx[row, : len(s)], valid[row, : len(s)] = s, True
+        device = self.x.device
+        pos = torch.as_tensor(positions, device=device, dtype=torch.long)
+        idx_t, valid_t = torch.as_tensor(idx, device=device), torch.as_tensor(valid, device=device)
+        xe = self._batch(self.x, idx_t, self.mu_x[pos], self.sd_x[pos])
+        ye = self._batch(self.y, idx_t, self.mu_y[pos], self.sd_y[pos])
+        ex, ey = self.stack.call("encode", xe, ye, members=pos)
+        rows = max(1, EVAL_FLOATS // (len(sets) * n * self.stack.pair_width))
+        parts = []
+        cols = torch.arange(n, device=device)
+        for r0 in range(0, n, rows):
+            block = self.stack.call("pair", ex[:, r0 : r0 + rows], ey, members=pos)
+            diag = (cols[None, :] == torch.arange(r0, r0 + block.shape[1], device=device)[:, None]).unsqueeze(0)
+            parts.append(row_stats(block, diag, valid_t[:, None, :], self.bound.off_transform))
+        stats = RowStats(*(torch.cat([getattr(p, f) for p in parts], 1) for f in ("diag", "lse_all", "lme_off", "count")))
+        terms = self.bound.rows(stats, self.bound_params.detach()[pos], valid_t).double().masked_fill(~valid_t, 0.0)
+        count = valid_t.sum(1).double()
+        mean = terms.sum(1) / count
+        var = ((terms - mean[:, None]) ** 2).masked_fill(~valid_t, 0.0).sum(1) / (count - 1)
+        return mean.cpu().numpy(), (var / count).sqrt().cpu().numpy()
+
+    def _fit(self, m: _Member, stopped_early: bool) -> Fit:
+        o = self.options
+        val, train = np.array(m.val), np.array(m.train)
+        best = best_epoch(val, o.median_window, o.smoothing_sigma)
+        val_s = smooth(val, o.median_window, o.smoothing_sigma)[best]
+        train_s = smooth(train, o.median_window, o.smoothing_sigma)[best]
+        return Fit(
+            mi=float(val_s if o.estimate_on == "validation" else train_s),
+            se=float(m.val_se[best]),
+            val_mi=float(val_s),
+            train_mi=float(train_s),
+            best_epoch=best,
+            n_epochs=len(val),
+            stopped_early=stopped_early,
+            n_train=len(m.spec.train),
+            n_val=len(m.spec.val),
+            seconds=time.perf_counter() - self.start,
+            val_curve=val,
+            val_se_curve=np.array(m.val_se),
+            train_curve=train,
+        )
