@@ -169,6 +169,15 @@ class SMILE(Bound):
         return _js_objective(scores)
 
 
+def estimate(bound: Bound, stats: RowStats, params: torch.Tensor, valid_rows: torch.Tensor):
+    """The bound's estimate (mean of its row terms over valid rows) and standard error, each shape (k,)."""
+    terms = bound.rows(stats, params, valid_rows).double().masked_fill(~valid_rows, 0.0)
+    count = valid_rows.sum(-1).double()
+    mean = terms.sum(-1) / count
+    var = ((terms - mean[:, None]) ** 2).masked_fill(~valid_rows, 0.0).sum(-1) / (count - 1)
+    return mean, (var / count).sqrt()
+
+
 BOUNDS = {
     "infonce": lambda opts: InfoNCE(),
     "nwj": lambda opts: NWJ(),

@@ -6,15 +6,13 @@ import numpy as np
 
 
 def _axes(ax):
-    import matplotlib
+    """The given Axes and its figure, or a new figure (no pyplot, so no GUI backend is needed)."""
+    if ax is not None:
+        return ax.figure, ax
+    from matplotlib.figure import Figure
 
-    if ax is None:
-        matplotlib.use("Agg") if matplotlib.get_backend().lower() == "agg" else None
-        import matplotlib.pyplot as plt
-
-        fig, ax = plt.subplots(figsize=(5, 3.5), constrained_layout=True)
-        return fig, ax
-    return ax.figure, ax
+    fig = Figure(figsize=(5, 3.5), layout="constrained")
+    return fig, fig.subplots()
 
 
 def plot_curves(result, ax=None):

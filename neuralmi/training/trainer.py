@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from neuralmi.bounds import Bound, RowStats, make_bound, row_stats
+from neuralmi.bounds import Bound, RowStats, estimate, make_bound, row_stats
 from neuralmi.nets.critics import make_critic
 from neuralmi.nets.stack import ModelStack
 from neuralmi.training.adam import StackedAdam
@@ -244,11 +244,8 @@ class _StackTrainer:
             diag = (cols[None, :] == torch.arange(r0, r0 + block.shape[1], device=device)[:, None]).unsqueeze(0)
             parts.append(row_stats(block, diag, valid_t[:, None, :], self.bound.off_transform))
         stats = RowStats(*(torch.cat([getattr(p, f) for p in parts], 1) for f in ("diag", "lse_all", "lme_off", "count")))
-        terms = self.bound.rows(stats, self.bound_params.detach()[pos], valid_t).double().masked_fill(~valid_t, 0.0)
-        count = valid_t.sum(1).double()
-        mean = terms.sum(1) / count
-        var = ((terms - mean[:, None]) ** 2).masked_fill(~valid_t, 0.0).sum(1) / (count - 1)
-        return mean.cpu().numpy(), (var / count).sqrt().cpu().numpy()
+        mean, se = estimate(self.bound, stats, self.bound_params.detach()[pos], valid_t)
+        return mean.cpu().numpy(), se.cpu().numpy()
 
     def _fit(self, m: _Member, stopped_early: bool) -> Fit:
         o = self.options

@@ -1,0 +1,5 @@
+import sys
+
+from neuralmi.cli import main
+
+sys.exit(main())

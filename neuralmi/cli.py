@@ -1,0 +1,88 @@
+"""Command line: `neuralmi run X Y --out result.json` (also `python -m neuralmi`)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import yaml
+
+from neuralmi.api import run
+from neuralmi.data.io import load_array
+from neuralmi.errors import InputError
+from neuralmi.options import load_schema
+from neuralmi.outputs import write_figure, write_json, write_parquet
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="neuralmi", description="Neural mutual-information estimation.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    est = sub.add_parser("run", help="estimate I(X;Y) from two sample files (.npy, .npz, .parquet, .csv)")
+    est.add_argument("x", help="samples of X, one row per sample")
+    est.add_argument("y", help="samples of Y, one row per sample")
+    est.add_argument("--out", required=True, help="result JSON: mi, ci_low, ci_high, reliable, units, ...")
+    est.add_argument("--mode", default="estimate", help="estimate or rigorous")
+    est.add_argument("--units", default="bits", help="bits or nats")
+    est.add_argument("--seed", type=int, default=0)
+    est.add_argument("--options", help="YAML or JSON file of estimator options")
+    est.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                     help="one option (value parsed as YAML), overriding --options")
+    est.add_argument("--x-key", help="array name inside an .npz file for X")
+    est.add_argument("--y-key", help="array name inside an .npz file for Y")
+    est.add_argument("--x-columns", help="comma-separated table columns for X")
+    est.add_argument("--y-columns", help="comma-separated table columns for Y")
+    est.add_argument("--fits", help="write the per-fit table to this Parquet file")
+    est.add_argument("--curves", help="write the per-epoch curves to this Parquet file")
+    est.add_argument("--plot", help="write the mode's figure (png, pdf or svg)")
+    sub.add_parser("schema", help="print the JSON schema of the estimator options")
+    return parser
+
+
+def _options(args) -> dict:
+    options = {}
+    if args.options:
+        path = Path(args.options)
+        if not path.is_file():
+            raise InputError(f"{path}: no such options file")
+        loaded = yaml.safe_load(path.read_text()) or {}
+        if not isinstance(loaded, dict):
+            raise InputError(f"{path}: expected a mapping of option names to values")
+        options.update(loaded)
+    for item in args.set:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise InputError(f"--set {item!r}: expected KEY=VALUE")
+        options[key.strip()] = yaml.safe_load(value)
+    return options
+
+
+def _columns(text):
+    return [c.strip() for c in text.split(",")] if text else None
+
+
+def _run(args) -> None:
+    x = load_array(args.x, args.x_key, _columns(args.x_columns))
+    y = load_array(args.y, args.y_key, _columns(args.y_columns))
+    result = run(x, y, mode=args.mode, units=args.units, seed=args.seed, **_options(args))
+    if args.fits:
+        write_parquet(args.fits, result.to_frame())
+    if args.curves:
+        write_parquet(args.curves, result.curves)
+    if args.plot:
+        write_figure(args.plot, result.plot())
+    write_json(args.out, result.to_dict())
+
+
+def main(argv=None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "schema":
+            print(json.dumps(load_schema(), indent=2))
+        else:
+            _run(args)
+    except InputError as exc:
+        print(f"neuralmi: error: {exc}", file=sys.stderr)
+        return 2
+    return 0

@@ -1,0 +1,37 @@
+"""Atomic writers: an output appears complete under its final name or not at all."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+
+def write_atomic(path, write) -> None:
+    """Call `write(tmp_path)` on a temporary file beside `path`, then rename it to `path`."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=path.suffix)
+    os.close(fd)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_json(path, data: dict) -> None:
+    def write(tmp):
+        Path(tmp).write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+
+    write_atomic(path, write)
+
+
+def write_parquet(path, frame) -> None:
+    write_atomic(path, lambda tmp: frame.to_parquet(tmp, index=False))
+
+
+def write_figure(path, figure) -> None:
+    write_atomic(path, lambda tmp: figure.savefig(tmp, dpi=150, format=Path(path).suffix.lstrip(".")))

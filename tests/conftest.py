@@ -1,0 +1,10 @@
+"""Shared fixtures: small fast options for tests that check mechanics rather than accuracy."""
+
+import pytest
+
+FAST = {"hidden_dim": 16, "embedding_dim": 4, "max_epochs": 6, "patience": 3, "batch_size": 32}
+
+
+@pytest.fixture
+def fast():
+    return dict(FAST)

@@ -1,0 +1,103 @@
+"""The stacked trainer: determinism, stacks equal lone fits, sizes coexist, every critic/bound/embedding runs."""
+
+import numpy as np
+import pytest
+import torch
+
+import neuralmi.training.trainer as trainer
+from neuralmi.data.generators import correlated_gaussian
+from neuralmi.options import make_options
+from neuralmi.training.splits import random_split
+from neuralmi.training.trainer import FitSpec, train_fits
+
+
+def data(n=400, mi=1.0, seed=0):
+    x, y = correlated_gaussian(n, 3, 3, mi, seed=seed)
+    return x.astype(np.float32), y.astype(np.float32)
+
+
+def specs_for(sizes, seed=0):
+    specs, start = [], 0
+    for i, size in enumerate(sizes):
+        idx = np.arange(start, start + size)
+        train, val = random_split(size, 0.25, [seed, i])
+        specs.append(FitSpec(idx[train], idx[val], seed=100 + i))
+        start += size
+    return specs
+
+
+def curves(fits):
+    return [(f.val_curve, f.train_curve) for f in fits]
+
+
+def test_same_seed_gives_identical_numbers(fast):
+    x, y = data()
+    options = make_options(fast)
+    a = train_fits(x, y, specs_for([200, 100, 100]), options)
+    b = train_fits(x, y, specs_for([200, 100, 100]), options)
+    for (va, ta), (vb, tb) in zip(curves(a), curves(b)):
+        assert np.array_equal(va, vb) and np.array_equal(ta, tb)
+
+
+def test_a_stack_equals_its_members_trained_alone(fast):
+    """Vectorised arithmetic may round differently from a lone model; the stated tolerance is 1e-4 nats."""
+    x, y = data()
+    options = make_options(fast)
+    specs = specs_for([200, 100, 100])
+    together = train_fits(x, y, specs, options)
+    for spec, fit in zip(specs, together):
+        alone = train_fits(x, y, [spec], options)[0]
+        assert alone.n_epochs == fit.n_epochs
+        np.testing.assert_allclose(alone.val_curve, fit.val_curve, atol=1e-4)
+
+
+def test_sizes_coexist_and_stopped_members_stay_frozen(fast):
+    """A small subset runs more epochs per step; members that stop keep their curves and leave the stack."""
+    x, y = data(n=600)
+    options = make_options({**fast, "max_epochs": 40, "patience": 2})
+    fits = train_fits(x, y, specs_for([400, 100, 100]), options)
+    for fit in fits:
+        assert fit.n_epochs == len(fit.val_curve) <= 40
+        if fit.stopped_early:
+            assert fit.n_epochs - 1 - fit.best_epoch >= 2
+    assert fits[0].n_train == 300 and fits[1].n_train == 75
+
+
+def test_held_out_blocks_do_not_change_the_result(fast, monkeypatch):
+    x, y = data()
+    options = make_options(fast)
+    whole = train_fits(x, y, specs_for([400]), options)
+    monkeypatch.setattr(trainer, "EVAL_FLOATS", 500)
+    blocked = train_fits(x, y, specs_for([400]), options)
+    np.testing.assert_allclose(whole[0].val_curve, blocked[0].val_curve, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("bound", ["infonce", "nwj", "tuba", "mine", "js", "smile"])
+@pytest.mark.parametrize("critic", ["separable", "joint", "hybrid", "probabilistic"])
+def test_every_bound_and_critic_trains(fast, bound, critic):
+    x, y = data(n=200, mi=2.0)
+    fits = train_fits(x, y, specs_for([100, 100]), make_options({**fast, "bound": bound, "critic": critic}))
+    for fit in fits:
+        assert np.isfinite(fit.val_curve).all() and np.isfinite(fit.mi)
+
+
+@pytest.mark.parametrize("embedding", ["cnn", "gru"])
+def test_windowed_embeddings(fast, embedding):
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((200, 8, 2)).astype(np.float32)
+    y = (x + 0.5 * rng.standard_normal(x.shape)).astype(np.float32)
+    fits = train_fits(x, y, specs_for([200]), make_options({**fast, "embedding": embedding, "n_layers": 1}))
+    assert np.isfinite(fits[0].val_curve).all()
+
+
+def test_user_supplied_embedding(fast):
+    built = []
+
+    def factory(input_shape, out_dim):
+        built.append(input_shape)
+        return torch.nn.Sequential(torch.nn.Linear(input_shape[0], 8), torch.nn.Tanh(), torch.nn.Linear(8, out_dim))
+
+    x, y = data()
+    fits = train_fits(x, y, specs_for([200, 200]), make_options({**fast, "embedding": factory}))
+    assert built[:2] == [(3,), (3,)]
+    assert all(np.isfinite(f.mi) for f in fits)
