@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from neuralmi.analysis import estimate, rigorous
 from neuralmi.analysis.result import MIResult
-from neuralmi.data.arrays import as_pair
+from neuralmi.data.arrays import as_pair, rank_gaussianize
 from neuralmi.errors import InputError
 from neuralmi.nets.embeddings import sample_ndim
 from neuralmi.options import make_options
@@ -28,4 +28,6 @@ def run(x, y, mode: str = "estimate", units: str = "bits", seed: int = 0, **opti
     opts = make_options(options)
     ndim = sample_ndim(opts)
     x, y = as_pair(x, y, ndim, ndim)
+    if opts.rank_transform:
+        x, y = rank_gaussianize(x), rank_gaussianize(y)
     return MODES[mode](x, y, opts, seed, units)

@@ -53,6 +53,7 @@ class Options:
     gap: int
     validation_indices: tuple | None
     estimate_on: str
+    rank_transform: bool
     standardize: bool
     gammas: tuple
     repeats: int

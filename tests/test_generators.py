@@ -43,3 +43,17 @@ def test_tasks_are_named_and_sample():
     assert x.shape == (100, 5)
     with pytest.raises(KeyError):
         task("nope")
+
+
+def test_rank_gaussianize_is_monotone_and_normal():
+    from neuralmi.data.arrays import rank_gaussianize
+
+    rng = np.random.default_rng(0)
+    a = np.column_stack([rng.exponential(size=1000) ** 3, rng.integers(0, 4, 1000)]).astype(np.float32)
+    g = rank_gaussianize(a)
+    order = np.argsort(a[:, 0])
+    assert np.all(np.diff(g[order, 0]) > 0)
+    assert abs(g[:, 0].mean()) < 1e-6 and abs(g[:, 0].std() - 1) < 0.01
+    assert len(np.unique(g[:, 1])) == 4
+    windows = rank_gaussianize(np.stack([a, a], 1))
+    np.testing.assert_array_equal(windows.shape, (1000, 2, 2))
