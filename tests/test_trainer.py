@@ -78,7 +78,7 @@ def test_every_bound_and_critic_trains(fast, bound, critic):
     x, y = data(n=200, mi=2.0)
     fits = train_fits(x, y, specs_for([100, 100]), make_options({**fast, "bound": bound, "critic": critic}))
     for fit in fits:
-        assert np.isfinite(fit.val_curve).all() and np.isfinite(fit.mi)
+        assert np.isfinite(fit.val_curve).all() and np.isfinite(fit.train_mi)
 
 
 @pytest.mark.parametrize("embedding", ["cnn", "gru"])
@@ -100,4 +100,4 @@ def test_user_supplied_embedding(fast):
     x, y = data()
     fits = train_fits(x, y, specs_for([200, 200]), make_options({**fast, "embedding": factory}))
     assert built[:2] == [(3,), (3,)]
-    assert all(np.isfinite(f.mi) for f in fits)
+    assert all(np.isfinite(f.val_mi) for f in fits)

@@ -5,12 +5,11 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats
 
-from neuralmi.analysis.fits import curve_table, fit_table, fit_warnings
+from neuralmi.analysis.fits import curve_table, fit_table, fit_warnings, reported_quantity
 from neuralmi.analysis.plots import plot_curves
 from neuralmi.analysis.result import MIResult
 from neuralmi.training.splits import split
 from neuralmi.training.trainer import FitSpec, train_fits
-from neuralmi.units import from_nats
 
 
 def plan(n: int, options, seed: int) -> tuple[list[dict], list[FitSpec]]:
@@ -23,18 +22,19 @@ def plan(n: int, options, seed: int) -> tuple[list[dict], list[FitSpec]]:
 def run(x, y, options, seed: int, units: str) -> MIResult:
     labels, specs = plan(len(x), options, seed)
     fits = train_fits(x, y, specs, options)
-    fit = fits[0]
+    table = fit_table(labels, fits, units, reported_quantity(options, "validation"))
+    mi, se = float(table["mi"].iloc[0]), float(table["se"].iloc[0])
     z = float(stats.norm.ppf(0.5 + options.confidence / 2))
     reasons = fit_warnings(fits, options.bound)
     return MIResult(
         mode="estimate",
-        mi=float(from_nats(fit.mi, units)),
-        ci_low=float(from_nats(fit.mi - z * fit.se, units)),
-        ci_high=float(from_nats(fit.mi + z * fit.se, units)),
+        mi=mi,
+        ci_low=mi - z * se,
+        ci_high=mi + z * se,
         reliable=not reasons,
         reasons=reasons,
         units=units,
-        fits=fit_table(labels, fits, units),
+        fits=table,
         curves=curve_table(fits, options, units),
         plotter=plot_curves,
     )

@@ -15,8 +15,14 @@ FIT_COLUMNS = [
 CURVE_COLUMNS = ["fit_id", "epoch", "val_mi", "val_se", "train_mi", "val_smoothed"]
 
 
-def fit_table(plan: list[dict], fits, units: str) -> pd.DataFrame:
-    """One row per fit: the plan's labels (gamma, repeat, subset, n_samples, seed) and the fit's outcome."""
+def reported_quantity(options, mode_default: str) -> str:
+    """'validation' or 'train': options.estimate_on, or the mode's own choice when it is 'auto'."""
+    return mode_default if options.estimate_on == "auto" else options.estimate_on
+
+
+def fit_table(plan: list[dict], fits, units: str, quantity: str) -> pd.DataFrame:
+    """One row per fit: the plan's labels (gamma, repeat, subset, n_samples, seed) and the fit's outcome;
+    `mi` is the `quantity` ('validation' or 'train') at the selected epoch."""
     rows = []
     for fit_id, (labels, fit) in enumerate(zip(plan, fits)):
         rows.append({
@@ -24,7 +30,7 @@ def fit_table(plan: list[dict], fits, units: str) -> pd.DataFrame:
             **labels,
             "n_train": fit.n_train,
             "n_val": fit.n_val,
-            "mi": from_nats(fit.mi, units),
+            "mi": from_nats(fit.val_mi if quantity == "validation" else fit.train_mi, units),
             "se": from_nats(fit.se, units),
             "val_mi": from_nats(fit.val_mi, units),
             "train_mi": from_nats(fit.train_mi, units),

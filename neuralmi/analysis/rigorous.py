@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from neuralmi.analysis.extrapolation import extrapolate
-from neuralmi.analysis.fits import curve_table, fit_table, fit_warnings
+from neuralmi.analysis.fits import curve_table, fit_table, fit_warnings, reported_quantity
 from neuralmi.analysis.plots import plot_extrapolation
 from neuralmi.analysis.result import MIResult
 from neuralmi.training.splits import partition, split
@@ -36,7 +36,7 @@ def plan(n: int, options, seed: int) -> tuple[list[dict], list[FitSpec]]:
 
 def summarise(labels, fits, options, units: str) -> MIResult:
     """Extrapolate the fits and judge the result's reliability."""
-    table = fit_table(labels, fits, units)
+    table = fit_table(labels, fits, units, reported_quantity(options, "train"))
     ext = extrapolate(table, options.linearity_threshold, options.min_gammas, options.confidence)
     reasons = fit_warnings(fits, options.bound)
     if not ext.linear:

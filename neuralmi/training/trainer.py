@@ -38,10 +38,9 @@ class FitSpec:
 
 @dataclass
 class Fit:
-    """Outcome of one fit; MI values in nats. `mi` is the smoothed curve chosen by options.estimate_on at the
-    selected epoch (the maximum of the smoothed validation curve); `se` is that epoch's sampling error."""
+    """Outcome of one fit, MI values in nats: the smoothed held-out and training-subset curves at the selected
+    epoch (the maximum of the smoothed held-out curve), and `se`, that epoch's held-out sampling error."""
 
-    mi: float
     se: float
     val_mi: float
     train_mi: float
@@ -254,7 +253,6 @@ class _StackTrainer:
         val_s = smooth(val, o.median_window, o.smoothing_sigma)[best]
         train_s = smooth(train, o.median_window, o.smoothing_sigma)[best]
         return Fit(
-            mi=float(val_s if o.estimate_on == "validation" else train_s),
             se=float(m.val_se[best]),
             val_mi=float(val_s),
             train_mi=float(train_s),
