@@ -7,14 +7,13 @@ import platform
 import time
 from pathlib import Path
 
+import pandas as pd
 import torch
 
 import neuralmi
-from neuralmi.analysis import rigorous
-from neuralmi.data.arrays import as_pair
+from neuralmi.api import plan, prepare, summarise, train
 from neuralmi.data.generators import correlated_gaussian
 from neuralmi.options import make_options
-from neuralmi.training.trainer import train_fits
 
 OUT = Path(__file__).resolve().parent / "results" / "speed.md"
 
@@ -30,10 +29,10 @@ def main() -> None:
     est, t_est = timed(lambda: neuralmi.run(x, y, mode="estimate"))
     rig, t_rig = timed(lambda: neuralmi.run(x, y, mode="rigorous"))
     options = make_options({})
-    xs, ys = as_pair(x, y)
-    labels, specs = rigorous.plan(len(xs), options, 0)
-    fits, t_one = timed(lambda: [train_fits(xs, ys, [s], options)[0] for s in specs])
-    one = rigorous.summarise(labels, fits, options, "bits")
+    xs, ys = prepare(x, y, options)
+    fits_plan = plan(len(xs), "rigorous", options, 0)
+    parts, t_one = timed(lambda: [train(xs, ys, fits_plan.iloc[[i]], options, "bits") for i in range(len(fits_plan))])
+    one = summarise("rigorous", *(pd.concat(p, ignore_index=True) for p in zip(*parts)), options, "bits")
     lines = [
         f"# Speed: 5000 samples, 5+5 dims, 2 bits, default options ({platform.processor() or platform.machine()}, "
         f"{os.cpu_count()} cores, torch {torch.__version__}, {torch.get_num_threads()} threads)",

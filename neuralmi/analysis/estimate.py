@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 from scipy import stats
 
-from neuralmi.analysis.fits import curve_table, fit_table, fit_warnings, reported_quantity
+from neuralmi.analysis.fits import fit_warnings, reported_quantity, with_reported
 from neuralmi.analysis.plots import plot_curves
 from neuralmi.analysis.result import MIResult
 from neuralmi.training.splits import split
-from neuralmi.training.trainer import FitSpec, train_fits
+from neuralmi.training.trainer import FitSpec
 
 
 def plan(n: int, options, seed: int) -> tuple[list[dict], list[FitSpec]]:
@@ -19,13 +20,12 @@ def plan(n: int, options, seed: int) -> tuple[list[dict], list[FitSpec]]:
     return [{"gamma": 1, "repeat": 0, "subset": 0, "n_samples": n, "seed": fit_seed}], [FitSpec(train, val, fit_seed)]
 
 
-def run(x, y, options, seed: int, units: str) -> MIResult:
-    labels, specs = plan(len(x), options, seed)
-    fits = train_fits(x, y, specs, options)
-    table = fit_table(labels, fits, units, reported_quantity(options, "validation"))
+def summarise(fits: pd.DataFrame, curves: pd.DataFrame, options, units: str) -> MIResult:
+    """The fit's reported quantity with a normal interval from its held-out standard error."""
+    table = with_reported(fits, reported_quantity(options, "validation"))
     mi, se = float(table["mi"].iloc[0]), float(table["se"].iloc[0])
     z = float(stats.norm.ppf(0.5 + options.confidence / 2))
-    reasons = fit_warnings(fits, options.bound)
+    reasons = fit_warnings(table, options.bound, units)
     return MIResult(
         mode="estimate",
         mi=mi,
@@ -35,6 +35,6 @@ def run(x, y, options, seed: int, units: str) -> MIResult:
         reasons=reasons,
         units=units,
         fits=table,
-        curves=curve_table(fits, options, units),
+        curves=curves,
         plotter=plot_curves,
     )

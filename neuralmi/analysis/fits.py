@@ -1,4 +1,8 @@
-"""Tables shared by the modes: one row per fit, and the long table of per-epoch curves."""
+"""Tables shared by the modes: the plan (one row per fit to train), the fits, and the per-epoch curves.
+
+The plan carries each fit's labels and sample indices, so a fit can be trained anywhere (a notebook, one
+workflow job) and its row of the fit table is the same.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +10,11 @@ import numpy as np
 import pandas as pd
 
 from neuralmi.training.smoothing import smooth
+from neuralmi.training.trainer import FitSpec
 from neuralmi.units import from_nats
 
+LABEL_COLUMNS = ["fit_id", "gamma", "repeat", "subset", "n_samples", "seed"]
+PLAN_COLUMNS = LABEL_COLUMNS + ["train", "val"]
 FIT_COLUMNS = [
     "fit_id", "gamma", "repeat", "subset", "n_samples", "n_train", "n_val", "seed", "mi", "se", "val_mi",
     "train_mi", "best_epoch", "n_epochs", "stopped_early", "seconds",
@@ -15,22 +22,34 @@ FIT_COLUMNS = [
 CURVE_COLUMNS = ["fit_id", "epoch", "val_mi", "val_se", "train_mi", "val_smoothed"]
 
 
+def plan_table(labels: list[dict], specs: list[FitSpec]) -> pd.DataFrame:
+    """One row per planned fit: labels (LABEL_COLUMNS, with fit_id in plan order) and its sample indices."""
+    rows = [{"fit_id": i, **lab, "train": spec.train.tolist(), "val": spec.val.tolist()}
+            for i, (lab, spec) in enumerate(zip(labels, specs))]
+    return pd.DataFrame(rows, columns=PLAN_COLUMNS)
+
+
+def plan_specs(plan: pd.DataFrame) -> list[FitSpec]:
+    """The FitSpecs of a plan table's rows."""
+    return [FitSpec(np.asarray(r.train, dtype=np.int64), np.asarray(r.val, dtype=np.int64), int(r.seed))
+            for r in plan.itertuples()]
+
+
 def reported_quantity(options, mode_default: str) -> str:
-    """'validation' or 'train': options.estimate_on, or the mode's own choice when it is 'auto'."""
-    return mode_default if options.estimate_on == "auto" else options.estimate_on
+    """'val_mi' or 'train_mi': the column options.estimate_on names, or the mode's own choice for 'auto'."""
+    choice = mode_default if options.estimate_on == "auto" else options.estimate_on
+    return "val_mi" if choice == "validation" else "train_mi"
 
 
-def fit_table(plan: list[dict], fits, units: str, quantity: str) -> pd.DataFrame:
-    """One row per fit: the plan's labels (gamma, repeat, subset, n_samples, seed) and the fit's outcome;
-    `mi` is the `quantity` ('validation' or 'train') at the selected epoch."""
+def fit_table(plan: pd.DataFrame, fits, units: str) -> pd.DataFrame:
+    """One row per fit: the plan's labels and the fit's outcome (`mi` is left for the mode to choose)."""
     rows = []
-    for fit_id, (labels, fit) in enumerate(zip(plan, fits)):
+    for labels, fit in zip(plan[LABEL_COLUMNS].to_dict("records"), fits):
         rows.append({
-            "fit_id": fit_id,
             **labels,
             "n_train": fit.n_train,
             "n_val": fit.n_val,
-            "mi": from_nats(fit.val_mi if quantity == "validation" else fit.train_mi, units),
+            "mi": np.nan,
             "se": from_nats(fit.se, units),
             "val_mi": from_nats(fit.val_mi, units),
             "train_mi": from_nats(fit.train_mi, units),
@@ -42,10 +61,15 @@ def fit_table(plan: list[dict], fits, units: str, quantity: str) -> pd.DataFrame
     return pd.DataFrame(rows, columns=FIT_COLUMNS)
 
 
-def curve_table(fits, options, units: str) -> pd.DataFrame:
+def with_reported(table: pd.DataFrame, column: str) -> pd.DataFrame:
+    """The fit table with `mi` set to the reported quantity's column."""
+    return table.assign(mi=table[column]).sort_values("fit_id", ignore_index=True)
+
+
+def curve_table(plan: pd.DataFrame, fits, options, units: str) -> pd.DataFrame:
     """Per-epoch validation and training-subset MI of every fit, with the smoothed validation curve."""
     frames = []
-    for fit_id, fit in enumerate(fits):
+    for fit_id, fit in zip(plan["fit_id"], fits):
         frames.append(pd.DataFrame({
             "fit_id": fit_id,
             "epoch": np.arange(fit.n_epochs),
@@ -57,12 +81,13 @@ def curve_table(fits, options, units: str) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)[CURVE_COLUMNS]
 
 
-def fit_warnings(fits, bound_name: str) -> list[str]:
+def fit_warnings(table: pd.DataFrame, bound_name: str, units: str) -> list[str]:
     """Reasons to distrust the fits themselves, shared by every mode."""
     reasons = []
-    if sum(not f.stopped_early for f in fits) > len(fits) / 2:
+    if (~table["stopped_early"]).sum() > len(table) / 2:
         reasons.append("most fits reached max_epochs before their validation curve peaked: raise max_epochs")
-    if bound_name == "infonce" and any(f.val_mi > 0.8 * np.log(f.n_val) for f in fits):
+    ceiling = from_nats(np.log(table["n_val"].to_numpy(float)), units)
+    if bound_name == "infonce" and (table["val_mi"].to_numpy() > 0.8 * ceiling).any():
         reasons.append(
             "an InfoNCE estimate exceeds 80% of its log(n_held_out) ceiling: the estimate is likely capped; "
             "use more samples"

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 
+import pandas as pd
+
 from neuralmi.analysis.extrapolation import extrapolate
-from neuralmi.analysis.fits import curve_table, fit_table, fit_warnings, reported_quantity
+from neuralmi.analysis.fits import fit_warnings, reported_quantity, with_reported
 from neuralmi.analysis.plots import plot_extrapolation
 from neuralmi.analysis.result import MIResult
+from neuralmi.errors import InputError
 from neuralmi.training.splits import partition, split
-from neuralmi.training.trainer import FitSpec, train_fits
+from neuralmi.training.trainer import FitSpec
 
 
 def plan(n: int, options, seed: int) -> tuple[list[dict], list[FitSpec]]:
@@ -19,8 +22,6 @@ def plan(n: int, options, seed: int) -> tuple[list[dict], list[FitSpec]]:
     own train/validation split of the same kind.
     """
     if options.split == "indices":
-        from neuralmi.errors import InputError
-
         raise InputError("split='indices' applies to mode='estimate' only: rigorous mode splits each subset itself")
     labels, specs = [], []
     for gamma in sorted(options.gammas):
@@ -34,11 +35,11 @@ def plan(n: int, options, seed: int) -> tuple[list[dict], list[FitSpec]]:
     return labels, specs
 
 
-def summarise(labels, fits, options, units: str) -> MIResult:
-    """Extrapolate the fits and judge the result's reliability."""
-    table = fit_table(labels, fits, units, reported_quantity(options, "train"))
+def summarise(fits: pd.DataFrame, curves: pd.DataFrame, options, units: str) -> MIResult:
+    """Extrapolate the fits' reported quantity and judge the result's reliability."""
+    table = with_reported(fits, reported_quantity(options, "train"))
     ext = extrapolate(table, options.linearity_threshold, options.min_gammas, options.confidence)
-    reasons = fit_warnings(fits, options.bound)
+    reasons = fit_warnings(table, options.bound, units)
     if not ext.linear:
         reasons.append(
             f"mean MI is not linear in 1/N even over the smallest {len(ext.gammas_used)} gammas "
@@ -53,14 +54,10 @@ def summarise(labels, fits, options, units: str) -> MIResult:
         reasons=reasons,
         units=units,
         fits=table,
-        curves=curve_table(fits, options, units),
+        curves=curves,
         summary=ext.table,
         details={"se": ext.se, "slope": ext.slope, "gammas_used": ext.gammas_used,
                  "curvature_ratio": ext.curvature_ratio},
         plotter=plot_extrapolation,
     )
 
-
-def run(x, y, options, seed: int, units: str) -> MIResult:
-    labels, specs = plan(len(x), options, seed)
-    return summarise(labels, train_fits(x, y, specs, options), options, units)

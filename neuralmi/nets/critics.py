@@ -19,9 +19,15 @@ from neuralmi.nets.embeddings import make_embedding, mlp
 
 
 class Critic(nn.Module):
-    """Base: subclasses define encode_x, encode_y and pair."""
+    """Base: subclasses set the encoders `g` (for x) and `h` (for y) and define `pair`."""
 
     noise_dim = 0
+
+    def encode_x(self, x):
+        return self.g(x)
+
+    def encode_y(self, y):
+        return self.h(y)
 
     def forward(self, a, b, op: str = "train", noise_x=None, noise_y=None):
         if op == "encode":
@@ -42,12 +48,6 @@ class SeparableCritic(Critic):
         super().__init__()
         self.g = make_embedding(options, shape_x, options.embedding_dim)
         self.h = make_embedding(options, shape_y, options.embedding_dim)
-
-    def encode_x(self, x):
-        return self.g(x)
-
-    def encode_y(self, y):
-        return self.h(y)
 
     def pair(self, ex, ey):
         return ex @ ey.transpose(-1, -2)
@@ -77,12 +77,7 @@ class JointCritic(_PairHead):
 
     def __init__(self, options, shape_x, shape_y):
         super().__init__(options, _size(shape_x) + _size(shape_y))
-
-    def encode_x(self, x):
-        return x.flatten(-len(x.shape) + 1)
-
-    def encode_y(self, y):
-        return y.flatten(-len(y.shape) + 1)
+        self.g, self.h = nn.Flatten(), nn.Flatten()
 
 
 class HybridCritic(_PairHead):
@@ -92,12 +87,6 @@ class HybridCritic(_PairHead):
         super().__init__(options, 2 * options.embedding_dim)
         self.g = make_embedding(options, shape_x, options.embedding_dim)
         self.h = make_embedding(options, shape_y, options.embedding_dim)
-
-    def encode_x(self, x):
-        return self.g(x)
-
-    def encode_y(self, y):
-        return self.h(y)
 
 
 class ProbabilisticCritic(SeparableCritic):

@@ -34,7 +34,7 @@ class MLPEmbedding(nn.Module):
         self.net = mlp(in_dim, out_dim, hidden_dim, n_layers, activation)
 
     def forward(self, x):
-        return self.net(x.flatten(-len(x.shape) + 1))
+        return self.net(x.flatten(1))
 
 
 class CNNEmbedding(nn.Module):

@@ -104,14 +104,12 @@ def _moments(data: torch.Tensor, idx: np.ndarray, standardize: bool):
     return sub.mean(dims).float().reshape(shape), std.float().reshape(shape)
 
 
-def _size_buckets(sizes: list[int], ratio: float = 1.25) -> list[list[int]]:
-    """Consecutive runs of ascending `sizes` whose largest is at most `ratio` times the smallest.
-
-    Members are scored together within a bucket (padding to its largest set), so little work is padded away.
-    """
+def _size_buckets(sizes: list[int]) -> list[list[int]]:
+    """Runs of equal values in ascending `sizes`: members are scored together only with equal-size sets, so a
+    member's numbers never depend on which others share its stack."""
     buckets, start = [], 0
     for i in range(1, len(sizes) + 1):
-        if i == len(sizes) or sizes[i] > ratio * sizes[start]:
+        if i == len(sizes) or sizes[i] != sizes[start]:
             buckets.append(list(range(start, i)))
             start = i
     return buckets
