@@ -36,6 +36,11 @@ def prepare(x, y, options: Options):
     return x, y
 
 
+def plan_size(mode: str, options: Options) -> int:
+    """How many fits the mode plans (known before any data are read)."""
+    return _mode(mode).n_fits(options)
+
+
 def plan(n_samples: int, mode: str, options: Options, seed: int) -> pd.DataFrame:
     """The fits a mode trains on n_samples samples: labels and sample indices, one row per fit."""
     return plan_table(*_mode(mode).plan(n_samples, options, seed))

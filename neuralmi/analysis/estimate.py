@@ -13,6 +13,10 @@ from neuralmi.training.splits import split
 from neuralmi.training.trainer import FitSpec
 
 
+def n_fits(options) -> int:
+    return 1
+
+
 def plan(n: int, options, seed: int) -> tuple[list[dict], list[FitSpec]]:
     """A single fit over all samples."""
     train, val = split(n, options, [seed, 0])

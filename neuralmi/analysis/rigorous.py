@@ -15,6 +15,11 @@ from neuralmi.training.splits import partition, split
 from neuralmi.training.trainer import FitSpec
 
 
+def n_fits(options) -> int:
+    """Every subset of every gamma, for each repeat."""
+    return sum(options.gammas) * options.repeats
+
+
 def plan(n: int, options, seed: int) -> tuple[list[dict], list[FitSpec]]:
     """Every (gamma, repeat, subset) fit: its labels and its FitSpec.
 

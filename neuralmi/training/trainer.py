@@ -25,6 +25,7 @@ from neuralmi.training.adam import StackedAdam
 from neuralmi.training.smoothing import best_epoch, should_stop, smooth
 
 EVAL_FLOATS = 2**24
+EVAL_MEMBERS = 8
 
 
 @dataclass
@@ -76,9 +77,21 @@ def resolve_device(name: str) -> torch.device:
 
 
 def train_fits(x: np.ndarray, y: np.ndarray, specs: list[FitSpec], options) -> list[Fit]:
-    """Train every fit in `specs` on samples x, y (float32, samples in rows); results in the order given."""
+    """Train every fit in `specs` on samples x, y (float32, samples in rows); results in the order given.
+
+    With options.threads set, torch uses that many CPU threads for the call (summation order, and so the last
+    bits of the results, depend on the thread count).
+    """
+    previous = torch.get_num_threads()
     if options.threads:
         torch.set_num_threads(options.threads)
+    try:
+        return _train_all(x, y, specs, options)
+    finally:
+        torch.set_num_threads(previous)
+
+
+def _train_all(x, y, specs, options) -> list[Fit]:
     device = resolve_device(options.device)
     xt, yt = torch.as_tensor(x, device=device), torch.as_tensor(y, device=device)
     bound = make_bound(options)
@@ -219,29 +232,35 @@ class _StackTrainer:
         self.bound_state = {n: v[sel] for n, v in self.bound_state.items()}
         self.mu_x, self.sd_x, self.mu_y, self.sd_y = (t[sel] for t in (self.mu_x, self.sd_x, self.mu_y, self.sd_y))
 
-    @torch.no_grad()
     def _evaluate(self, positions: list[int], sets: list[np.ndarray]):
-        """Bound estimate (nats) and its standard error for each listed member on its own sample set."""
-        n = max(len(s) for s in sets)
-        idx = np.zeros((len(sets), n), dtype=np.int64)
-        valid = np.zeros((len(sets), n), dtype=bool)
-        for row, s in enumerate(sets):
-            idx[row, : len(s)], valid[row, : len(s)] = s, True
+        """Bound estimate (nats) and standard error for each listed member on its own set (all of one size).
+
+        Members go in chunks of EVAL_MEMBERS and score rows in blocks whose size depends only on the set size,
+        so a member's numbers are the same bits whichever members share its stack.
+        """
+        out = [self._evaluate_chunk(positions[i : i + EVAL_MEMBERS], sets[i : i + EVAL_MEMBERS])
+               for i in range(0, len(positions), EVAL_MEMBERS)]
+        return np.concatenate([m for m, _ in out]), np.concatenate([s for _, s in out])
+
+    @torch.no_grad()
+    def _evaluate_chunk(self, positions: list[int], sets: list[np.ndarray]):
         device = self.x.device
+        n = len(sets[0])
         pos = torch.as_tensor(positions, device=device, dtype=torch.long)
-        idx_t, valid_t = torch.as_tensor(idx, device=device), torch.as_tensor(valid, device=device)
-        xe = self._batch(self.x, idx_t, self.mu_x[pos], self.sd_x[pos])
-        ye = self._batch(self.y, idx_t, self.mu_y[pos], self.sd_y[pos])
+        idx = torch.as_tensor(np.stack(sets), device=device)
+        xe = self._batch(self.x, idx, self.mu_x[pos], self.sd_x[pos])
+        ye = self._batch(self.y, idx, self.mu_y[pos], self.sd_y[pos])
         ex, ey = self.stack.call("encode", xe, ye, members=pos)
-        rows = max(1, EVAL_FLOATS // (len(sets) * n * self.stack.pair_width))
-        parts = []
+        rows = max(1, EVAL_FLOATS // (EVAL_MEMBERS * n * self.stack.pair_width))
+        valid = torch.ones(len(sets), n, dtype=torch.bool, device=device)
         cols = torch.arange(n, device=device)
+        parts = []
         for r0 in range(0, n, rows):
             block = self.stack.call("pair", ex[:, r0 : r0 + rows], ey, members=pos)
             diag = (cols[None, :] == torch.arange(r0, r0 + block.shape[1], device=device)[:, None]).unsqueeze(0)
-            parts.append(row_stats(block, diag, valid_t[:, None, :], self.bound.off_transform))
+            parts.append(row_stats(block, diag, valid[:, None, :], self.bound.off_transform))
         stats = RowStats(*(torch.cat([getattr(p, f) for p in parts], 1) for f in ("diag", "lse_all", "lme_off", "count")))
-        mean, se = estimate(self.bound, stats, self.bound_params.detach()[pos], valid_t)
+        mean, se = estimate(self.bound, stats, self.bound_params.detach()[pos], valid)
         return mean.cpu().numpy(), se.cpu().numpy()
 
     def _fit(self, m: _Member, stopped_early: bool) -> Fit:

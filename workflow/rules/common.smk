@@ -1,0 +1,71 @@
+"""Configuration checks and input functions; every check runs before any job."""
+
+from pathlib import Path
+
+from snakemake.utils import validate
+
+from neuralmi.api import plan_size
+from neuralmi.errors import InputError
+from neuralmi.options import make_options
+
+validate(config, "../schemas/config.schema.yaml")
+
+ANALYSES = sorted(config["analyses"])
+DATASETS = sorted(config["datasets"])
+
+
+def _check_config():
+    for name, spec in config["datasets"].items():
+        for side in ("x", "y"):
+            if side in spec and not Path(spec[side]).is_file():
+                raise InputError(
+                    f"config datasets.{name}.{side}: no such file {spec[side]!r}"
+                )
+    for name, spec in config["analyses"].items():
+        if spec["dataset"] not in config["datasets"]:
+            raise InputError(
+                f"config analyses.{name}.dataset: {spec['dataset']!r} is not one of the datasets {DATASETS}"
+            )
+        try:
+            make_options(spec.get("options", {}))
+        except InputError as exc:
+            raise InputError(f"config analyses.{name}.options: {exc}") from None
+
+
+_check_config()
+
+
+wildcard_constraints:
+    analysis="|".join(ANALYSES),
+    dataset="|".join(DATASETS),
+    fit="\\d+",
+
+
+def analysis(name):
+    return config["analyses"][name]
+
+
+def get_options(wildcards):
+    return analysis(wildcards.analysis).get("options", {})
+
+
+def get_seed(wildcards):
+    return analysis(wildcards.analysis).get("seed", config["seed"])
+
+
+def get_dataset(wildcards):
+    return f"results/datasets/{analysis(wildcards.analysis)['dataset']}.parquet"
+
+
+def _per_fit(pattern, wildcards):
+    spec = analysis(wildcards.analysis)
+    n = plan_size(spec["mode"], make_options(spec.get("options", {})))
+    return expand(pattern, analysis=wildcards.analysis, fit=range(n))
+
+
+def get_fits(wildcards):
+    return _per_fit("results/{analysis}/fits/{fit}.parquet", wildcards)
+
+
+def get_curves(wildcards):
+    return _per_fit("results/{analysis}/curves/{fit}.parquet", wildcards)

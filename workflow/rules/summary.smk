@@ -1,0 +1,73 @@
+rule summarise_analysis:
+    input:
+        fits=get_fits,
+        curves=get_curves,
+    output:
+        fits="results/{analysis}/fits.parquet",
+        curves="results/{analysis}/curves.parquet",
+        summary="results/{analysis}/summary.parquet",
+        result="results/{analysis}/result.json",
+    log:
+        "results/logs/summarise_analysis/{analysis}.log",
+    conda:
+        "../envs/neuralmi.yaml"
+    params:
+        mode=lambda wildcards: analysis(wildcards.analysis)["mode"],
+        options=get_options,
+        units=config["units"],
+        dataset=lambda wildcards: analysis(wildcards.analysis)["dataset"],
+        truth=lambda wildcards: config["datasets"][
+            analysis(wildcards.analysis)["dataset"]
+        ].get("truth"),
+    script:
+        "../scripts/summarise_analysis.py"
+
+
+rule plot_analysis:
+    input:
+        fits="results/{analysis}/fits.parquet",
+        curves="results/{analysis}/curves.parquet",
+        summary="results/{analysis}/summary.parquet",
+        result="results/{analysis}/result.json",
+    output:
+        main=report(
+            "results/{analysis}/figures/main.png",
+            caption="../report/main.rst",
+            category="{analysis}",
+        ),
+        main_pdf="results/{analysis}/figures/main.pdf",
+        curves=report(
+            "results/{analysis}/figures/curves.png",
+            caption="../report/curves.rst",
+            category="{analysis}",
+        ),
+    log:
+        "results/logs/plot_analysis/{analysis}.log",
+    conda:
+        "../envs/neuralmi.yaml"
+    params:
+        mode=lambda wildcards: analysis(wildcards.analysis)["mode"],
+        options=get_options,
+        units=config["units"],
+    script:
+        "../scripts/plot_analysis.py"
+
+
+rule summarise_all:
+    input:
+        expand("results/{analysis}/result.json", analysis=ANALYSES),
+    output:
+        parquet=report(
+            "results/summary.parquet",
+            caption="../report/summary.rst",
+            category="Summary",
+        ),
+        csv="results/summary.csv",
+    log:
+        "results/logs/summarise_all.log",
+    conda:
+        "../envs/neuralmi.yaml"
+    params:
+        analyses=ANALYSES,
+    script:
+        "../scripts/summarise_all.py"

@@ -1,0 +1,19 @@
+"""One row per analysis: MI, interval, reliability and its reasons, units."""
+
+import json
+import sys
+
+import pandas as pd
+
+from neuralmi.outputs import write_atomic, write_parquet
+
+sys.stderr = open(snakemake.log[0], "w")
+rows = []
+for path in snakemake.input:
+    result = json.loads(open(path).read())
+    rows.append({key: result.get(key) for key in
+                 ("analysis", "dataset", "mode", "mi", "ci_low", "ci_high", "reliable", "units", "truth")}
+                | {"reasons": "; ".join(result["reasons"])})
+table = pd.DataFrame(rows)
+write_parquet(snakemake.output.parquet, table)
+write_atomic(snakemake.output.csv, lambda tmp: table.to_csv(tmp, index=False))
