@@ -49,6 +49,7 @@ def plot_extrapolation(result, ax=None):
     ax.errorbar([0], [result.mi], yerr=[[result.mi - result.ci_low], [result.ci_high - result.mi]], fmt="s",
                 color="k", capsize=3, label=f"corrected {result.mi:.3f} {result.units}")
     ax.set_xlabel("1 / N (subset size)")
+    ax.ticklabel_format(axis="x", style="sci", scilimits=(0, 0))
     ax.set_ylabel(f"MI ({result.units})")
     ax.set_xlim(left=-0.02 * table["x"].max())
     ax.legend(frameon=False, fontsize=8)
