@@ -36,9 +36,23 @@ def prepare(x, y, options: Options):
     return x, y
 
 
-def plan_size(mode: str, options: Options) -> int:
-    """How many fits the mode plans (known before any data are read)."""
-    return _mode(mode).n_fits(options)
+GROUPINGS = ("fit", "gamma", "analysis")
+
+
+def plan_groups(mode: str, options: Options, grouping: str) -> list[list[int]]:
+    """Fit ids of the plan gathered into training jobs, known before any data are read.
+
+    "fit": one fit per job (most parallel); "gamma": the fits of one gamma together; "analysis": all at once
+    (fastest on one machine: one vectorised stack). Grouping does not change the fits' results.
+    """
+    gammas = _mode(mode).fit_gammas(options)
+    if grouping == "fit":
+        return [[i] for i in range(len(gammas))]
+    if grouping == "gamma":
+        return [[i for i, g in enumerate(gammas) if g == gamma] for gamma in dict.fromkeys(gammas)]
+    if grouping == "analysis":
+        return [list(range(len(gammas)))]
+    raise InputError(f"grouping: expected one of {GROUPINGS}, found {grouping!r}")
 
 
 def plan(n_samples: int, mode: str, options: Options, seed: int) -> pd.DataFrame:

@@ -59,12 +59,14 @@ def job_counts(output: str) -> dict:
     return counts
 
 
-def test_dry_run_plans_one_job_per_fit(tmp_path):
-    where = workdir(tmp_path, CONFIG)
+@pytest.mark.parametrize("group, training_jobs", [("fit", 10 + 1), ("gamma", 4 + 1), ("analysis", 1 + 1)])
+def test_dry_run_job_counts(tmp_path, group, training_jobs):
+    """Rigorous with gammas 1..4 plans 10 fits; the estimate analysis one; one dataset serves both."""
+    where = workdir(tmp_path, {**CONFIG, "training": {"group": group}})
     counts = job_counts(snakemake(where, "-n", "--cores", "2").stdout)
-    assert counts["train_fit"] == 10 + 1
+    assert counts["train_fits"] == training_jobs
     assert counts["prepare_dataset"] == 1 and counts["plan_analysis"] == 2
-    assert counts["summarise_analysis"] == 2 and counts["summarise_all"] == 1
+    assert counts["summarise_analysis"] == 2 and counts["plot_analysis"] == 2 and counts["summarise_all"] == 1
 
 
 @pytest.mark.parametrize(
@@ -87,10 +89,10 @@ def test_bad_config_fails_before_any_job(tmp_path, change, fragment):
 
 
 def test_end_to_end_equals_the_library_and_reruns_nothing(tmp_path):
-    """Training jobs use the rule's threads (1 here) and the library run as many. Training is bit-identical;
-    held-out scoring of equal-size fits batched together in one stack can differ from scoring one fit alone in
-    the last bits (seen: 2e-10 bits), so the result must agree to 1e-8 bits."""
-    where = workdir(tmp_path, CONFIG)
+    """One training job per gamma, 1 thread each; the library run uses 1 thread too. Training is bit-identical;
+    held-out scoring of equal-size fits batched together can differ from scoring them apart in the last bits
+    (seen: 2e-10 bits), so the result must agree to 1e-8 bits."""
+    where = workdir(tmp_path, {**CONFIG, "training": {"group": "gamma"}})
     snakemake(where, "--cores", "2")
     fits = pd.read_parquet(where / "results/tiny_rigorous/fits.parquet")
     assert list(fits.columns) == FIT_COLUMNS and len(fits) == 10

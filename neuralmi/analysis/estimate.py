@@ -13,8 +13,9 @@ from neuralmi.training.splits import split
 from neuralmi.training.trainer import FitSpec
 
 
-def n_fits(options) -> int:
-    return 1
+def fit_gammas(options) -> list[int]:
+    """One fit, on all samples."""
+    return [1]
 
 
 def plan(n: int, options, seed: int) -> tuple[list[dict], list[FitSpec]]:

@@ -15,9 +15,9 @@ from neuralmi.training.splits import partition, split
 from neuralmi.training.trainer import FitSpec
 
 
-def n_fits(options) -> int:
-    """Every subset of every gamma, for each repeat."""
-    return sum(options.gammas) * options.repeats
+def fit_gammas(options) -> list[int]:
+    """The gamma of each planned fit, in plan order: every subset of every gamma, for each repeat."""
+    return [g for g in sorted(options.gammas) for _ in range(options.repeats) for _ in range(g)]
 
 
 def plan(n: int, options, seed: int) -> tuple[list[dict], list[FitSpec]]:

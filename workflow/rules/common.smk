@@ -4,7 +4,7 @@ from pathlib import Path
 
 from snakemake.utils import validate
 
-from neuralmi.api import plan_size
+from neuralmi.api import plan_groups
 from neuralmi.errors import InputError
 from neuralmi.options import make_options
 
@@ -38,7 +38,7 @@ _check_config()
 wildcard_constraints:
     analysis="|".join(ANALYSES),
     dataset="|".join(DATASETS),
-    fit="\\d+",
+    job="\\d+",
 
 
 def analysis(name):
@@ -57,15 +57,25 @@ def get_dataset(wildcards):
     return f"results/datasets/{analysis(wildcards.analysis)['dataset']}.parquet"
 
 
-def _per_fit(pattern, wildcards):
-    spec = analysis(wildcards.analysis)
-    n = plan_size(spec["mode"], make_options(spec.get("options", {})))
-    return expand(pattern, analysis=wildcards.analysis, fit=range(n))
+def training_jobs(name):
+    """Fit ids of each training job of an analysis, grouped as config training.group says."""
+    spec = analysis(name)
+    options = make_options(spec.get("options", {}))
+    return plan_groups(spec["mode"], options, config["training"]["group"])
+
+
+def get_job_fits(wildcards):
+    return training_jobs(wildcards.analysis)[int(wildcards.job)]
+
+
+def _per_job(pattern, wildcards):
+    jobs = range(len(training_jobs(wildcards.analysis)))
+    return expand(pattern, analysis=wildcards.analysis, job=jobs)
 
 
 def get_fits(wildcards):
-    return _per_fit("results/{analysis}/fits/{fit}.parquet", wildcards)
+    return _per_job("results/{analysis}/fits/{job}.parquet", wildcards)
 
 
 def get_curves(wildcards):
-    return _per_fit("results/{analysis}/curves/{fit}.parquet", wildcards)
+    return _per_job("results/{analysis}/curves/{job}.parquet", wildcards)

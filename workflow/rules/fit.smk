@@ -1,14 +1,14 @@
-rule train_fit:
+rule train_fits:
     input:
         data=get_dataset,
         plan="results/{analysis}/plan.parquet",
     output:
-        fit="results/{analysis}/fits/{fit}.parquet",
-        curves="results/{analysis}/curves/{fit}.parquet",
+        fit="results/{analysis}/fits/{job}.parquet",
+        curves="results/{analysis}/curves/{job}.parquet",
     log:
-        "results/logs/train_fit/{analysis}/{fit}.log",
+        "results/logs/train_fits/{analysis}/{job}.log",
     benchmark:
-        "results/benchmarks/train_fit/{analysis}/{fit}.tsv"
+        "results/benchmarks/train_fits/{analysis}/{job}.tsv"
     conda:
         "../envs/neuralmi.yaml"
     threads: config["training"]["threads"]
@@ -17,7 +17,8 @@ rule train_fit:
         mem_mb=config["training"]["mem_mb"],
         runtime=config["training"]["runtime"],
     params:
+        fits=get_job_fits,
         options=get_options,
         units=config["units"],
     script:
-        "../scripts/train_fit.py"
+        "../scripts/train_fits.py"

@@ -1,4 +1,4 @@
-"""Train one planned fit; write its row of the fit table and its curves."""
+"""Train a group of planned fits as one stack; write their rows of the fit table and their curves."""
 
 import sys
 
@@ -13,6 +13,6 @@ sys.stderr = open(snakemake.log[0], "w")
 options = make_options({**snakemake.params.options, "threads": snakemake.threads})
 x, y = prepare(*from_table(pd.read_parquet(snakemake.input.data)), options)
 plan = pd.read_parquet(snakemake.input.plan)
-fits, curves = train(x, y, plan[plan["fit_id"] == int(snakemake.wildcards.fit)], options, snakemake.params.units)
+fits, curves = train(x, y, plan[plan["fit_id"].isin(snakemake.params.fits)], options, snakemake.params.units)
 write_parquet(snakemake.output.curves, curves)
 write_parquet(snakemake.output.fit, fits)
