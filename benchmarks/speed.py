@@ -1,11 +1,23 @@
-"""Wall time of estimate and rigorous mode on the 5000-sample, 5+5-D, 2-bit case, and of the rigorous fits
-trained one at a time vs. as one stack. Writes benchmarks/results/speed.md. Usage: python benchmarks/speed.py
+"""Wall times, all in one run on one machine:
+
+- estimate and rigorous mode on the 5000-sample, 5+5-D, 2-bit case, and the rigorous fits trained one at a
+  time vs. as one stack;
+- the workflow on the default config.yaml (embedded example) with each training-job grouping.
+
+Writes benchmarks/results/speed.md. Usage: python benchmarks/speed.py [--no-workflow]
 """
 
+import json
 import os
 import platform
+import shutil
+import subprocess
+import sys
+import tempfile
 import time
 from pathlib import Path
+
+import yaml
 
 import pandas as pd
 import torch
@@ -15,7 +27,9 @@ from neuralmi.api import plan, prepare, summarise, train
 from neuralmi.data.generators import correlated_gaussian
 from neuralmi.options import make_options
 
-OUT = Path(__file__).resolve().parent / "results" / "speed.md"
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "benchmarks" / "results" / "speed.md"
+GROUPINGS = {"fit": 1, "gamma": 1, "analysis": 2}
 
 
 def timed(fn):
@@ -24,7 +38,34 @@ def timed(fn):
     return out, time.perf_counter() - start
 
 
-def main() -> None:
+def workflow_time(group: str, threads: int) -> tuple[float, dict]:
+    """Wall time of `snakemake --cores 2` on the default config in a fresh copy, with this grouping."""
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in ("Snakefile", "workflow", "profiles", "resources"):
+            src = ROOT / name
+            (shutil.copytree if src.is_dir() else shutil.copy)(src, Path(tmp) / name)
+        config = yaml.safe_load((ROOT / "config.yaml").read_text())
+        config["training"].update(group=group, threads=threads)
+        (Path(tmp) / "config.yaml").write_text(yaml.safe_dump(config))
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "snakemake", "--cores", "2", "--quiet"], cwd=tmp, check=True)
+        seconds = time.perf_counter() - start
+        results = {p.parent.name: json.loads(p.read_text()) for p in Path(tmp).glob("results/*/result.json")}
+        return seconds, results
+
+
+def workflow_lines() -> list[str]:
+    lines = ["", "## Workflow on the default config (`snakemake --cores 2`, fresh directory)", "",
+             "| training.group | threads per job | wall s | MI (bits) | 95% CI |", "|---|---|---|---|---|"]
+    for group, threads in GROUPINGS.items():
+        seconds, results = workflow_time(group, threads)
+        for r in results.values():
+            lines.append(f"| {group} | {threads} | {seconds:.0f} | {r['mi']:.3f} | [{r['ci_low']:.3f}, {r['ci_high']:.3f}] |")
+        print(lines[-1], flush=True)
+    return lines
+
+
+def main(with_workflow: bool = True) -> None:
     x, y = correlated_gaussian(5000, 5, 5, 2.0, seed=0)
     est, t_est = timed(lambda: neuralmi.run(x, y, mode="estimate"))
     rig, t_rig = timed(lambda: neuralmi.run(x, y, mode="rigorous"))
@@ -45,6 +86,8 @@ def main() -> None:
         "",
         f"Stack speed-up: {t_one / t_rig:.1f}x.",
     ]
+    if with_workflow:
+        lines += workflow_lines()
     text = "\n".join(lines) + "\n"
     print(text)
     OUT.parent.mkdir(parents=True, exist_ok=True)
@@ -52,4 +95,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(with_workflow="--no-workflow" not in sys.argv)
