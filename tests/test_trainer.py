@@ -102,3 +102,13 @@ def test_user_supplied_embedding(fast):
     fits = train_fits(x, y, specs_for([200, 200]), make_options({**fast, "embedding": factory}))
     assert built[:2] == [(3,), (3,)]
     assert all(np.isfinite(f.val_mi) for f in fits)
+
+
+def test_user_supplied_module_is_copied_and_reinitialised(fast):
+    module = torch.nn.Sequential(torch.nn.Linear(3, 8), torch.nn.Tanh(), torch.nn.Linear(8, 4))
+    before = [p.detach().clone() for p in module.parameters()]
+    x, y = data()
+    fits = train_fits(x, y, specs_for([200, 200]), make_options({**fast, "embedding": module}))
+    assert all(np.isfinite(f.val_mi) for f in fits)
+    assert fits[0].val_curve[0] != fits[1].val_curve[0]
+    assert all(torch.equal(a, b) for a, b in zip(before, module.parameters()))

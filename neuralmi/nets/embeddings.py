@@ -1,11 +1,13 @@
 """Embedding networks: one side's samples (n, *input_shape) to vectors (n, embedding_dim).
 
 Built one model at a time from plain torch layers so that any number of copies can be stacked and run
-vectorised (see nets/stack.py). A user-supplied factory `f(input_shape, output_dim) -> nn.Module` is
-accepted wherever a name is.
+vectorised (see nets/stack.py). Wherever a name is accepted, a user may pass a factory
+`f(input_shape, output_dim) -> nn.Module`, or a module whose copies (re-initialised per fit) embed each side.
 """
 
 from __future__ import annotations
+
+import copy
 
 import torch
 from torch import nn
@@ -91,6 +93,12 @@ def make_embedding(options, input_shape: tuple, out_dim: int) -> nn.Module:
     """The embedding named by options.embedding (or built by a user factory) for samples of `input_shape`."""
     kind = options.embedding
     common = (input_shape, out_dim, options.hidden_dim, options.n_layers, options.activation)
+    if isinstance(kind, nn.Module):
+        module = copy.deepcopy(kind)
+        for layer in module.modules():
+            if hasattr(layer, "reset_parameters"):
+                layer.reset_parameters()
+        return module
     if callable(kind):
         module = kind(input_shape, out_dim)
         if not isinstance(module, nn.Module):
