@@ -39,3 +39,12 @@ def test_interval_covers_the_truth_at_its_nominal_rate():
         ext = extrapolate(table(lambda x: 1.0 - 200 * x, sd=0.05, seed=seed), 0.1, 5, 0.95)
         covered += ext.ci_low <= 1.0 <= ext.ci_high
     assert 0.88 <= covered / 200 <= 0.995
+
+
+def test_a_diverged_fit_makes_the_result_unreliable():
+    from neuralmi.analysis.fits import fit_warnings
+
+    fits = table(lambda x: 1.0 - 200 * x).assign(val_mi=1.0, train_mi=1.0, se=0.1, stopped_early=True, n_val=1000)
+    assert fit_warnings(fits, "nwj", "bits") == []
+    fits.loc[3, "train_mi"] = np.nan
+    assert "not finite" in fit_warnings(fits, "nwj", "bits")[0]

@@ -84,6 +84,8 @@ def curve_table(plan: pd.DataFrame, fits, options, units: str) -> pd.DataFrame:
 def fit_warnings(table: pd.DataFrame, bound_name: str, units: str) -> list[str]:
     """Reasons to distrust the fits themselves, shared by every mode."""
     reasons = []
+    if not np.isfinite(table[["val_mi", "train_mi", "se"]].to_numpy(float)).all():
+        reasons.append("a fit's MI is not finite (the critic diverged): try infonce, smile or a lower learning_rate")
     if (~table["stopped_early"]).sum() > len(table) / 2:
         reasons.append("most fits reached max_epochs before their validation curve peaked: raise max_epochs")
     ceiling = from_nats(np.log(table["n_val"].to_numpy(float)), units)
