@@ -60,7 +60,6 @@ class Options:
     linearity_threshold: float
     min_gammas: int
     confidence: float
-    eval_chunk: int
     device: str
     threads: int | None
 

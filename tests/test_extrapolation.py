@@ -48,3 +48,11 @@ def test_a_diverged_fit_makes_the_result_unreliable():
     assert fit_warnings(fits, "nwj", "bits") == []
     fits.loc[3, "train_mi"] = np.nan
     assert "not finite" in fit_warnings(fits, "nwj", "bits")[0]
+
+
+def test_non_finite_fits_do_not_count_towards_a_gamma():
+    fits = table(lambda x: 1.0 - 200 * x, sd=0.01)
+    fits.loc[fits.index[-1], "mi"] = np.nan
+    from neuralmi.analysis.extrapolation import per_gamma
+
+    assert per_gamma(fits).set_index("gamma").loc[10, "count"] == 9

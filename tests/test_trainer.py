@@ -112,3 +112,11 @@ def test_user_supplied_module_is_copied_and_reinitialised(fast):
     assert all(np.isfinite(f.val_mi) for f in fits)
     assert fits[0].val_curve[0] != fits[1].val_curve[0]
     assert all(torch.equal(a, b) for a, b in zip(before, module.parameters()))
+
+
+def test_members_with_equal_held_out_but_different_training_eval_sizes(fast):
+    """A large held-out share makes the training-subset score set min(n_val, n_train) differ between members."""
+    x, y = data()
+    specs = [FitSpec(np.arange(0, 5), np.arange(5, 12), seed=1), FitSpec(np.arange(20, 26), np.arange(26, 33), seed=2)]
+    fits = train_fits(x, y, specs, make_options({**fast, "batch_size": 4}))
+    assert [f.n_train for f in fits] == [5, 6] and all(np.isfinite(f.val_mi) for f in fits)

@@ -36,7 +36,7 @@ class Extrapolation:
 def per_gamma(fits: pd.DataFrame) -> pd.DataFrame:
     """Mean, spread and count of the fits at each gamma, with x = 1 / subset size."""
     grouped = fits.groupby("gamma").agg(
-        n_samples=("n_samples", "first"), mean=("mi", "mean"), var=("mi", "var"), count=("mi", "size")
+        n_samples=("n_samples", "first"), mean=("mi", "mean"), var=("mi", "var"), count=("mi", "count")
     )
     grouped["x"] = 1.0 / grouped["n_samples"]
     return grouped.reset_index()

@@ -59,7 +59,7 @@ class _PairHead(Critic):
     def __init__(self, options, in_dim):
         super().__init__()
         self.head = mlp(in_dim, 1, options.hidden_dim, options.n_layers, options.activation)
-        self.width = options.hidden_dim
+        self.width = max(options.hidden_dim, in_dim)
 
     def pair(self, ex, ey):
         n_x, n_y = ex.shape[-2], ey.shape[-2]

@@ -117,7 +117,7 @@ def _moments(data: torch.Tensor, idx: np.ndarray, standardize: bool):
     return sub.mean(dims).float().reshape(shape), std.float().reshape(shape)
 
 
-def _size_buckets(sizes: list[int]) -> list[list[int]]:
+def _size_buckets(sizes: list) -> list[list[int]]:
     """Runs of equal values in ascending `sizes`: members are scored together only with equal-size sets, so a
     member's numbers never depend on which others share its stack."""
     buckets, start = [], 0
@@ -195,9 +195,10 @@ class _StackTrainer:
         return torch.stack([torch.randn(shape, generator=m.noise) for m in self.members]).to(self.x.device)
 
     def _end_epochs(self, done: list[int]) -> None:
-        done = sorted(done, key=lambda p: len(self.members[p].spec.val))
+        sizes = {p: (len(self.members[p].spec.val), len(self.members[p].train_eval)) for p in done}
+        done = sorted(done, key=sizes.get)
         results = []
-        for bucket in _size_buckets([len(self.members[p].spec.val) for p in done]):
+        for bucket in _size_buckets([sizes[p] for p in done]):
             positions = [done[i] for i in bucket]
             members = [self.members[p] for p in positions]
             val, val_se = self._evaluate(positions, [m.spec.val for m in members])

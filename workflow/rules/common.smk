@@ -1,5 +1,6 @@
 """Configuration checks and input functions; every check runs before any job."""
 
+import re
 from pathlib import Path
 
 from snakemake.utils import validate
@@ -36,8 +37,8 @@ _check_config()
 
 
 wildcard_constraints:
-    analysis="|".join(ANALYSES),
-    dataset="|".join(DATASETS),
+    analysis="|".join(map(re.escape, ANALYSES)),
+    dataset="|".join(map(re.escape, DATASETS)),
     job="\\d+",
 
 
