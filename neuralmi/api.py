@@ -1,4 +1,4 @@
-"""`run`, the one entry point, and the steps it chains (prepare, plan, train, summarise).
+"""`run`, the one entry point, and the steps it chains (source, plan, train, summarise).
 
 A notebook calls `run`; the workflow calls the same steps in separate jobs (planning once, training fits in
 jobs of any size, summarising at the end), so both give the same numbers for the same options and seed.
@@ -8,17 +8,15 @@ from __future__ import annotations
 
 import pandas as pd
 
-from neuralmi.analysis import estimate, rigorous
-from neuralmi.analysis.fits import curve_table, fit_table, plan_specs, plan_table
+from neuralmi.analysis import dimensionality, estimate, lag, points, rigorous, sweep
 from neuralmi.analysis.result import MIResult
-from neuralmi.data.arrays import as_pair, rank_gaussianize
+from neuralmi.data.processing import Source, make_source
 from neuralmi.errors import InputError
-from neuralmi.nets.embeddings import sample_ndim
 from neuralmi.options import Options, make_options
-from neuralmi.training.trainer import train_fits
 from neuralmi.units import check_units
 
-MODES = {"estimate": estimate, "rigorous": rigorous}
+MODES = {"estimate": estimate, "rigorous": rigorous, "sweep": sweep, "dimensionality": dimensionality, "lag": lag}
+GROUPINGS = ("fit", "gamma", "analysis")
 
 
 def _mode(name: str):
@@ -27,43 +25,40 @@ def _mode(name: str):
     return MODES[name]
 
 
-def prepare(x, y, options: Options):
-    """Checked float32 sample arrays, rank-Gaussianised per feature if options.rank_transform."""
-    ndim = sample_ndim(options)
-    x, y = as_pair(x, y, ndim, ndim)
-    if options.rank_transform:
-        x, y = rank_gaussianize(x), rank_gaussianize(y)
-    return x, y
-
-
-GROUPINGS = ("fit", "gamma", "analysis")
+def source(x, y, options: Options, mode: str = "estimate") -> Source:
+    """Both sides checked against their processors on one time axis (y may be None in dimensionality mode)."""
+    if y is None and mode != "dimensionality":
+        raise InputError(f"y: mode {mode!r} needs both x and y (only dimensionality mode takes x alone)")
+    return make_source(x, y, options)
 
 
 def plan_groups(mode: str, options: Options, grouping: str) -> list[list[int]]:
     """Fit ids of the plan gathered into training jobs, known before any data are read.
 
-    "fit": one fit per job (most parallel); "gamma": the fits of one gamma together; "analysis": all at once
-    (fastest on one machine: one vectorised stack). Grouping does not change the fits' results.
+    "fit": one fit per job (most parallel); "gamma": the fits of one gamma of one point (a lag, grid point,
+    embedding dimension) together; "analysis": all at once (fastest on one machine: vectorised stacks).
+    Grouping does not change the fits' results.
     """
-    gammas = _mode(mode).fit_gammas(options)
+    module = _mode(mode)
+    keys = [(p, g) for p, _ in enumerate(module.points(options)) for g in module.fit_gammas(options)]
     if grouping == "fit":
-        return [[i] for i in range(len(gammas))]
+        return [[i] for i in range(len(keys))]
     if grouping == "gamma":
-        return [[i for i, g in enumerate(gammas) if g == gamma] for gamma in dict.fromkeys(gammas)]
+        return [[i for i, k in enumerate(keys) if k == key] for key in dict.fromkeys(keys)]
     if grouping == "analysis":
-        return [list(range(len(gammas)))]
+        return [list(range(len(keys)))]
     raise InputError(f"grouping: expected one of {GROUPINGS}, found {grouping!r}")
 
 
-def plan(n_samples: int, mode: str, options: Options, seed: int) -> pd.DataFrame:
-    """The fits a mode trains on n_samples samples: labels and sample indices, one row per fit."""
-    return plan_table(*_mode(mode).plan(n_samples, options, seed))
+def plan(src: Source, mode: str, options: Options, seed: int) -> pd.DataFrame:
+    """The fits a mode trains: labels (point, gamma, repeat, subset...) and sample indices, one row per fit."""
+    return points.plan(_mode(mode), mode, src, options, seed)
 
 
-def train(x, y, plan: pd.DataFrame, options: Options, units: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Train the planned fits (any subset of a plan's rows) on prepared arrays: (fit table, curve table)."""
-    fits = train_fits(x, y, plan_specs(plan), options)
-    return fit_table(plan, fits, units), curve_table(plan, fits, options, units)
+def train(src: Source, plan: pd.DataFrame, mode: str, options: Options, seed: int,
+          units: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Train the planned fits (any subset of a plan's rows): (fit table, curve table)."""
+    return points.train(_mode(mode), mode, src, plan, options, seed, units)
 
 
 def summarise(mode: str, fits: pd.DataFrame, curves: pd.DataFrame, options: Options, units: str) -> MIResult:
@@ -71,18 +66,22 @@ def summarise(mode: str, fits: pd.DataFrame, curves: pd.DataFrame, options: Opti
     return _mode(mode).summarise(fits, curves, options, units)
 
 
-def run(x, y, mode: str = "estimate", units: str = "bits", seed: int = 0, **options) -> MIResult:
-    """Estimate I(X; Y) from paired samples.
+def run(x, y=None, mode: str = "estimate", units: str = "bits", seed: int = 0, **options) -> MIResult:
+    """Estimate I(X; Y), or answer a question built on it (mode).
 
-    x, y: arrays of shape (n_samples, n_features) (windows (n_samples, window, channels) for cnn/gru
-    embeddings). mode: "estimate" (one fit) or "rigorous" (subsample-and-extrapolate bias correction).
+    x, y: sample tables (n_samples, n_features), or recordings with `processor` (continuous signals
+    (n_timepoints, n_channels), spike trains as per-neuron spike-time arrays or a `neuron, time` table,
+    categorical states), or windows (n, window, channels) for cnn/gru embeddings.
+    mode: "estimate" (one fit), "rigorous" (subsample-and-extrapolate bias correction), "sweep" (grid=),
+    "dimensionality" (y may be None; embedding_dims=), "lag" (lags=).
     units: "bits" or "nats". seed: fixes every random choice. options: see `neuralmi.options.load_schema()`.
     """
-    _mode(mode)
+    module = _mode(mode)
     check_units(units)
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise InputError(f"seed: expected a non-negative integer, found {seed!r}")
     opts = make_options(options)
-    x, y = prepare(x, y, opts)
-    fits, curves = train(x, y, plan(len(x), mode, opts, seed), opts, units)
+    module.points(opts)
+    src = source(x, y, opts, mode)
+    fits, curves = train(src, plan(src, mode, opts, seed), mode, opts, seed, units)
     return summarise(mode, fits, curves, opts, units)

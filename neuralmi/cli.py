@@ -10,7 +10,7 @@ from pathlib import Path
 import yaml
 
 from neuralmi.api import run
-from neuralmi.data.io import load_array
+from neuralmi.data.io import load_array, load_spikes
 from neuralmi.errors import InputError
 from neuralmi.options import load_schema
 from neuralmi.outputs import write_figure, write_json, write_parquet
@@ -19,11 +19,11 @@ from neuralmi.outputs import write_figure, write_json, write_parquet
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="neuralmi", description="Neural mutual-information estimation.")
     sub = parser.add_subparsers(dest="command", required=True)
-    est = sub.add_parser("run", help="estimate I(X;Y) from two sample files (.npy, .npz, .parquet, .csv)")
-    est.add_argument("x", help="samples of X, one row per sample")
-    est.add_argument("y", help="samples of Y, one row per sample")
+    est = sub.add_parser("run", help="estimate I(X;Y) from two files (.npy, .npz, .parquet, .csv)")
+    est.add_argument("x", help="X: samples or time points in rows, channels in columns; or spike trains")
+    est.add_argument("y", nargs="?", help="Y, as X (leave out in dimensionality mode for one population)")
     est.add_argument("--out", required=True, help="result JSON: mi, ci_low, ci_high, reliable, units, ...")
-    est.add_argument("--mode", default="estimate", help="estimate or rigorous")
+    est.add_argument("--mode", default="estimate", help="estimate, rigorous, sweep, dimensionality or lag")
     est.add_argument("--units", default="bits", help="bits or nats")
     est.add_argument("--seed", type=int, default=0)
     est.add_argument("--options", help="YAML or JSON file of estimator options")
@@ -31,6 +31,9 @@ def _parser() -> argparse.ArgumentParser:
                      help="one option (value parsed as YAML), overriding --options")
     est.add_argument("--x-key", help="array name inside an .npz file for X")
     est.add_argument("--y-key", help="array name inside an .npz file for Y")
+    est.add_argument("--x-spikes", action="store_true",
+                     help="X is spike trains: a neuron, time table or an .npz of per-neuron spike times")
+    est.add_argument("--y-spikes", action="store_true", help="Y is spike trains")
     est.add_argument("--x-columns", help="comma-separated table columns for X")
     est.add_argument("--y-columns", help="comma-separated table columns for Y")
     est.add_argument("--fits", help="write the per-fit table to this Parquet file")
@@ -62,9 +65,13 @@ def _columns(text):
     return [c.strip() for c in text.split(",")] if text else None
 
 
+def _load(path, spikes: bool, key, columns):
+    return load_spikes(path) if spikes else load_array(path, key, _columns(columns))
+
+
 def _run(args) -> None:
-    x = load_array(args.x, args.x_key, _columns(args.x_columns))
-    y = load_array(args.y, args.y_key, _columns(args.y_columns))
+    x = _load(args.x, args.x_spikes, args.x_key, args.x_columns)
+    y = None if args.y is None else _load(args.y, args.y_spikes, args.y_key, args.y_columns)
     result = run(x, y, mode=args.mode, units=args.units, seed=args.seed, **_options(args))
     if args.fits:
         write_parquet(args.fits, result.to_frame())

@@ -34,6 +34,7 @@ class Options:
     mine_ema: float
     critic: str
     embedding: Any
+    marginal_terms: bool | None
     hidden_dim: int
     n_layers: int
     embedding_dim: int
@@ -45,21 +46,38 @@ class Options:
     weight_decay: float
     max_epochs: int
     patience: int | None
+    eval_block_size: int | None
     median_window: int
     smoothing_sigma: float
     validation_fraction: float
     split: str
     n_validation_blocks: int
-    gap: int
+    gap: int | None
     validation_indices: tuple | None
     estimate_on: str
     rank_transform: bool
     standardize: bool
     gammas: tuple
-    repeats: int
+    repeats: int | None
     linearity_threshold: float
     min_gammas: int
     confidence: float
+    processor: str | None
+    processor_x: Any
+    processor_y: Any
+    sample_rate: float | None
+    window_size: float | None
+    step_size: float | None
+    duration: float | None
+    bin_size: float | None
+    spike_encoding: str
+    max_spikes_per_window: int | None
+    fill_value: float
+    categorical_encoding: str
+    lags: tuple | None
+    embedding_dims: tuple | None
+    saturation_tolerance: float
+    grid: dict | None
     device: str
     threads: int | None
 
@@ -109,15 +127,29 @@ def validate_options(options: Mapping[str, Any]) -> dict:
         raise InputError(
             f"option 'min_gammas': {full['min_gammas']} exceeds the number of gammas ({len(full['gammas'])})"
         )
+    _check_grid(full["grid"])
     if full["split"] == "indices" and not full["validation_indices"]:
         raise InputError("option 'validation_indices': split='indices' needs a non-empty list of held-out indices")
     return full
 
 
+NOT_SWEPT = ("grid", "lags", "embedding_dims", "gammas", "repeats", "validation_indices", "device", "threads")
+
+
+def _check_grid(grid) -> None:
+    """Sweep grid keys must be options that change one estimate (not the protocol of another mode)."""
+    for key in grid or {}:
+        if key not in _SCHEMA["properties"] or key in NOT_SWEPT:
+            sweepable = sorted(set(_SCHEMA["properties"]) - set(NOT_SWEPT))
+            raise InputError(f"option 'grid': {key!r} cannot be swept; sweepable options: {sweepable}")
+        for value in grid[key]:
+            validate_options({key: value})
+
+
 def make_options(options: Mapping[str, Any] | None = None) -> Options:
     """Validated, typed options from a mapping (missing keys take the schema's defaults)."""
     full = validate_options(options or {})
-    for key in ("gammas", "validation_indices"):
+    for key in ("gammas", "validation_indices", "lags", "embedding_dims"):
         if full[key] is not None:
             full[key] = tuple(full[key])
     return Options(**full)

@@ -4,7 +4,7 @@ import pandas as pd
 
 import neuralmi
 from neuralmi.analysis.fits import FIT_COLUMNS, PLAN_COLUMNS
-from neuralmi.api import plan, prepare, summarise, train
+from neuralmi.api import plan, source, summarise, train
 from neuralmi.data.generators import correlated_gaussian
 from neuralmi.options import make_options
 
@@ -15,10 +15,10 @@ def test_fits_trained_one_by_one_equal_run():
     x, y = correlated_gaussian(900, 2, 2, 1.0, seed=0)
     whole = neuralmi.run(x, y, mode="rigorous", seed=5, **OPTIONS)
     options = make_options(OPTIONS)
-    xs, ys = prepare(x, y, options)
-    table = plan(len(xs), "rigorous", options, seed=5)
+    src = source(x, y, options)
+    table = plan(src, "rigorous", options, seed=5)
     assert list(table.columns) == PLAN_COLUMNS and len(table) == 6
-    pieces = [train(xs, ys, table.iloc[[i]], options, "bits") for i in reversed(range(len(table)))]
+    pieces = [train(src, table.iloc[[i]], "rigorous", options, 5, "bits") for i in reversed(range(len(table)))]
     fits, curves = (pd.concat(p, ignore_index=True) for p in zip(*pieces))
     apart = summarise("rigorous", fits, curves, options, "bits")
     assert list(apart.fits.columns) == FIT_COLUMNS

@@ -19,6 +19,7 @@ SNAKEMAKE = [sys.executable, "-m", "snakemake"]
 pytest.importorskip("snakemake")
 
 OPTIONS = {"gammas": [1, 2, 3, 4], "min_gammas": 2, "max_epochs": 8, "hidden_dim": 16, "embedding_dim": 4}
+FAST = {"max_epochs": 6, "hidden_dim": 16, "batch_size": 64}
 CONFIG = {
     "datasets": {
         "gauss": {"generator": "correlated_gaussian",
@@ -69,6 +70,30 @@ def test_dry_run_job_counts(tmp_path, group, training_jobs):
     assert counts["summarise_analysis"] == 2 and counts["plot_analysis"] == 2 and counts["summarise_all"] == 1
 
 
+SCANS = {
+    "datasets": {
+        "lagged": {"generator": "lagged_pair", "params": {"n": 400, "lag": 1, "seed": 1}},
+        "population": {"generator": "population", "params": {"n": 400, "n_channels": 6, "latent_dim": 2}},
+        "spikes": {"x": "resources/recording/spikes.parquet", "x_kind": "spikes", "y": "resources/recording/lfp.npy"},
+    },
+    "analyses": {
+        "lag": {"dataset": "lagged", "mode": "lag", "options": {"processor": "continuous", "lags": [0, 1, 2]}},
+        "dims": {"dataset": "population", "mode": "dimensionality", "options": {"embedding_dims": [1, 2], "repeats": 2}},
+        "sweep": {"dataset": "spikes", "mode": "sweep", "options": {
+            "processor_x": "spikes", "processor_y": "continuous", "sample_rate": 100,
+            "grid": {"window_size": [0.05, 0.1], "embedding_dim": [2, 4]}}},
+    },
+}
+
+
+@pytest.mark.parametrize("group, training_jobs", [("fit", 3 + 4 + 4), ("gamma", 3 + 4 + 4), ("analysis", 3)])
+def test_dry_run_job_counts_of_the_scans(tmp_path, group, training_jobs):
+    """A job per lag, per (embedding dimension, split) and per grid point; preprocessing once per dataset."""
+    where = workdir(tmp_path, {**SCANS, "training": {"group": group}})
+    counts = job_counts(snakemake(where, "-n", "--cores", "2").stdout)
+    assert counts["train_fits"] == training_jobs and counts["prepare_dataset"] == 3
+
+
 @pytest.mark.parametrize(
     "change, fragment",
     [
@@ -76,6 +101,8 @@ def test_dry_run_job_counts(tmp_path, group, training_jobs):
         (lambda c: c["datasets"].update(files={"x": "missing.npy", "y": "missing.npy"}), "datasets.files.x"),
         (lambda c: c["analyses"]["tiny_estimate"]["options"].update(batch_size="big"), "batch_size"),
         (lambda c: c["analyses"]["tiny_estimate"].update(dataset="nope"), "analyses.tiny_estimate.dataset"),
+        (lambda c: c["analyses"]["tiny_estimate"].update(mode="lag"), "lag mode needs a list of lags"),
+        (lambda c: c["datasets"]["gauss"].update(generator="population", params={"n": 100}), "has no y"),
     ],
 )
 def test_bad_config_fails_before_any_job(tmp_path, change, fragment):
@@ -109,6 +136,33 @@ def test_end_to_end_equals_the_library_and_reruns_nothing(tmp_path):
     assert "Nothing to be done" in snakemake(where, "-n", "--cores", "2").stdout
     snakemake(where, "--report", "results/report.html")
     assert (where / "results/report.html").stat().st_size > 10_000
+
+
+def test_scans_end_to_end_equal_the_library(tmp_path):
+    """A lag scan on a generated pair and a dimensionality scan run through the workflow (one job per point) and
+    give what neuralmi.run gives."""
+    config = {
+        "datasets": {k: SCANS["datasets"][k] for k in ("lagged", "population")},
+        "analyses": {
+            "lag": {"dataset": "lagged", "mode": "lag",
+                    "options": {"processor": "continuous", "lags": [0, 1, 2], **FAST}},
+            "dims": {"dataset": "population", "mode": "dimensionality",
+                     "options": {"embedding_dims": [1, 2], "repeats": 2, **FAST}},
+        },
+        "training": {"group": "gamma", "threads": 1},
+    }
+    where = workdir(tmp_path, config)
+    snakemake(where, "--cores", "2")
+    lag = json.loads((where / "results/lag/result.json").read_text())
+    x, y = load_dataset("lagged", config["datasets"]["lagged"])
+    expected = neuralmi.run(x, y, mode="lag", threads=1, **config["analyses"]["lag"]["options"])
+    assert lag["peak_lag"] == expected.peak_lag and lag["mi"] == pytest.approx(expected.mi, abs=1e-8)
+    per_lag = pd.read_parquet(where / "results/lag/summary.parquet")
+    assert list(per_lag["lag"]) == [0, 1, 2]
+    dims = json.loads((where / "results/dims/result.json").read_text())
+    assert dims["dimensionality"] in (1, 2) and dims["finding"].startswith("dimensionality")
+    summary = pd.read_csv(where / "results/summary.csv")
+    assert summary.set_index("analysis").loc["lag", "finding"] == expected.finding
 
 
 def test_lint_and_format():

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 from scipy import stats
 
 from neuralmi.analysis.fits import fit_warnings, reported_quantity, with_reported
 from neuralmi.analysis.plots import plot_curves
 from neuralmi.analysis.result import MIResult
-from neuralmi.training.splits import split
+from neuralmi.analysis.points import repeated_fits
+from neuralmi.errors import InputError
 from neuralmi.training.trainer import FitSpec
+
+
+def points(options) -> list[dict]:
+    """One point: the data as given."""
+    return [{}]
 
 
 def fit_gammas(options) -> list[int]:
@@ -18,11 +23,11 @@ def fit_gammas(options) -> list[int]:
     return [1]
 
 
-def plan(n: int, options, seed: int) -> tuple[list[dict], list[FitSpec]]:
+def plan(n: int, options, seed: int, point: dict) -> tuple[list[dict], list[FitSpec]]:
     """A single fit over all samples."""
-    train, val = split(n, options, [seed, 0])
-    fit_seed = int(np.random.default_rng([seed, 0]).integers(2**31))
-    return [{"gamma": 1, "repeat": 0, "subset": 0, "n_samples": n, "seed": fit_seed}], [FitSpec(train, val, fit_seed)]
+    if (options.repeats or 1) > 1:
+        raise InputError("repeats: estimate mode trains one fit; use rigorous, sweep, lag or dimensionality mode")
+    return repeated_fits(n, options, seed, range(1))
 
 
 def summarise(fits: pd.DataFrame, curves: pd.DataFrame, options, units: str) -> MIResult:

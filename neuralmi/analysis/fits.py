@@ -13,10 +13,10 @@ from neuralmi.training.smoothing import smooth
 from neuralmi.training.trainer import FitSpec
 from neuralmi.units import from_nats
 
-LABEL_COLUMNS = ["fit_id", "gamma", "repeat", "subset", "n_samples", "seed"]
+LABEL_COLUMNS = ["fit_id", "point", "params", "gamma", "repeat", "subset", "n_samples", "seed"]
 PLAN_COLUMNS = LABEL_COLUMNS + ["train", "val"]
 FIT_COLUMNS = [
-    "fit_id", "gamma", "repeat", "subset", "n_samples", "n_train", "n_val", "seed", "mi", "se", "val_mi",
+    "fit_id", "point", "params", "gamma", "repeat", "subset", "n_samples", "n_train", "n_val", "seed", "mi", "se", "val_mi",
     "train_mi", "best_epoch", "n_epochs", "stopped_early", "seconds",
 ]
 CURVE_COLUMNS = ["fit_id", "epoch", "val_mi", "val_se", "train_mi", "val_smoothed"]

@@ -54,3 +54,66 @@ def plot_extrapolation(result, ax=None):
     ax.set_xlim(left=-0.02 * table["x"].max())
     ax.legend(frameon=False, fontsize=8)
     return fig
+
+
+def _band(ax, table, x: str, label: str, color: str = "C0"):
+    order = table.sort_values(x)
+    ax.plot(order[x], order["mi"], "o-", color=color, ms=3, label=label)
+    ax.fill_between(order[x], order["ci_low"], order["ci_high"], color=color, alpha=0.2, lw=0)
+
+
+def plot_lag(result, ax=None):
+    """Mean MI per lag with its interval; the peak lag and the range of lags that may be the peak."""
+    fig, ax = _axes(ax)
+    _band(ax, result.summary, "lag", "MI per lag")
+    low, high = result.peak_lag_ci
+    ax.axvspan(low - 0.01, high + 0.01, color="C3", alpha=0.15, lw=0, label=f"peak range [{low}, {high}]")
+    ax.axvline(result.peak_lag, color="C3", lw=1, label=f"peak lag {result.peak_lag}")
+    ax.set_xlabel("lag (X leads Y for positive lags)")
+    ax.set_ylabel(f"MI ({result.units})")
+    ax.legend(frameon=False, fontsize=8)
+    return fig
+
+
+def plot_dimensionality(result, ax=None):
+    """MI against embedding dimension: each repeat, the mean with its interval, and the saturation point."""
+    fig, ax = _axes(ax)
+    for _, fits in result.fits.groupby("split"):
+        fits = fits.sort_values("embedding_dim")
+        ax.plot(fits["embedding_dim"], fits["mi"], color="0.7", lw=0.8)
+    _band(ax, result.summary, "embedding_dim", "mean over repeats")
+    low, high = result.dimensionality_ci
+    ax.axvspan(low - 0.05, high + 0.05, color="C3", alpha=0.15, lw=0)
+    ax.axvline(result.dimensionality, color="C3", lw=1,
+               label=f"saturation at {result.dimensionality} [{low}, {high}]")
+    ax.set_xlabel("embedding dimension")
+    ax.set_ylabel(f"MI ({result.units})")
+    ax.legend(frameon=False, fontsize=8)
+    return fig
+
+
+def plot_sweep(result, ax=None):
+    """Mean MI (with its interval) against the first swept option, one line per setting of the others."""
+    fig, ax = _axes(ax)
+    keys = result.details["parameters"]
+    table = result.summary
+    first, others = keys[0], keys[1:]
+    groups = table.groupby(others, dropna=False) if others else [((), table)]
+    for i, (values, group) in enumerate(groups):
+        values = values if isinstance(values, tuple) else (values,)
+        label = ", ".join(f"{k}={v}" for k, v in zip(others, values)) or "mean over repeats"
+        if _is_numeric(group[first]):
+            _band(ax, group, first, label, f"C{i % 10}")
+        else:
+            ax.errorbar(group[first].astype(str), group["mi"], yerr=group["mi"] - group["ci_low"], fmt="o",
+                        color=f"C{i % 10}", label=label)
+    ax.set_xlabel(first)
+    ax.set_ylabel(f"MI ({result.units})")
+    ax.legend(frameon=False, fontsize=8)
+    return fig
+
+
+def _is_numeric(series) -> bool:
+    import pandas as pd
+
+    return pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)

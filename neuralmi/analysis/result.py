@@ -13,7 +13,8 @@ class MIResult:
     """An MI estimate in `units` with its interval, reliability and the tables behind it.
 
     `fits`: one row per fit (columns in analysis/fits.py); `curves`: per-epoch curves of every fit;
-    `summary`: mode-specific table (per-gamma means for rigorous mode), or None.
+    `summary`: mode-specific table (per-gamma means for rigorous mode, per-point means for the scans), or
+    None; `frame`: the table `to_frame` returns when it is not the fit table.
     """
 
     mode: str
@@ -28,10 +29,12 @@ class MIResult:
     summary: pd.DataFrame | None = None
     details: dict = field(default_factory=dict)
     plotter: Callable | None = field(default=None, repr=False)
+    frame: pd.DataFrame | None = field(default=None, repr=False)
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per fit."""
-        return self.fits.copy()
+        """The mode's main table: one row per fit (estimate, rigorous), per lag (lag), per embedding dimension
+        (dimensionality), or per grid point and repeat (sweep)."""
+        return (self.fits if self.frame is None else self.frame).copy()
 
     def to_dict(self) -> dict:
         """The scalar result, JSON-ready."""
@@ -43,9 +46,49 @@ class MIResult:
             "reasons": list(self.reasons),
             "units": self.units,
             "mode": self.mode,
+            "finding": self.finding,
             **self.details,
         }
+
+    @property
+    def finding(self) -> str:
+        """The mode's answer beyond the MI value, in words ("" when there is none)."""
+        best = self.details.get("best")
+        return "best grid point " + ", ".join(f"{k}={v}" for k, v in best.items()) if best else ""
 
     def plot(self, ax=None):
         """The mode's figure (the extrapolation plot in rigorous mode); returns the matplotlib Figure."""
         return self.plotter(self, ax)
+
+
+@dataclass
+class LagResult(MIResult):
+    """Lag mode: `mi` is the MI at the peak lag; `peak_lag_ci` is the range of lags that are the peak with
+    the stated confidence."""
+
+    peak_lag: float = float("nan")
+    peak_lag_ci: tuple = (float("nan"), float("nan"))
+
+    def to_dict(self) -> dict:
+        return {**super().to_dict(), "peak_lag": self.peak_lag, "peak_lag_ci": list(self.peak_lag_ci)}
+
+    @property
+    def finding(self) -> str:
+        return f"peak lag {self.peak_lag} [{self.peak_lag_ci[0]}, {self.peak_lag_ci[1]}]"
+
+
+@dataclass
+class DimensionalityResult(MIResult):
+    """Dimensionality mode: the embedding dimension at which MI saturates, and its interval; `mi` is the
+    plateau MI."""
+
+    dimensionality: int = 0
+    dimensionality_ci: tuple = (0, 0)
+
+    def to_dict(self) -> dict:
+        return {**super().to_dict(), "dimensionality": self.dimensionality,
+                "dimensionality_ci": list(self.dimensionality_ci)}
+
+    @property
+    def finding(self) -> str:
+        return f"dimensionality {self.dimensionality} [{self.dimensionality_ci[0]}, {self.dimensionality_ci[1]}]"

@@ -15,12 +15,17 @@ from neuralmi.training.splits import partition, split
 from neuralmi.training.trainer import FitSpec
 
 
+def points(options) -> list[dict]:
+    """One point: the data as given."""
+    return [{}]
+
+
 def fit_gammas(options) -> list[int]:
     """The gamma of each planned fit, in plan order: every subset of every gamma, for each repeat."""
-    return [g for g in sorted(options.gammas) for _ in range(options.repeats) for _ in range(g)]
+    return [g for g in sorted(options.gammas) for _ in range(options.repeats or 1) for _ in range(g)]
 
 
-def plan(n: int, options, seed: int) -> tuple[list[dict], list[FitSpec]]:
+def plan(n: int, options, seed: int, point: dict) -> tuple[list[dict], list[FitSpec]]:
     """Every (gamma, repeat, subset) fit: its labels and its FitSpec.
 
     Subsets are contiguous when the split is blocked (time series) and random otherwise; each subset gets its
@@ -30,7 +35,7 @@ def plan(n: int, options, seed: int) -> tuple[list[dict], list[FitSpec]]:
         raise InputError("split='indices' applies to mode='estimate' only: rigorous mode splits each subset itself")
     labels, specs = [], []
     for gamma in sorted(options.gammas):
-        for repeat in range(options.repeats):
+        for repeat in range(options.repeats or 1):
             subsets = partition(n, gamma, options.split == "blocked", [seed, gamma, repeat])
             for i, subset in enumerate(subsets):
                 train, val = split(len(subset), options, [seed, gamma, repeat, i])

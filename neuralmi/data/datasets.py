@@ -1,6 +1,8 @@
-"""Datasets named in a configuration: sample files or a generator with known MI, as one table.
+"""Datasets named in a configuration: files or a generator, each side stored as one Parquet table.
 
-A dataset table has columns x_0 .. x_{dx-1} and y_0 .. y_{dy-1}, one row per sample.
+A side is either a table of channels (columns c_0, c_1, ...; rows are samples or time points) or spike trains
+as a long table (columns neuron, time in seconds; a neuron that never fires has one row with time NaN). A
+dataset without Y (one population, for dimensionality mode) stores an empty Y table.
 """
 
 from __future__ import annotations
@@ -11,43 +13,79 @@ import numpy as np
 import pandas as pd
 
 from neuralmi.data import generators
-from neuralmi.data.arrays import as_pair
-from neuralmi.data.io import load_array
+from neuralmi.data.io import load_array, load_spikes
 from neuralmi.errors import InputError
 
-GENERATORS = {"correlated_gaussian": generators.correlated_gaussian,
-              "latent_observation": generators.latent_observation}
+GENERATORS = {
+    "correlated_gaussian": generators.correlated_gaussian,
+    "latent_observation": generators.latent_observation,
+    "lagged_pair": generators.lagged_pair,
+    "population": generators.population,
+    "latent_spikes": generators.latent_spikes,
+}
+SPIKE_COLUMNS = ["neuron", "time"]
+ONE_SIDED = ("population",)
 
 
-def load_dataset(name: str, spec: dict, base: Path = Path(".")) -> tuple[np.ndarray, np.ndarray]:
-    """(x, y) of dataset `name`: {x: file, y: file, x_key/y_key, x_columns/y_columns} or {generator, params}."""
+def has_y(spec: dict) -> bool:
+    """Whether a dataset spec gives a Y (files with y, or a generator of pairs)."""
+    return spec.get("generator") not in ONE_SIDED if "generator" in spec else "y" in spec
+
+
+def load_dataset(name: str, spec: dict, base: Path = Path(".")):
+    """(x, y) of dataset `name`: arrays (channels in columns) or spike-train lists; y is None when absent.
+
+    spec: {x: file, y: file, x_kind/y_kind: table | spikes, x_key/y_key, x_columns/y_columns} or
+    {generator, params}.
+    """
     if "generator" in spec:
-        make = GENERATORS.get(spec["generator"])
-        if make is None:
-            raise InputError(f"datasets.{name}.generator: expected one of {sorted(GENERATORS)}, found {spec['generator']!r}")
-        params = dict(spec.get("params", {}))
-        transform = params.pop("transform", None)
-        try:
-            x, y = make(**params)
-        except TypeError as exc:
-            raise InputError(f"datasets.{name}.params: {exc}") from exc
-        if transform:
-            x, y = generators.transformed(x, transform), generators.transformed(y, transform)
-        return as_pair(x, y)
-    x = load_array(base / spec["x"], spec.get("x_key"), spec.get("x_columns"))
-    y = load_array(base / spec["y"], spec.get("y_key"), spec.get("y_columns"))
-    return as_pair(x, y)
+        return _generated(name, spec)
+    sides = []
+    for side in ("x", "y"):
+        if side not in spec:
+            sides.append(None)
+        elif spec.get(f"{side}_kind", "table") == "spikes":
+            sides.append(load_spikes(base / spec[side]))
+        else:
+            sides.append(load_array(base / spec[side], spec.get(f"{side}_key"), spec.get(f"{side}_columns")))
+    return sides[0], sides[1]
 
 
-def to_table(x: np.ndarray, y: np.ndarray) -> pd.DataFrame:
-    """Samples as one table with x_* and y_* columns."""
-    columns = {f"x_{i}": x[:, i] for i in range(x.shape[1])}
-    columns.update({f"y_{i}": y[:, i] for i in range(y.shape[1])})
-    return pd.DataFrame(columns)
-
-
-def from_table(table: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """(x, y) back from a dataset table."""
-    x = table[[c for c in table.columns if c.startswith("x_")]].to_numpy(np.float32)
-    y = table[[c for c in table.columns if c.startswith("y_")]].to_numpy(np.float32)
+def _generated(name: str, spec: dict):
+    make = GENERATORS.get(spec["generator"])
+    if make is None:
+        raise InputError(f"datasets.{name}.generator: expected one of {sorted(GENERATORS)}, found {spec['generator']!r}")
+    params = dict(spec.get("params", {}))
+    transform = params.pop("transform", None)
+    try:
+        out = make(**params)
+    except TypeError as exc:
+        raise InputError(f"datasets.{name}.params: {exc}") from exc
+    x, y = out if isinstance(out, tuple) else (out, None)
+    if transform:
+        x = generators.transformed(x, transform)
+        y = None if y is None else generators.transformed(y, transform)
     return x, y
+
+
+def side_table(data) -> pd.DataFrame:
+    """One side as a table: channels c_0.. for arrays, (neuron, time) rows for spike trains, empty for None."""
+    if data is None:
+        return pd.DataFrame({})
+    if isinstance(data, list):
+        frames = [pd.DataFrame({"neuron": k, "time": t if len(t) else [np.nan]}) for k, t in enumerate(data)]
+        return pd.concat(frames, ignore_index=True).astype({"neuron": "int64", "time": "float64"})
+    array = np.asarray(data, dtype=np.float64)
+    array = array[:, None] if array.ndim == 1 else array
+    if array.ndim != 2:
+        raise InputError(f"dataset side: expected rows of channels (2-D), found shape {array.shape}")
+    return pd.DataFrame({f"c_{i}": array[:, i] for i in range(array.shape[1])})
+
+
+def side_from_table(table: pd.DataFrame):
+    """The side back from its table: an array, a list of spike-time arrays, or None."""
+    if table.shape[1] == 0:
+        return None
+    if list(table.columns) == SPIKE_COLUMNS:
+        return [group["time"].dropna().to_numpy() for _, group in table.groupby("neuron", sort=True)]
+    return table.to_numpy(np.float64)

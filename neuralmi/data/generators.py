@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from neuralmi.errors import InputError
-from neuralmi.units import to_nats
+from neuralmi.units import from_nats, to_nats
 
 TRANSFORMS = {
     "cube": lambda v: v**3,
@@ -71,3 +71,93 @@ def latent_observation(
 def _observe(v: np.ndarray) -> np.ndarray:
     """Strictly increasing nonlinearity: v + tanh(v) is invertible with slope in [1, 2]."""
     return v + np.tanh(v)
+
+
+def _ar1(n: int, dim: int, phi: float, rng: np.random.Generator) -> np.ndarray:
+    """`dim` independent stationary AR(1) series of unit variance and lag-one correlation `phi`, shape (n, dim)."""
+    out = np.empty((n, dim))
+    out[0] = rng.standard_normal(dim)
+    innovations = rng.standard_normal((n, dim)) * np.sqrt(1.0 - phi**2)
+    for t in range(1, n):
+        out[t] = phi * out[t - 1] + innovations[t]
+    return out
+
+
+def population(n: int, n_channels: int = 20, latent_dim: int = 3, noise: float = 0.5, seed: int = 0):
+    """A population of `n_channels` channels driven by a `latent_dim`-dimensional latent, shape (n, n_channels).
+
+    Each channel is a projection of the latent Z ~ N(0, I) through an invertible nonlinearity (v + tanh v)
+    plus independent Gaussian noise of s.d. `noise`. The projections are random orthogonal directions scaled
+    to unit variance per channel, so every latent dimension is expressed about equally. Any two disjoint groups
+    of channels share information only through Z, so the shared information has dimension `latent_dim` (when
+    each group holds at least `latent_dim` channels).
+    """
+    if latent_dim < 1 or n_channels < 2 * latent_dim:
+        raise InputError(f"n_channels: must be >= 2 * latent_dim = {2 * latent_dim}, found {n_channels}")
+    rng = np.random.default_rng(seed)
+    z = rng.standard_normal((n, latent_dim))
+    basis, _ = np.linalg.qr(rng.standard_normal((n_channels, latent_dim)))
+    weights = basis.T * np.sqrt(n_channels / latent_dim)
+    return _observe(z @ weights) + noise * rng.standard_normal((n, n_channels))
+
+
+def lagged_pair(n: int, lag: int = 5, dim: int = 1, mi: float = 1.0, phi: float = 0.6, units: str = "bits",
+                seed: int = 0):
+    """Time series X (n, dim) of AR(1) channels and Y(t) = rho X(t - lag) + noise, shape (n, dim).
+
+    At lag `lag` each channel pair carries mi / dim (so I(X(t - lag); Y(t)) = `mi` exactly, Gaussian); at lag
+    l the correlation falls to rho * phi^|l - lag|, so the MI curve over lags peaks at `lag` alone. The first
+    `lag` values of Y, which have no past of X, are driven by X's stationary extension.
+    """
+    if mi <= 0 or not 0 <= phi < 1:
+        raise InputError(f"mi, phi: need mi > 0 and 0 <= phi < 1, found {mi}, {phi}")
+    rng = np.random.default_rng(seed)
+    shift = abs(lag)
+    series = _ar1(n + shift, dim, phi, rng)
+    x = series[shift:] if lag >= 0 else series[:n]
+    driver = series[:n] if lag >= 0 else series[shift:]
+    rho = _correlations(to_nats(mi, units), dim)
+    y = rho * driver + np.sqrt(1.0 - rho**2) * rng.standard_normal((n, dim))
+    return x, y
+
+
+def gaussian_lag_mi(lag_offsets, mi: float, dim: int, phi: float, units: str = "bits") -> np.ndarray:
+    """Exact I(X(t - l); Y(t)) of `lagged_pair` at offsets l - lag (window of one sample), in `units`."""
+    rho = _correlations(to_nats(mi, units), dim)[0] * phi ** np.abs(np.asarray(lag_offsets, dtype=float))
+    per_pair = -0.5 * np.log1p(-(rho**2))
+    return from_nats(dim * per_pair, units)
+
+
+def latent_spikes(duration: float = 60.0, sample_rate: float = 100.0, n_neurons: int = 12, latent_dim: int = 2,
+                  n_signal: int = 4, rate: float = 8.0, timescale: float = 0.3, noise: float = 0.5,
+                  delay: float = 0.0, seed: int = 0):
+    """Spike trains whose rates follow a smooth latent that also drives a continuous signal.
+
+    The latent (latent_dim channels, AR(1) with correlation time `timescale` seconds, sampled at `sample_rate`)
+    sets each neuron's rate, rate * exp(w . z - |w|^2 / 2) (mean `rate` Hz), and a continuous signal of
+    `n_signal` channels is a random mix of the latent `delay` seconds earlier (>= 0: the spikes lead the signal)
+    plus white noise of s.d. `noise`. Spikes are an inhomogeneous Poisson process with the rate held within each
+    sample period.
+
+    Returns (spikes, signal): a list of sorted spike-time arrays (seconds), one per neuron, and the signal of
+    shape (round(duration * sample_rate), n_signal).
+    """
+    n = int(round(duration * sample_rate))
+    shift = int(round(delay * sample_rate))
+    if n < 2 or n_neurons < 1 or latent_dim < 1 or shift < 0:
+        raise InputError(f"duration * sample_rate, n_neurons, latent_dim, delay: too small ({n}, {n_neurons}, "
+                         f"{latent_dim}, {delay})")
+    rng = np.random.default_rng(seed)
+    dt = 1.0 / sample_rate
+    history = _ar1(n + shift, latent_dim, float(np.exp(-dt / timescale)), rng)
+    z, lagged = history[shift:], history[:n]
+    weights = rng.standard_normal((latent_dim, n_neurons)) * 0.8 / np.sqrt(latent_dim)
+    rates = rate * np.exp(z @ weights - 0.5 * (weights**2).sum(0))
+    counts = rng.poisson(rates * dt)
+    spikes = []
+    for k in range(n_neurons):
+        bins = np.repeat(np.arange(n), counts[:, k])
+        spikes.append(np.sort((bins + rng.random(bins.size)) * dt))
+    mixing = rng.standard_normal((latent_dim, n_signal)) / np.sqrt(latent_dim)
+    signal = lagged @ mixing + noise * rng.standard_normal((n, n_signal))
+    return spikes, signal

@@ -55,3 +55,30 @@ def _from_table(path: Path, columns: list[str] | None) -> np.ndarray:
     if non_numeric:
         raise InputError(f"{path}: column(s) {non_numeric} are not numeric; select numeric columns")
     return table.to_numpy(dtype=np.float64)
+
+
+def load_spikes(path) -> list[np.ndarray]:
+    """Spike trains (seconds) from a long table with columns `neuron, time` (Parquet or CSV; a row with time
+    NaN declares a neuron that never fires), or from an .npz holding either arrays `neuron` and `time` or one
+    array of spike times per neuron (in key order)."""
+    import pandas as pd
+
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: no such file")
+    suffix = path.suffix.lower()
+    if suffix in (".parquet", ".csv"):
+        table = pd.read_parquet(path) if suffix == ".parquet" else pd.read_csv(path)
+    elif suffix == ".npz":
+        with np.load(path, allow_pickle=False) as archive:
+            names = sorted(archive.keys())
+            if {"neuron", "time"} <= set(names):
+                table = pd.DataFrame({"neuron": archive["neuron"], "time": archive["time"]})
+            else:
+                return [archive[name] for name in names]
+    else:
+        raise InputError(f"{path}: spike trains are read from .parquet, .csv or .npz, found {suffix!r}")
+    missing = {"neuron", "time"} - set(table.columns)
+    if missing:
+        raise InputError(f"{path}: a spike table needs columns 'neuron' and 'time'; missing {sorted(missing)}")
+    return [group["time"].dropna().to_numpy(np.float64) for _, group in table.groupby("neuron", sort=True)]

@@ -42,15 +42,26 @@ class Critic(nn.Module):
 
 
 class SeparableCritic(Critic):
-    """s(x, y) = g(x) . h(y)."""
+    """s(x, y) = g(x) . h(y), plus u(x) + v(y) with marginal_terms.
+
+    The marginal terms are one extra output of each embedding. They carry no dependence between x and y, so
+    with them embedding_dim counts only the dimensions of the interaction (the log density ratio of a
+    d-dimensional dependence has a rank-d cross term plus terms in x alone and y alone).
+    """
+
+    marginal = False
 
     def __init__(self, options, shape_x, shape_y):
         super().__init__()
-        self.g = make_embedding(options, shape_x, options.embedding_dim)
-        self.h = make_embedding(options, shape_y, options.embedding_dim)
+        self.marginal = bool(options.marginal_terms)
+        width = options.embedding_dim + self.marginal
+        self.g = make_embedding(options, shape_x, width)
+        self.h = make_embedding(options, shape_y, width)
 
     def pair(self, ex, ey):
-        return ex @ ey.transpose(-1, -2)
+        if not self.marginal:
+            return ex @ ey.transpose(-1, -2)
+        return ex[..., :-1] @ ey[..., :-1].transpose(-1, -2) + ex[..., -1:] + ey[..., -1].unsqueeze(-2)
 
 
 class _PairHead(Critic):

@@ -6,6 +6,7 @@ from pathlib import Path
 from snakemake.utils import validate
 
 from neuralmi.api import plan_groups
+from neuralmi.data.datasets import has_y
 from neuralmi.errors import InputError
 from neuralmi.options import make_options
 
@@ -27,8 +28,19 @@ def _check_config():
             raise InputError(
                 f"config analyses.{name}.dataset: {spec['dataset']!r} is not one of the datasets {DATASETS}"
             )
+        if spec["mode"] != "dimensionality" and not has_y(
+            config["datasets"][spec["dataset"]]
+        ):
+            raise InputError(
+                f"config analyses.{name}: mode {spec['mode']!r} needs a dataset with x and y; "
+                f"{spec['dataset']!r} has no y"
+            )
         try:
-            make_options(spec.get("options", {}))
+            plan_groups(
+                spec["mode"],
+                make_options(spec.get("options", {})),
+                config["training"]["group"],
+            )
         except InputError as exc:
             raise InputError(f"config analyses.{name}.options: {exc}") from None
 
@@ -50,12 +62,17 @@ def get_options(wildcards):
     return analysis(wildcards.analysis).get("options", {})
 
 
+def get_mode(wildcards):
+    return analysis(wildcards.analysis)["mode"]
+
+
 def get_seed(wildcards):
     return analysis(wildcards.analysis).get("seed", config["seed"])
 
 
 def get_dataset(wildcards):
-    return f"results/datasets/{analysis(wildcards.analysis)['dataset']}.parquet"
+    name = analysis(wildcards.analysis)["dataset"]
+    return {side: f"results/datasets/{name}/{side}.parquet" for side in ("x", "y")}
 
 
 def training_jobs(name):

@@ -1,6 +1,7 @@
 rule prepare_dataset:
     output:
-        "results/datasets/{dataset}.parquet",
+        x="results/datasets/{dataset}/x.parquet",
+        y="results/datasets/{dataset}/y.parquet",
     log:
         "results/logs/prepare_dataset/{dataset}.log",
     conda:
@@ -13,7 +14,7 @@ rule prepare_dataset:
 
 rule plan_analysis:
     input:
-        get_dataset,
+        unpack(get_dataset),
     output:
         "results/{analysis}/plan.parquet",
     log:
@@ -21,7 +22,7 @@ rule plan_analysis:
     conda:
         "../envs/neuralmi.yaml"
     params:
-        mode=lambda wildcards: analysis(wildcards.analysis)["mode"],
+        mode=get_mode,
         options=get_options,
         seed=get_seed,
     script:

@@ -1,6 +1,6 @@
 rule train_fits:
     input:
-        data=get_dataset,
+        unpack(get_dataset),
         plan="results/{analysis}/plan.parquet",
     output:
         fit="results/{analysis}/fits/{job}.parquet",
@@ -18,7 +18,9 @@ rule train_fits:
         runtime=config["training"]["runtime"],
     params:
         fits=get_job_fits,
+        mode=get_mode,
         options=get_options,
+        seed=get_seed,
         units=config["units"],
     script:
         "../scripts/train_fits.py"

@@ -12,7 +12,7 @@ rule summarise_analysis:
     conda:
         "../envs/neuralmi.yaml"
     params:
-        mode=lambda wildcards: analysis(wildcards.analysis)["mode"],
+        mode=get_mode,
         options=get_options,
         units=config["units"],
         dataset=lambda wildcards: analysis(wildcards.analysis)["dataset"],
@@ -46,7 +46,7 @@ rule plot_analysis:
     conda:
         "../envs/neuralmi.yaml"
     params:
-        mode=lambda wildcards: analysis(wildcards.analysis)["mode"],
+        mode=get_mode,
         options=get_options,
         units=config["units"],
     script:

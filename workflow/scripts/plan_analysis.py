@@ -1,14 +1,16 @@
-"""Fix an analysis's fits (labels and sample indices) in a Parquet table."""
+"""Fix an analysis's fits (points, labels and sample indices) in a Parquet table."""
 
 import sys
 
 import pandas as pd
 
-from neuralmi.api import plan
+from neuralmi.api import plan, source
+from neuralmi.data.datasets import side_from_table
 from neuralmi.options import make_options
 from neuralmi.outputs import write_parquet
 
 sys.stderr = open(snakemake.log[0], "w")
-n_samples = len(pd.read_parquet(snakemake.input[0]))
-table = plan(n_samples, snakemake.params.mode, make_options(snakemake.params.options), snakemake.params.seed)
+mode, options = snakemake.params.mode, make_options(snakemake.params.options)
+x, y = (side_from_table(pd.read_parquet(snakemake.input[side])) for side in ("x", "y"))
+table = plan(source(x, y, options, mode), mode, options, snakemake.params.seed)
 write_parquet(snakemake.output[0], table)

@@ -1,4 +1,4 @@
-"""One row per analysis: MI, interval, reliability and its reasons, units."""
+"""One row per analysis: MI, interval, reliability and its reasons, units, truth and the mode's finding."""
 
 import json
 import sys
@@ -7,13 +7,14 @@ import pandas as pd
 
 from neuralmi.outputs import write_atomic, write_parquet
 
+
 sys.stderr = open(snakemake.log[0], "w")
 rows = []
 for path in snakemake.input:
     result = json.loads(open(path).read())
     rows.append({key: result.get(key) for key in
                  ("analysis", "dataset", "mode", "mi", "ci_low", "ci_high", "reliable", "units", "truth")}
-                | {"reasons": "; ".join(result["reasons"])})
+                | {"reasons": "; ".join(result["reasons"]), "finding": result["finding"]})
 table = pd.DataFrame(rows)
 write_parquet(snakemake.output.parquet, table)
 write_atomic(snakemake.output.csv, lambda tmp: table.to_csv(tmp, index=False))

@@ -1,18 +1,26 @@
-"""Train a group of planned fits as one stack; write their rows of the fit table and their curves."""
+"""Train a group of planned fits (vectorised stacks); write their rows of the fit table and their curves."""
 
 import sys
 
 import pandas as pd
 
-from neuralmi.api import prepare, train
-from neuralmi.data.datasets import from_table
+from neuralmi.api import source, train
+from neuralmi.data.datasets import side_from_table
 from neuralmi.options import make_options
 from neuralmi.outputs import write_parquet
 
 sys.stderr = open(snakemake.log[0], "w")
+mode = snakemake.params.mode
 options = make_options({**snakemake.params.options, "threads": snakemake.threads})
-x, y = prepare(*from_table(pd.read_parquet(snakemake.input.data)), options)
+x, y = (side_from_table(pd.read_parquet(snakemake.input[side])) for side in ("x", "y"))
 plan = pd.read_parquet(snakemake.input.plan)
-fits, curves = train(x, y, plan[plan["fit_id"].isin(snakemake.params.fits)], options, snakemake.params.units)
+fits, curves = train(
+    source(x, y, options, mode),
+    plan[plan["fit_id"].isin(snakemake.params.fits)],
+    mode,
+    options,
+    snakemake.params.seed,
+    snakemake.params.units,
+)
 write_parquet(snakemake.output.curves, curves)
 write_parquet(snakemake.output.fit, fits)

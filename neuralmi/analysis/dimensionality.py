@@ -1,0 +1,104 @@
+"""Dimensionality mode: the number of dimensions the information between two sides occupies.
+
+With X alone, X's channels are split at random into two halves (repeatedly) and the information between the
+halves is measured; with X and Y, the information between them (repeated with fresh seeds). Each repeat is
+measured with a separable critic g(a).h(b) (plus marginal terms, see nets/critics.py) of every embedding
+dimension; MI grows with the dimension until the critic can represent the whole dependence, then stays flat.
+The saturation dimension is the smallest dimension whose MI is within `saturation_tolerance` of the plateau
+or within the confidence interval of their difference; its interval comes from resampling the repeats.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from neuralmi.analysis.fits import fit_warnings, reported_quantity, with_reported
+from neuralmi.analysis.plots import plot_dimensionality
+from neuralmi.analysis.points import params_frame, point_means, repeated_fits
+from neuralmi.analysis.result import DimensionalityResult
+from neuralmi.data.processing import samples
+from neuralmi.errors import InputError
+
+DEFAULT_DIMS = tuple(range(1, 9))
+BOOTSTRAP_DRAWS = 2000
+
+
+def points(options) -> list[dict]:
+    if options.critic not in ("separable", "probabilistic"):
+        raise InputError(f"critic: dimensionality mode needs a separable or probabilistic critic, found {options.critic!r}")
+    dims = sorted(options.embedding_dims or DEFAULT_DIMS)
+    return [{"embedding_dim": d, "split": r} for d in dims for r in range(options.repeats or 5)]
+
+
+def fit_gammas(options) -> list[int]:
+    return [1]
+
+
+def point_options(options, point: dict):
+    return options.replace(embedding_dim=point["embedding_dim"])
+
+
+def plan(n: int, options, seed: int, point: dict):
+    return repeated_fits(n, options, seed, [point["split"]])
+
+
+def point_samples(source, point: dict, options, seed: int):
+    """(X, Y), or two random halves of X's channels (last axis) when there is no Y."""
+    x, y = samples(source, options)
+    if y is not None:
+        return x, y
+    channels = x.shape[-1]
+    if channels < 2:
+        raise InputError(f"x: dimensionality of one population needs at least 2 channels, found {channels}")
+    order = np.random.default_rng([seed, point["split"], 1]).permutation(channels)
+    return x[..., np.sort(order[: channels // 2])], x[..., np.sort(order[channels // 2 :])]
+
+
+def saturation(means: np.ndarray, se: np.ndarray, dims: np.ndarray, tolerance: float, z: float) -> int:
+    """Smallest dimension whose mean MI is within tolerance (relative) or z standard errors of the plateau."""
+    top = int(np.argmax(means))
+    margin = np.maximum(tolerance * abs(means[top]), z * np.sqrt(se**2 + se[top] ** 2))
+    return int(dims[np.flatnonzero(means >= means[top] - margin)[0]])
+
+
+def summarise(fits: pd.DataFrame, curves: pd.DataFrame, options, units: str) -> DimensionalityResult:
+    table = with_reported(fits, reported_quantity(options, "validation"))
+    params = params_frame(table)
+    table["embedding_dim"], table["split"] = params["embedding_dim"], params["split"]
+    curve = point_means(table, ["embedding_dim"], options.confidence)
+    dims, se = curve["embedding_dim"].to_numpy(), curve["se"].to_numpy()
+    z = float(stats.norm.ppf(0.5 + options.confidence / 2))
+    dim = saturation(curve["mi"].to_numpy(), se, dims, options.saturation_tolerance, z)
+    draws = _bootstrap(table, dims, se, options.saturation_tolerance, z)
+    alpha = 1 - options.confidence
+    low = min(int(np.quantile(draws, alpha / 2, method="lower")), dim)
+    high = max(int(np.quantile(draws, 1 - alpha / 2, method="higher")), dim)
+    plateau = curve.iloc[int(curve["mi"].idxmax())]
+    reasons = fit_warnings(table, options.bound, units)
+    if dim == dims.max() and len(dims) > 1:
+        reasons.append("MI is still rising at the largest embedding dimension: scan larger embedding_dims")
+    if plateau["ci_low"] <= 0:
+        reasons.append("no information detected between the two sides: the dimensionality is undefined")
+    return DimensionalityResult(
+        mode="dimensionality", mi=float(plateau["mi"]), ci_low=float(plateau["ci_low"]),
+        ci_high=float(plateau["ci_high"]), reliable=not reasons, reasons=reasons, units=units, fits=table,
+        curves=curves, summary=curve, details={"se": float(plateau["se"])}, plotter=plot_dimensionality,
+        frame=curve, dimensionality=dim, dimensionality_ci=(low, high),
+    )
+
+
+def _bootstrap(table: pd.DataFrame, dims: np.ndarray, se: np.ndarray, tolerance: float, z: float) -> np.ndarray:
+    """Saturation dimensions of resampled curves: repeats drawn with replacement (or, with one repeat, the
+    curve perturbed by its standard errors)."""
+    grid = table.pivot_table(index="split", columns="embedding_dim", values="mi").reindex(columns=dims).to_numpy()
+    rng = np.random.default_rng(0)
+    out = np.empty(BOOTSTRAP_DRAWS, dtype=int)
+    for b in range(BOOTSTRAP_DRAWS):
+        if len(grid) > 1:
+            means = np.nanmean(grid[rng.integers(len(grid), size=len(grid))], axis=0)
+        else:
+            means = grid[0] + se * rng.standard_normal(len(dims))
+        out[b] = saturation(means, se, dims, tolerance, z)
+    return out

@@ -1,0 +1,80 @@
+"""Lag mode: MI between X and Y shifted by each lag; the peak lag and the lags that may be the peak.
+
+A positive lag pairs Y at time t with X at t - lag (X leads Y). Every lag uses the same number of samples: both
+sides are cut to the time span that every lag can pair, so the MI values are comparable.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from neuralmi.analysis.fits import fit_warnings, reported_quantity, with_reported
+from neuralmi.analysis.plots import plot_lag
+from neuralmi.analysis.points import params_frame, point_means, repeated_fits
+from neuralmi.analysis.result import LagResult
+from neuralmi.data.processing import samples
+from neuralmi.errors import InputError
+
+BOOTSTRAP_DRAWS = 4000
+
+
+def _lags(options) -> tuple:
+    if not options.lags:
+        raise InputError("lags: lag mode needs a list of lags (samples, or seconds with sample_rate)")
+    return options.lags
+
+
+def points(options) -> list[dict]:
+    return [{"lag": lag} for lag in _lags(options)]
+
+
+def fit_gammas(options) -> list[int]:
+    return [1] * (options.repeats or 1)
+
+
+def plan(n: int, options, seed: int, point: dict):
+    return repeated_fits(n, options, seed, range(options.repeats or 1))
+
+
+def point_samples(source, point: dict, options, seed: int):
+    """X shifted `lag` back against Y, on the span every lag can pair."""
+    ticks = [source.ticks(lag, "lags") for lag in _lags(options)]
+    lead, trail = max(0.0, max(ticks)), max(0.0, -min(ticks))
+    length = source.n_ticks - lead - trail
+    if length <= 0:
+        raise InputError(f"lags: the range {min(options.lags)} .. {max(options.lags)} is longer than the recording")
+    shift = source.ticks(point["lag"], "lags")
+    return samples(source.crop(lead - shift, lead, length), options)
+
+
+def summarise(fits: pd.DataFrame, curves: pd.DataFrame, options, units: str) -> LagResult:
+    """Mean MI per lag, the peak and the range of lags that are the peak in `confidence` of bootstrap draws."""
+    table = with_reported(fits, reported_quantity(options, "validation"))
+    table["lag"] = params_frame(table)["lag"]
+    curve = point_means(table, ["lag"], options.confidence).sort_values("lag", ignore_index=True)
+    best = int(curve["mi"].idxmax())
+    lags = curve["lag"].to_numpy(float)
+    draws = np.random.default_rng(0).standard_normal((BOOTSTRAP_DRAWS, len(curve)))
+    peaks = lags[np.argmax(curve["mi"].to_numpy() + draws * curve["se"].to_numpy(), axis=1)]
+    alpha = 1 - options.confidence
+    low = min(float(np.quantile(peaks, alpha / 2, method="lower")), lags[best])
+    high = max(float(np.quantile(peaks, 1 - alpha / 2, method="higher")), lags[best])
+    curve["peak_probability"] = [(peaks == lag).mean() for lag in lags]
+    reasons = fit_warnings(table, options.bound, units)
+    if best in (0, len(curve) - 1):
+        reasons.append("the peak is at the edge of the scanned lags: widen the range")
+    if curve["ci_low"].iloc[best] <= 0:
+        reasons.append("no lag shows MI distinguishable from zero")
+    peak = curve.iloc[best]
+    return LagResult(
+        mode="lag", mi=float(peak["mi"]), ci_low=float(peak["ci_low"]), ci_high=float(peak["ci_high"]),
+        reliable=not reasons, reasons=reasons, units=units, fits=table, curves=curves, summary=curve,
+        details={"se": float(peak["se"])}, plotter=plot_lag, frame=curve,
+        peak_lag=_number(lags[best]), peak_lag_ci=(_number(low), _number(high)),
+    )
+
+
+def _number(value: float):
+    """A lag as the user wrote it: an integer when it is one."""
+    return int(value) if float(value).is_integer() else float(value)

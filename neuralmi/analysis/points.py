@@ -1,0 +1,140 @@
+"""Analyses as points: each point is one data and option setting (a lag, a grid point, an embedding dimension
+and channel split); a mode plans fits within every point.
+
+Planning and training rebuild a point's samples from the source with the same deterministic functions, so a
+fit can be trained anywhere (a notebook, any workflow job) with the same result. Points whose samples have the
+same shape and whose options are equal are concatenated and trained as one vectorised stack.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pandas as pd
+
+from neuralmi.analysis.fits import curve_table, fit_table, plan_specs, plan_table
+from neuralmi.data.arrays import rank_gaussianize
+from neuralmi.data.processing import Source, as_model_input, samples, window_ticks
+from neuralmi.nets.embeddings import sample_ndim
+from neuralmi.training.trainer import FitSpec, train_fits
+
+
+def resolve(options, source: Source, mode: str):
+    """Options with the data-dependent defaults filled in: split, gap and marginal_terms."""
+    changes = {}
+    if options.split == "auto":
+        changes["split"] = "blocked" if source.time_series or mode == "lag" else "random"
+    if options.gap is None:
+        changes["gap"] = 0
+        if source.time_series:
+            size, step = window_ticks(source, options)
+            changes["gap"] = max(0, math.ceil(size / step - 1e-9) - 1)
+    if options.marginal_terms is None:
+        changes["marginal_terms"] = mode == "dimensionality"
+    return options.replace(**changes) if changes else options
+
+
+def point_arrays(module, source: Source, point: dict, options, seed: int):
+    """The point's model inputs (x, y), float32, rank-Gaussianised per channel if options.rank_transform."""
+    x, y = module.point_samples(source, point, options, seed) if hasattr(module, "point_samples") \
+        else samples(source, options)
+    windowed = sample_ndim(options) == 3
+    x, y = as_model_input(x, windowed), as_model_input(y, windowed)
+    if options.rank_transform:
+        x, y = rank_gaussianize(x), rank_gaussianize(y)
+    return x, y
+
+
+def point_options(module, options, point: dict):
+    return module.point_options(options, point) if hasattr(module, "point_options") else options
+
+
+def plan(module, mode: str, source: Source, options, seed: int) -> pd.DataFrame:
+    """Every fit of every point: labels (with `point` and its JSON `params`) and sample indices."""
+    labels, specs = [], []
+    for p, point in enumerate(module.points(options)):
+        opts = resolve(point_options(module, options, point), source, mode)
+        x, _ = point_arrays(module, source, point, opts, seed)
+        point_labels, point_specs = module.plan(len(x), opts, seed, point)
+        labels += [{"point": p, "params": json.dumps(point, sort_keys=True), **lab} for lab in point_labels]
+        specs += point_specs
+    return plan_table(labels, specs)
+
+
+def train(module, mode: str, source: Source, plan: pd.DataFrame, options, seed: int, units: str):
+    """Train the planned fits (any subset of a plan's rows): (fit table, curve table) in plan order."""
+    points = module.points(options)
+    stacks: dict = {}
+    for p, rows in plan.groupby("point", sort=True):
+        opts = resolve(point_options(module, options, points[p]), source, mode)
+        x, y = point_arrays(module, source, points[p], opts, seed)
+        key = (_options_key(opts), x.shape[1:], y.shape[1:])
+        stacks.setdefault(key, (opts, []))[1].append((rows, x, y))
+    fits, curves = [], []
+    for opts, members in stacks.values():
+        rows = pd.concat([r for r, _, _ in members])
+        x, y, specs = _concatenated(members)
+        trained = train_fits(x, y, specs, opts)
+        fits.append(fit_table(rows, trained, units))
+        curves.append(curve_table(rows, trained, opts, units))
+    return (pd.concat(fits).sort_values("fit_id", ignore_index=True),
+            pd.concat(curves).sort_values(["fit_id", "epoch"], ignore_index=True))
+
+
+def _options_key(options) -> str:
+    return json.dumps({k: v if not callable(v) and not hasattr(v, "parameters") else id(v)
+                       for k, v in options.as_dict().items()}, sort_keys=True, default=str)
+
+
+def _concatenated(members):
+    """Samples of several points in one array pair, with each fit's indices shifted to its point's block."""
+    xs, ys, specs, offset = [], [], [], 0
+    for rows, x, y in members:
+        for spec in plan_specs(rows):
+            specs.append(FitSpec(spec.train + offset, spec.val + offset, spec.seed))
+        xs.append(x)
+        ys.append(y)
+        offset += len(x)
+    return np.concatenate(xs), np.concatenate(ys), specs
+
+
+def params_frame(table: pd.DataFrame) -> pd.DataFrame:
+    """The points' parameters as columns (one per key of `params`), aligned with the table's rows."""
+    return pd.DataFrame([json.loads(p) for p in table["params"]], index=table.index)
+
+
+def point_means(table: pd.DataFrame, by: list[str], confidence: float) -> pd.DataFrame:
+    """Mean reported MI per group of fits with its standard error and normal interval.
+
+    The standard error combines the fits' held-out errors and, with two or more fits, their spread (the
+    larger of the two).
+    """
+    from scipy import stats
+
+    z = float(stats.norm.ppf(0.5 + confidence / 2))
+    rows = []
+    for key, group in table.groupby(by, sort=True):
+        mi = group["mi"].to_numpy(float)
+        se = np.sqrt((group["se"].to_numpy(float) ** 2).sum()) / len(mi)
+        if len(mi) > 1:
+            se = max(se, float(np.std(mi, ddof=1)) / np.sqrt(len(mi)))
+        mean = float(mi.mean())
+        rows.append({**dict(zip(by, key if isinstance(key, tuple) else (key,))), "mi": mean, "se": se,
+                     "ci_low": mean - z * se, "ci_high": mean + z * se, "n_fits": len(mi)})
+    return pd.DataFrame(rows)
+
+
+def repeated_fits(n: int, options, seed: int, repeats: range) -> tuple[list[dict], list[FitSpec]]:
+    """One fit on all n samples per repeat, each with its own split and initialisation (seeded by repeat only,
+    so every point of a scan shares them)."""
+    from neuralmi.training.splits import split
+
+    labels, specs = [], []
+    for r in repeats:
+        train, val = split(n, options, [seed, r])
+        fit_seed = int(np.random.default_rng([seed, r]).integers(2**31))
+        labels.append({"gamma": 1, "repeat": r, "subset": 0, "n_samples": n, "seed": fit_seed})
+        specs.append(FitSpec(train, val, fit_seed))
+    return labels, specs

@@ -1,0 +1,179 @@
+"""From recordings to paired samples: each side's processor, on one shared time axis.
+
+Sides without a processor are sample tables used as given (rows are samples). With a processor, X and Y are
+recordings cut into the same windows, so window i of X and window i of Y cover the same interval.
+
+Time values (window_size, step_size, bin_size, lags, duration) are in seconds when `sample_rate` is set or when
+both sides are spike trains, and in samples otherwise.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from neuralmi.data import windows
+from neuralmi.data.arrays import as_pair, as_samples
+from neuralmi.data.recordings import Sampled, SpikeTrains, sampled, spike_trains, spikes_in_ticks
+from neuralmi.errors import InputError
+from neuralmi.nets.embeddings import sample_ndim
+
+PROCESSORS = ("continuous", "spikes", "categorical")
+SIDE_KEYS = ("bin_size", "spike_encoding", "max_spikes_per_window", "fill_value", "categorical_encoding")
+
+
+@dataclass(frozen=True)
+class Side:
+    """One side's processor ('samples' when none) and its settings."""
+
+    processor: str
+    bin_size: float | None
+    spike_encoding: str
+    max_spikes_per_window: int | None
+    fill_value: float
+    categorical_encoding: str
+
+
+def side_settings(options, name: str) -> Side:
+    """Side `name` ('x' or 'y'): processor_<name> (a name, or a mapping of processor and side settings)
+    over the shared `processor` and settings."""
+    own = getattr(options, f"processor_{name}")
+    own = {"processor": own} if isinstance(own, str) else dict(own or {})
+    settings = {key: own.get(key, getattr(options, key)) for key in SIDE_KEYS}
+    return Side(own.get("processor", options.processor) or "samples", **settings)
+
+
+@dataclass(frozen=True)
+class Source:
+    """Checked recordings (or sample arrays) of both sides on one tick axis; y is None for one population.
+
+    `ticks_per_unit` converts the user's time values (seconds or samples) to ticks.
+    """
+
+    x: Sampled | SpikeTrains
+    y: Sampled | SpikeTrains | None
+    sides: tuple
+    ticks_per_unit: float
+    n_ticks: float
+
+    @property
+    def time_series(self) -> bool:
+        return any(s.processor != "samples" for s in self.sides)
+
+    def ticks(self, value: float, what: str) -> float:
+        """A user time value in ticks; a whole number of ticks when any side is sampled."""
+        t = value * self.ticks_per_unit
+        if any(isinstance(r, Sampled) for r in self._recordings()):
+            if abs(t - round(t)) > 1e-6 * max(1.0, abs(t)):
+                raise InputError(f"{what}: {value:g} is {t:g} samples; use a whole number of samples")
+            return float(round(t))
+        return t
+
+    def crop(self, x_start: float, y_start: float, length: float) -> "Source":
+        """Both sides cut to `length` ticks, X from x_start and Y from y_start (how lags shift Y against X)."""
+        y = None if self.y is None else self.y.crop(y_start, y_start + length)
+        return replace(self, x=self.x.crop(x_start, x_start + length), y=y, n_ticks=length)
+
+    def _recordings(self):
+        return [r for r in (self.x, self.y) if r is not None]
+
+
+def make_source(x, y, options) -> Source:
+    """Check both sides against their processors and put them on one tick axis."""
+    sides = (side_settings(options, "x"), side_settings(options, "y"))
+    if y is None:
+        sides = sides[:1]
+    for side in sides:
+        if side.processor not in ("samples",) + PROCESSORS:
+            raise InputError(f"processor: expected one of {PROCESSORS} or none, found {side.processor!r}")
+    if len(sides) == 2 and (sides[0].processor == "samples") != (sides[1].processor == "samples"):
+        sides = tuple(s if s.processor != "samples" else replace(s, processor="continuous") for s in sides)
+    if sides[0].processor == "samples":
+        return _sample_source(x, y, sides, options)
+    return _recording_source([x, y][: len(sides)], sides, options)
+
+
+def _sample_source(x, y, sides, options) -> Source:
+    for key in ("window_size", "step_size", "sample_rate", "duration"):
+        if getattr(options, key) is not None:
+            raise InputError(f"option {key!r}: applies to recordings; set processor (continuous, spikes, categorical)")
+    ndim = sample_ndim(options)
+    if y is None:
+        x = as_samples(x, "x", ndim)
+        return Source(Sampled("samples", x), None, sides, 1.0, float(len(x)))
+    x, y = as_pair(x, y, ndim, ndim)
+    return Source(Sampled("samples", x), Sampled("samples", y), sides, 1.0, float(len(x)))
+
+
+def _recording_source(data: list, sides: tuple, options) -> Source:
+    names = ["x", "y"]
+    rate = options.sample_rate
+    all_spikes = all(s.processor == "spikes" for s in sides)
+    per_unit = rate if rate else 1.0
+    if not rate and any(s.processor == "spikes" for s in sides) and not all_spikes:
+        raise InputError("sample_rate: needed to align spike times (seconds) with a sampled recording")
+    recs: list = [None] * len(sides)
+    for i, side in enumerate(sides):
+        if side.processor != "spikes":
+            recs[i] = sampled(data[i], side.processor, names[i])
+    lengths = {names[i]: r.n_ticks for i, r in enumerate(recs) if r is not None}
+    if len(set(lengths.values())) > 1:
+        raise InputError(f"x and y: recordings of different lengths, x has {lengths['x']} and y {lengths['y']} time points")
+    if lengths:
+        n_ticks = float(next(iter(lengths.values())))
+        if options.duration is not None and abs(options.duration * per_unit - n_ticks) > 1:
+            raise InputError(f"duration: {options.duration} s does not match the recording's {n_ticks / per_unit} s")
+    elif options.duration is None:
+        raise InputError("duration: spike trains alone need the recording's duration (seconds)")
+    else:
+        n_ticks = options.duration * per_unit
+    for i, side in enumerate(sides):
+        if side.processor == "spikes":
+            recs[i] = spikes_in_ticks(spike_trains(data[i], names[i]), rate, n_ticks, names[i])
+    return Source(recs[0], recs[1] if len(recs) > 1 else None, sides, per_unit, n_ticks)
+
+
+def window_ticks(source: Source, options) -> tuple[float, float]:
+    """(size, step) of the windows in ticks: one sample by default, step = size unless set."""
+    if options.window_size is None:
+        if all(s.processor == "spikes" for s in source.sides):
+            raise InputError("window_size: spike trains need a window (seconds)")
+        size = 1.0
+    else:
+        size = source.ticks(options.window_size, "window_size")
+    step = size if options.step_size is None else source.ticks(options.step_size, "step_size")
+    if size <= 0 or step <= 0:
+        raise InputError(f"window_size, step_size: must be positive, found {size:g} and {step:g} ticks")
+    return size, step
+
+
+def samples(source: Source, options) -> tuple[np.ndarray, np.ndarray | None]:
+    """Both sides as float32 samples: windows (n, length, channels) of recordings, or the sample arrays."""
+    if not source.time_series:
+        arrays = [r.values.astype(np.float32) for r in source._recordings()]
+        return arrays[0], arrays[1] if len(arrays) > 1 else None
+    size, step = window_ticks(source, options)
+    n = windows.count_windows(source.n_ticks, size, step)
+    out = [_encode(rec, side, source, size, step, n).astype(np.float32)
+           for rec, side in zip(source._recordings(), source.sides)]
+    return out[0], out[1] if len(out) > 1 else None
+
+
+def _encode(rec, side: Side, source: Source, size: float, step: float, n: int) -> np.ndarray:
+    if side.processor == "continuous":
+        return windows.regular(rec.values, int(size), int(step), n)
+    if side.processor == "categorical":
+        return windows.one_hot(rec, int(size), int(step), n, side.categorical_encoding)
+    if side.spike_encoding == "counts":
+        bin_ticks = size if side.bin_size is None else source.ticks(side.bin_size, "bin_size")
+        return windows.spike_counts(rec, size, step, n, bin_ticks)
+    limit = side.max_spikes_per_window or windows.max_spikes(rec, size)
+    return windows.spike_times(rec, size, step, n, limit, side.fill_value, source.ticks_per_unit)
+
+
+def as_model_input(array: np.ndarray, windowed: bool) -> np.ndarray:
+    """Windows flattened to (n, length * channels) for networks that take vectors; kept 3-D for cnn/gru."""
+    if array.ndim == 3 and not windowed:
+        return array.reshape(len(array), -1)
+    return array
