@@ -72,3 +72,29 @@ def test_bad_input_exits_2_and_writes_nothing(tmp_path, pair, capsys, make_args,
 def test_python_dash_m_and_schema():
     done = subprocess.run([sys.executable, "-m", "neuralmi", "schema"], capture_output=True, text=True, check=True)
     assert json.loads(done.stdout)["properties"]["bound"]["default"] == "infonce"
+
+
+def test_lag_scan_of_the_embedded_spike_recording(tmp_path):
+    """Spike table against a sampled potential: one row per lag in --fits, the peak lag in the JSON."""
+    root = __import__("pathlib").Path(__file__).resolve().parents[1] / "resources/recording"
+    out = tmp_path / "lag.json"
+    code = main([
+        "run", str(root / "spikes.parquet"), str(root / "lfp.npy"), "--x-spikes", "--mode", "lag",
+        "--set", "processor_x=spikes", "--set", "processor_y=continuous", "--set", "sample_rate=100",
+        "--set", "window_size=0.1", "--set", "lags=[0, 0.1, 0.2]", "--out", str(out),
+        "--fits", str(tmp_path / "lags.parquet"), "--plot", str(tmp_path / "lag.png"), *FAST,
+    ])
+    assert code == 0
+    result = json.loads(out.read_text())
+    assert result["peak_lag"] in (0, 0.1, 0.2) and result["finding"].startswith("peak lag")
+    assert list(pd.read_parquet(tmp_path / "lags.parquet")["lag"]) == [0, 0.1, 0.2]
+
+
+def test_dimensionality_of_one_population_takes_no_y(tmp_path):
+    np.save(tmp_path / "x.npy", np.random.default_rng(0).standard_normal((200, 4)))
+    out = tmp_path / "dims.json"
+    assert main(["run", str(tmp_path / "x.npy"), "--mode", "dimensionality", "--set", "embedding_dims=[1, 2]",
+                 "--set", "repeats=2", "--out", str(out), *FAST]) == 0
+    assert json.loads(out.read_text())["dimensionality"] in (1, 2)
+    assert main(["run", str(tmp_path / "x.npy"), "--out", str(tmp_path / "no.json"), *FAST]) == 2
+    assert not (tmp_path / "no.json").exists()

@@ -57,3 +57,46 @@ def test_rank_gaussianize_is_monotone_and_normal():
     assert len(np.unique(g[:, 1])) == 4
     windows = rank_gaussianize(np.stack([a, a], 1))
     np.testing.assert_array_equal(windows.shape, (1000, 2, 2))
+
+
+def test_lagged_pair_has_the_exact_mi_at_each_lag():
+    from neuralmi.data.generators import gaussian_lag_mi, lagged_pair
+
+    x, y = lagged_pair(200_000, lag=3, dim=2, mi=1.5, phi=0.5, seed=0)
+    for offset in (-1, 0, 2):
+        shift = 3 + offset
+        measured = gaussian_mi(x[: len(x) - shift], y[shift:])
+        assert measured == pytest.approx(gaussian_lag_mi(offset, 1.5, 2, 0.5), abs=0.02)
+
+
+def test_population_channels_and_spikes_follow_their_specification():
+    from neuralmi.data.generators import latent_spikes, population
+
+    x = population(50_000, 12, 3, noise=0.5, seed=0)
+    assert x.shape == (50_000, 12)
+    centred = x - x.mean(0)
+    eigenvalues = np.linalg.eigvalsh(centred.T @ centred / len(x))[::-1]
+    assert eigenvalues[2] > 5 * eigenvalues[3]                       # three latent directions over the noise
+    spikes, lfp = latent_spikes(duration=200, n_neurons=5, rate=8.0, delay=0.1, seed=0)
+    assert lfp.shape == (20_000, 4) and len(spikes) == 5
+    assert all(np.all(np.diff(t) > 0) and t[0] >= 0 and t[-1] < 200 for t in spikes)
+    assert np.mean([len(t) / 200 for t in spikes]) == pytest.approx(8.0, rel=0.25)
+
+
+def test_embedded_resources_are_what_the_script_makes(tmp_path):
+    """resources/ holds exactly what scripts/make_example.py generates (its provenance)."""
+    import importlib.util
+    from pathlib import Path
+
+    import pandas as pd
+
+    root = Path(__file__).resolve().parents[1]
+    spec = importlib.util.spec_from_file_location("make_example", root / "scripts/make_example.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.make_example(tmp_path / "example")
+    module.make_recording(tmp_path / "recording")
+    for name in ("example/x.npy", "example/y.npy", "recording/lfp.npy"):
+        np.testing.assert_array_equal(np.load(tmp_path / name), np.load(root / "resources" / name))
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "recording/spikes.parquet"),
+                                  pd.read_parquet(root / "resources/recording/spikes.parquet"))

@@ -123,3 +123,22 @@ def test_bad_recordings_give_one_clear_error(x, y, options, message):
 def test_spike_trains_must_be_per_neuron_arrays_not_one_numeric_array():
     with pytest.raises(InputError, match="list of per-neuron spike-time arrays"):
         windows(np.zeros((5, 2)), [np.array([0.1])], processor="spikes", duration=1, window_size=0.1)
+
+
+def test_spike_files_in_every_supported_layout_load_the_same(tmp_path):
+    from neuralmi.data.io import load_spikes
+
+    trains = [np.array([0.1, 0.4]), np.array([]), np.array([0.25])]
+    table = pd.DataFrame({"neuron": [0, 0, 1, 2], "time": [0.1, 0.4, np.nan, 0.25]})
+    table.to_parquet(tmp_path / "s.parquet")
+    table.to_csv(tmp_path / "s.csv", index=False)
+    np.savez(tmp_path / "long.npz", neuron=table["neuron"].to_numpy(), time=table["time"].to_numpy())
+    np.savez(tmp_path / "each.npz", n0=trains[0], n1=trains[1], n2=trains[2])
+    for name in ("s.parquet", "s.csv", "long.npz", "each.npz"):
+        loaded = load_spikes(tmp_path / name)
+        assert len(loaded) == 3, name
+        for got, want in zip(loaded, trains):
+            np.testing.assert_array_equal(got, want)
+    pd.DataFrame({"unit": [1], "t": [0.1]}).to_csv(tmp_path / "bad.csv", index=False)
+    with pytest.raises(InputError, match="needs columns 'neuron' and 'time'"):
+        load_spikes(tmp_path / "bad.csv")

@@ -136,6 +136,40 @@ def test_end_to_end_equals_the_library_and_reruns_nothing(tmp_path):
     assert "Nothing to be done" in snakemake(where, "-n", "--cores", "2").stdout
     snakemake(where, "--report", "results/report.html")
     assert (where / "results/report.html").stat().st_size > 10_000
+    changed = json.loads(json.dumps(CONFIG))
+    changed["analyses"]["tiny_estimate"]["options"]["max_epochs"] = 6
+    changed["analyses"]["added"] = {"dataset": "gauss", "mode": "estimate", "options": {"max_epochs": 5}}
+    (where / "config.yaml").write_text(yaml.safe_dump({**changed, "training": {"group": "gamma"}}))
+    counts = job_counts(snakemake(where, "-n", "--cores", "2").stdout)
+    assert counts.get("prepare_dataset", 0) == 0                     # the dataset is reused
+    assert counts["plan_analysis"] == 2 and counts["train_fits"] == 2  # tiny_estimate and added, not rigorous
+
+
+def test_a_killed_training_job_leaves_no_partial_output_and_is_rerun(tmp_path):
+    """SIGKILL the whole run while a training job is running: no fit Parquet is half written, and after
+    `--unlock` the next run redoes that job and finishes."""
+    import os
+    import signal
+    import time
+
+    slow = {**CONFIG, "analyses": {"slow": {"dataset": "gauss", "mode": "estimate",
+                                            "options": {"max_epochs": 150, "patience": None, "batch_size": 16}}}}
+    where = workdir(tmp_path, slow)
+    run = subprocess.Popen([*SNAKEMAKE, "--cores", "1"], cwd=where, start_new_session=True,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    log = where / "results/logs/train_fits/slow/0.log"
+    deadline = time.time() + 300
+    while not log.exists() and time.time() < deadline and run.poll() is None:
+        time.sleep(0.5)
+    time.sleep(3)
+    assert run.poll() is None, "the run ended before it could be killed"
+    os.killpg(run.pid, signal.SIGKILL)
+    run.wait()
+    assert not list((where / "results/slow").glob("fits/*.parquet"))
+    assert not (where / "results/slow/result.json").exists()
+    snakemake(where, "--unlock")
+    snakemake(where, "--cores", "1")
+    assert json.loads((where / "results/slow/result.json").read_text())["mi"] > 0.5
 
 
 def test_scans_end_to_end_equal_the_library(tmp_path):
