@@ -2,7 +2,7 @@
 
 from neuralmi.analysis.result import MIResult
 from neuralmi.api import run
-from neuralmi.errors import InputError
+from neuralmi.errors import FitError, InputError
 
 __version__ = "0.1.0"
-__all__ = ["run", "MIResult", "InputError", "__version__"]
+__all__ = ["run", "MIResult", "InputError", "FitError", "__version__"]

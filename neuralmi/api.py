@@ -19,10 +19,21 @@ MODES = {"estimate": estimate, "rigorous": rigorous, "sweep": sweep, "dimensiona
 GROUPINGS = ("fit", "gamma", "analysis")
 
 
+MODE_OPTIONS = {"lags": "lag", "embedding_dims": "dimensionality", "grid": "sweep"}
+
+
 def _mode(name: str):
     if name not in MODES:
         raise InputError(f"mode: expected one of {sorted(MODES)}, found {name!r}")
     return MODES[name]
+
+
+def check_mode_options(mode: str, options: Options) -> None:
+    """Options that belong to another mode are errors, not silently ignored."""
+    _mode(mode)
+    for key, owner in MODE_OPTIONS.items():
+        if getattr(options, key) is not None and mode != owner:
+            raise InputError(f"option {key!r}: applies to mode {owner!r}, not {mode!r}")
 
 
 def source(x, y, options: Options, mode: str = "estimate") -> Source:
@@ -40,6 +51,7 @@ def plan_groups(mode: str, options: Options, grouping: str) -> list[list[int]]:
     Grouping does not change the fits' results.
     """
     module = _mode(mode)
+    check_mode_options(mode, options)
     keys = [(p, g) for p, _ in enumerate(module.points(options)) for g in module.fit_gammas(options)]
     if grouping == "fit":
         return [[i] for i in range(len(keys))]
@@ -76,12 +88,12 @@ def run(x, y=None, mode: str = "estimate", units: str = "bits", seed: int = 0, *
     "dimensionality" (y may be None; embedding_dims=), "lag" (lags=).
     units: "bits" or "nats". seed: fixes every random choice. options: see `neuralmi.options.load_schema()`.
     """
-    module = _mode(mode)
     check_units(units)
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise InputError(f"seed: expected a non-negative integer, found {seed!r}")
     opts = make_options(options)
-    module.points(opts)
+    check_mode_options(mode, opts)
+    _mode(mode).points(opts)
     src = source(x, y, opts, mode)
     fits, curves = train(src, plan(src, mode, opts, seed), mode, opts, seed, units)
     return summarise(mode, fits, curves, opts, units)

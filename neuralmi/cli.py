@@ -11,7 +11,7 @@ import yaml
 
 from neuralmi.api import run
 from neuralmi.data.io import load_array, load_spikes
-from neuralmi.errors import InputError
+from neuralmi.errors import FitError, InputError
 from neuralmi.options import load_schema
 from neuralmi.outputs import write_figure, write_json, write_parquet
 
@@ -36,7 +36,8 @@ def _parser() -> argparse.ArgumentParser:
     est.add_argument("--y-spikes", action="store_true", help="Y is spike trains")
     est.add_argument("--x-columns", help="comma-separated table columns for X")
     est.add_argument("--y-columns", help="comma-separated table columns for Y")
-    est.add_argument("--fits", help="write the per-fit table to this Parquet file")
+    est.add_argument("--fits", help="write the mode's table (result.to_frame(): per fit, lag, dimension or grid "
+                                    "point) to this Parquet file")
     est.add_argument("--curves", help="write the per-epoch curves to this Parquet file")
     est.add_argument("--plot", help="write the mode's figure (png, pdf or svg)")
     sub.add_parser("schema", help="print the JSON schema of the estimator options")
@@ -92,4 +93,7 @@ def main(argv=None) -> int:
     except InputError as exc:
         print(f"neuralmi: error: {exc}", file=sys.stderr)
         return 2
+    except FitError as exc:
+        print(f"neuralmi: error: {exc}", file=sys.stderr)
+        return 1
     return 0

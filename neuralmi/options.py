@@ -133,11 +133,13 @@ def validate_options(options: Mapping[str, Any]) -> dict:
     return full
 
 
-NOT_SWEPT = ("grid", "lags", "embedding_dims", "gammas", "repeats", "validation_indices", "device", "threads")
+NOT_SWEPT = ("grid", "lags", "embedding_dims", "gammas", "repeats", "validation_indices", "device", "threads",
+             "processor", "processor_x", "processor_y", "sample_rate", "duration")
 
 
 def _check_grid(grid) -> None:
-    """Sweep grid keys must be options that change one estimate (not the protocol of another mode)."""
+    """Sweep grid keys must be options that change one estimate: not another mode's protocol, and not how the
+    recordings are read (processors, sample_rate, duration: one analysis reads its data one way)."""
     for key in grid or {}:
         if key not in _SCHEMA["properties"] or key in NOT_SWEPT:
             sweepable = sorted(set(_SCHEMA["properties"]) - set(NOT_SWEPT))

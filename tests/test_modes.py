@@ -101,7 +101,39 @@ def test_dimensionality_of_a_population_is_its_latent_dimension(latent, noise, n
 def test_dimensionality_needs_two_channels_and_a_separable_critic():
     with pytest.raises(InputError, match="at least 2 channels"):
         neuralmi.run(np.zeros((100, 1)), None, mode="dimensionality", **FAST)
-    with pytest.raises(InputError, match="separable or probabilistic critic"):
+    with pytest.raises(InputError, match="needs the separable critic"):
         neuralmi.run(np.zeros((100, 4)), None, mode="dimensionality", critic="joint", **FAST)
     with pytest.raises(InputError, match="only dimensionality mode takes x alone"):
         neuralmi.run(np.zeros((100, 4)), None, mode="estimate", **FAST)
+
+
+def test_sweeping_an_encoding_setting_changes_the_samples():
+    from neuralmi.analysis import sweep
+    from neuralmi.analysis.points import point_arrays, point_options, resolve
+
+    spikes = [np.sort(np.random.default_rng(k).uniform(0, 10, 50)) for k in range(3)]
+    opts = make_options({"processor_x": "spikes", "processor_y": "continuous", "sample_rate": 100,
+                         "window_size": 0.1, "grid": {"bin_size": [0.1, 0.05]}})
+    src = source(spikes, np.zeros((1000, 2)), opts)
+    shapes = [point_arrays(sweep, src, p, resolve(point_options(sweep, opts, p), src, "sweep"), 0)[0].shape
+              for p in sweep.points(opts)]
+    assert shapes == [(100, 3), (100, 6)]
+
+
+@pytest.mark.parametrize("options, message", [
+    ({"grid": {"sample_rate": [10, 20]}}, "'sample_rate' cannot be swept"),
+    ({"lags": [0, 1]}, "option 'lags': applies to mode 'lag', not 'estimate'"),
+    ({"embedding_dims": [1, 2]}, "applies to mode 'dimensionality'"),
+])
+def test_options_of_another_mode_or_unsweepable_are_errors(options, message):
+    x, y = lagged_pair(100, seed=0)
+    with pytest.raises(InputError, match=message):
+        neuralmi.run(x, y, **options)
+
+
+def test_saturation_and_peak_ignore_diverged_points():
+    from neuralmi.analysis.dimensionality import saturation
+
+    dims = np.array([1, 2, 3, 4])
+    assert saturation(np.array([0.1, 0.5, np.nan, 0.52]), np.array([0.01, 0.01, np.nan, 0.01]), dims, 0.05,
+                      1.96) == 2

@@ -142,3 +142,43 @@ def test_spike_files_in_every_supported_layout_load_the_same(tmp_path):
     pd.DataFrame({"unit": [1], "t": [0.1]}).to_csv(tmp_path / "bad.csv", index=False)
     with pytest.raises(InputError, match="needs columns 'neuron' and 'time'"):
         load_spikes(tmp_path / "bad.csv")
+
+
+def test_a_side_without_processor_beside_spikes_must_be_an_array():
+    with pytest.raises(InputError, match="y: has no processor; set processor_y"):
+        windows([np.array([0.1])], [np.array([0.2])], processor_x="spikes", sample_rate=10, window_size=0.1)
+
+
+def test_spike_tables_declare_silent_neurons_with_nan_and_reject_other_missing_times():
+    silent = pd.DataFrame({"neuron": [0, 1], "time": [0.1, np.nan]})
+    x, _ = windows(silent, silent, processor="spikes", duration=0.2, window_size=0.1)
+    assert x.shape == (2, 1, 2) and x[:, 0, 1].sum() == 0
+    broken = pd.DataFrame({"neuron": [0, 0], "time": [0.1, np.nan]})
+    with pytest.raises(InputError, match="neuron 0 has 1 missing spike time"):
+        windows(broken, broken, processor="spikes", duration=0.2, window_size=0.1)
+
+
+def test_lag_crops_keep_spikes_that_sit_on_the_crop_edge():
+    """With lags 0 and 0.29 s every lag uses ticks 29.. of Y; at lag 0, X's crop starts at tick 29 too. 0.29 s
+    at 100 Hz is tick 28.999999999999996: that crop must still count the spike in its window 0."""
+    from neuralmi.analysis import lag
+    from neuralmi.analysis.points import resolve
+
+    opts = make_options({"processor_x": "spikes", "processor_y": "continuous", "sample_rate": 100,
+                         "window_size": 0.01, "lags": [0, 0.29]})
+    src = make_source([np.array([0.29])], np.zeros(100), opts)
+    x, _ = lag.point_samples(src, {"lag": 0}, resolve(opts, src, "lag"), 0)
+    assert x[0, 0, 0] == 1
+
+
+def test_spike_times_have_one_shape_at_every_lag():
+    from neuralmi.analysis import lag
+    from neuralmi.analysis.points import resolve
+
+    trains = [np.array([0.01, 0.02, 0.03, 0.5])]
+    opts = make_options({"processor": "spikes", "spike_encoding": "times", "duration": 1.0, "window_size": 0.1,
+                         "lags": [0, 0.2]})
+    src = make_source(trains, trains, opts)
+    opts = resolve(opts, src, "lag")
+    shapes = {lag.point_samples(src, {"lag": v}, opts, 0)[0].shape for v in (0, 0.2)}
+    assert shapes == {(8, 3, 1)}

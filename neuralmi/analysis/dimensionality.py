@@ -13,21 +13,25 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from scipy import stats
+from torch import nn
 
 from neuralmi.analysis.fits import fit_warnings, reported_quantity, with_reported
 from neuralmi.analysis.plots import plot_dimensionality
 from neuralmi.analysis.points import params_frame, point_means, repeated_fits
 from neuralmi.analysis.result import DimensionalityResult
 from neuralmi.data.processing import samples
-from neuralmi.errors import InputError
+from neuralmi.errors import FitError, InputError
 
 DEFAULT_DIMS = tuple(range(1, 9))
 BOOTSTRAP_DRAWS = 2000
 
 
 def points(options) -> list[dict]:
-    if options.critic not in ("separable", "probabilistic"):
-        raise InputError(f"critic: dimensionality mode needs a separable or probabilistic critic, found {options.critic!r}")
+    if options.critic != "separable":
+        raise InputError(f"critic: dimensionality mode needs the separable critic, found {options.critic!r}")
+    if isinstance(options.embedding, nn.Module):
+        raise InputError("embedding: dimensionality mode sets the output size; pass a factory f(input_shape, "
+                         "output_dim) instead of a module")
     dims = sorted(options.embedding_dims or DEFAULT_DIMS)
     return [{"embedding_dim": d, "split": r} for d in dims for r in range(options.repeats or 5)]
 
@@ -58,6 +62,8 @@ def point_samples(source, point: dict, options, seed: int):
 
 def saturation(means: np.ndarray, se: np.ndarray, dims: np.ndarray, tolerance: float, z: float) -> int:
     """Smallest dimension whose mean MI is within tolerance (relative) or z standard errors of the plateau."""
+    means = np.where(np.isfinite(means), means, -np.inf)
+    se = np.nan_to_num(se)
     top = int(np.argmax(means))
     margin = np.maximum(tolerance * abs(means[top]), z * np.sqrt(se**2 + se[top] ** 2))
     return int(dims[np.flatnonzero(means >= means[top] - margin)[0]])
@@ -68,6 +74,9 @@ def summarise(fits: pd.DataFrame, curves: pd.DataFrame, options, units: str) -> 
     params = params_frame(table)
     table["embedding_dim"], table["split"] = params["embedding_dim"], params["split"]
     curve = point_means(table, ["embedding_dim"], options.confidence)
+    if not np.isfinite(curve["mi"]).any():
+        raise FitError("dimensionality mode: no fit gave a finite MI (every critic diverged): try infonce or a "
+                       "lower learning_rate")
     dims, se = curve["embedding_dim"].to_numpy(), curve["se"].to_numpy()
     z = float(stats.norm.ppf(0.5 + options.confidence / 2))
     dim = saturation(curve["mi"].to_numpy(), se, dims, options.saturation_tolerance, z)
@@ -75,7 +84,7 @@ def summarise(fits: pd.DataFrame, curves: pd.DataFrame, options, units: str) -> 
     alpha = 1 - options.confidence
     low = min(int(np.quantile(draws, alpha / 2, method="lower")), dim)
     high = max(int(np.quantile(draws, 1 - alpha / 2, method="higher")), dim)
-    plateau = curve.iloc[int(curve["mi"].idxmax())]
+    plateau = curve.loc[curve["mi"].idxmax()]
     reasons = fit_warnings(table, options.bound, units)
     if dim == dims.max() and len(dims) > 1:
         reasons.append("MI is still rising at the largest embedding dimension: scan larger embedding_dims")

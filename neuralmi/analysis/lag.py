@@ -14,14 +14,14 @@ from neuralmi.analysis.plots import plot_lag
 from neuralmi.analysis.points import params_frame, point_means, repeated_fits
 from neuralmi.analysis.result import LagResult
 from neuralmi.data.processing import samples
-from neuralmi.errors import InputError
+from neuralmi.errors import FitError, InputError
 
 BOOTSTRAP_DRAWS = 4000
 
 
 def _lags(options) -> tuple:
     if not options.lags:
-        raise InputError("lags: lag mode needs a list of lags (samples, or seconds with sample_rate)")
+        raise InputError("lags: lag mode needs a list of lags (samples, or seconds with sample_rate or spike trains)")
     return options.lags
 
 
@@ -53,10 +53,14 @@ def summarise(fits: pd.DataFrame, curves: pd.DataFrame, options, units: str) -> 
     table = with_reported(fits, reported_quantity(options, "validation"))
     table["lag"] = params_frame(table)["lag"]
     curve = point_means(table, ["lag"], options.confidence).sort_values("lag", ignore_index=True)
-    best = int(curve["mi"].idxmax())
+    score = curve["mi"].to_numpy(float)
+    if not np.isfinite(score).any():
+        raise FitError("lag mode: no lag gave a finite MI (every critic diverged): try infonce or a lower learning_rate")
+    score = np.where(np.isfinite(score), score, -np.inf)
+    best = int(np.argmax(score))
     lags = curve["lag"].to_numpy(float)
     draws = np.random.default_rng(0).standard_normal((BOOTSTRAP_DRAWS, len(curve)))
-    peaks = lags[np.argmax(curve["mi"].to_numpy() + draws * curve["se"].to_numpy(), axis=1)]
+    peaks = lags[np.argmax(score + draws * np.nan_to_num(curve["se"].to_numpy(float)), axis=1)]
     alpha = 1 - options.confidence
     low = min(float(np.quantile(peaks, alpha / 2, method="lower")), lags[best])
     high = max(float(np.quantile(peaks, 1 - alpha / 2, method="higher")), lags[best])

@@ -67,7 +67,8 @@ def plot_lag(result, ax=None):
     fig, ax = _axes(ax)
     _band(ax, result.summary, "lag", "MI per lag")
     low, high = result.peak_lag_ci
-    ax.axvspan(low - 0.01, high + 0.01, color="C3", alpha=0.15, lw=0, label=f"peak range [{low}, {high}]")
+    pad = np.diff(np.sort(result.summary["lag"].to_numpy(float))).min() / 2
+    ax.axvspan(low - pad, high + pad, color="C3", alpha=0.15, lw=0, label=f"peak range [{low}, {high}]")
     ax.axvline(result.peak_lag, color="C3", lw=1, label=f"peak lag {result.peak_lag}")
     ax.set_xlabel("lag (X leads Y for positive lags)")
     ax.set_ylabel(f"MI ({result.units})")
@@ -83,7 +84,7 @@ def plot_dimensionality(result, ax=None):
         ax.plot(fits["embedding_dim"], fits["mi"], color="0.7", lw=0.8)
     _band(ax, result.summary, "embedding_dim", "mean over repeats")
     low, high = result.dimensionality_ci
-    ax.axvspan(low - 0.05, high + 0.05, color="C3", alpha=0.15, lw=0)
+    ax.axvspan(low - 0.5, high + 0.5, color="C3", alpha=0.15, lw=0)
     ax.axvline(result.dimensionality, color="C3", lw=1,
                label=f"saturation at {result.dimensionality} [{low}, {high}]")
     ax.set_xlabel("embedding dimension")

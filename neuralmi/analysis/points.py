@@ -16,13 +16,14 @@ import pandas as pd
 
 from neuralmi.analysis.fits import curve_table, fit_table, plan_specs, plan_table
 from neuralmi.data.arrays import rank_gaussianize
-from neuralmi.data.processing import Source, as_model_input, samples, window_ticks
+from neuralmi.data.processing import Source, as_model_input, samples, side_settings, spike_limit, window_ticks
 from neuralmi.nets.embeddings import sample_ndim
 from neuralmi.training.trainer import FitSpec, train_fits
 
 
 def resolve(options, source: Source, mode: str):
-    """Options with the data-dependent defaults filled in: split, gap and marginal_terms."""
+    """Options with the data-dependent defaults filled in: split, gap, marginal_terms and, for spike times, the
+    slots per window (from the whole recording, so every lag or crop has the same shape)."""
     changes = {}
     if options.split == "auto":
         changes["split"] = "blocked" if source.time_series or mode == "lag" else "random"
@@ -33,11 +34,18 @@ def resolve(options, source: Source, mode: str):
             changes["gap"] = max(0, math.ceil(size / step - 1e-9) - 1)
     if options.marginal_terms is None:
         changes["marginal_terms"] = mode == "dimensionality"
+    if options.max_spikes_per_window is None and "times" in _encodings(options):
+        changes["max_spikes_per_window"] = spike_limit(source, options)
     return options.replace(**changes) if changes else options
 
 
+def _encodings(options) -> set:
+    sides = [side_settings(options, name) for name in "xy"]
+    return {s.spike_encoding for s in sides if s.processor == "spikes"}
+
+
 def point_arrays(module, source: Source, point: dict, options, seed: int):
-    """The point's model inputs (x, y), float32, rank-Gaussianised per channel if options.rank_transform."""
+    """The point's model inputs (x, y), float32, rank-Gaussianised per feature if options.rank_transform."""
     x, y = module.point_samples(source, point, options, seed) if hasattr(module, "point_samples") \
         else samples(source, options)
     windowed = sample_ndim(options) == 3
@@ -108,19 +116,21 @@ def params_frame(table: pd.DataFrame) -> pd.DataFrame:
 def point_means(table: pd.DataFrame, by: list[str], confidence: float) -> pd.DataFrame:
     """Mean reported MI per group of fits with its standard error and normal interval.
 
-    The standard error combines the fits' held-out errors and, with two or more fits, their spread (the
-    larger of the two).
+    Non-finite fits are left out (`n_fits` counts the finite ones; a group with none has NaN values, and
+    fit_warnings reports the diverged fits). The standard error combines the fits' held-out errors and, with
+    two or more fits, their spread (the larger of the two).
     """
     from scipy import stats
 
     z = float(stats.norm.ppf(0.5 + confidence / 2))
     rows = []
     for key, group in table.groupby(by, sort=True):
-        mi = group["mi"].to_numpy(float)
-        se = np.sqrt((group["se"].to_numpy(float) ** 2).sum()) / len(mi)
+        finite = np.isfinite(group["mi"].to_numpy(float)) & np.isfinite(group["se"].to_numpy(float))
+        mi, se_fits = group["mi"].to_numpy(float)[finite], group["se"].to_numpy(float)[finite]
+        mean = float(mi.mean()) if len(mi) else np.nan
+        se = float(np.sqrt((se_fits**2).sum()) / len(mi)) if len(mi) else np.nan
         if len(mi) > 1:
             se = max(se, float(np.std(mi, ddof=1)) / np.sqrt(len(mi)))
-        mean = float(mi.mean())
         rows.append({**dict(zip(by, key if isinstance(key, tuple) else (key,))), "mi": mean, "se": se,
                      "ci_low": mean - z * se, "ci_high": mean + z * se, "n_fits": len(mi)})
     return pd.DataFrame(rows)

@@ -14,6 +14,8 @@ import pandas as pd
 
 from neuralmi.data import generators
 from neuralmi.data.io import load_array, load_spikes
+from neuralmi.data.processing import side_settings
+from neuralmi.data.recordings import trains_from_table
 from neuralmi.errors import InputError
 
 GENERATORS = {
@@ -30,6 +32,16 @@ ONE_SIDED = ("population",)
 def has_y(spec: dict) -> bool:
     """Whether a dataset spec gives a Y (files with y, or a generator of pairs)."""
     return spec.get("generator") not in ONE_SIDED if "generator" in spec else "y" in spec
+
+
+def check_sides(spec: dict, options) -> None:
+    """A dataset's spike sides must be read by the spikes processor, and only those."""
+    for side in ("x", "y"):
+        processor = side_settings(options, side).processor
+        is_spikes = spec.get(f"{side}_kind") == "spikes" or (spec.get("generator") == "latent_spikes" and side == "x")
+        if is_spikes != (processor == "spikes") and (side in spec or "generator" in spec):
+            kind = "spike trains" if is_spikes else "a table of channels"
+            raise InputError(f"processor_{side}: the dataset's {side} is {kind}, but its processor is {processor!r}")
 
 
 def load_dataset(name: str, spec: dict, base: Path = Path(".")):
@@ -87,5 +99,5 @@ def side_from_table(table: pd.DataFrame):
     if table.shape[1] == 0:
         return None
     if list(table.columns) == SPIKE_COLUMNS:
-        return [group["time"].dropna().to_numpy() for _, group in table.groupby("neuron", sort=True)]
+        return trains_from_table(table, "dataset spikes")
     return table.to_numpy(np.float64)

@@ -60,8 +60,10 @@ def _from_table(path: Path, columns: list[str] | None) -> np.ndarray:
 def load_spikes(path) -> list[np.ndarray]:
     """Spike trains (seconds) from a long table with columns `neuron, time` (Parquet or CSV; a row with time
     NaN declares a neuron that never fires), or from an .npz holding either arrays `neuron` and `time` or one
-    array of spike times per neuron (in key order)."""
+    array of spike times per neuron (in the order they were saved)."""
     import pandas as pd
+
+    from neuralmi.data.recordings import trains_from_table
 
     path = Path(path)
     if not path.is_file():
@@ -71,14 +73,11 @@ def load_spikes(path) -> list[np.ndarray]:
         table = pd.read_parquet(path) if suffix == ".parquet" else pd.read_csv(path)
     elif suffix == ".npz":
         with np.load(path, allow_pickle=False) as archive:
-            names = sorted(archive.keys())
+            names = list(archive.files)
             if {"neuron", "time"} <= set(names):
                 table = pd.DataFrame({"neuron": archive["neuron"], "time": archive["time"]})
             else:
                 return [archive[name] for name in names]
     else:
         raise InputError(f"{path}: spike trains are read from .parquet, .csv or .npz, found {suffix!r}")
-    missing = {"neuron", "time"} - set(table.columns)
-    if missing:
-        raise InputError(f"{path}: a spike table needs columns 'neuron' and 'time'; missing {sorted(missing)}")
-    return [group["time"].dropna().to_numpy(np.float64) for _, group in table.groupby("neuron", sort=True)]
+    return trains_from_table(table, str(path))

@@ -88,10 +88,19 @@ def make_source(x, y, options) -> Source:
         if side.processor not in ("samples",) + PROCESSORS:
             raise InputError(f"processor: expected one of {PROCESSORS} or none, found {side.processor!r}")
     if len(sides) == 2 and (sides[0].processor == "samples") != (sides[1].processor == "samples"):
-        sides = tuple(s if s.processor != "samples" else replace(s, processor="continuous") for s in sides)
+        sides = tuple(_promoted(s, data, name) for s, data, name in zip(sides, (x, y), "xy"))
     if sides[0].processor == "samples":
         return _sample_source(x, y, sides, options)
     return _recording_source([x, y][: len(sides)], sides, options)
+
+
+def _promoted(side: Side, data, name: str) -> Side:
+    """A side without a processor beside one with a processor: a sampled signal, if it is an array."""
+    if side.processor != "samples":
+        return side
+    if isinstance(data, (list, tuple, dict)) or hasattr(data, "columns"):
+        raise InputError(f"{name}: has no processor; set processor_{name} (e.g. 'spikes' for spike trains)")
+    return replace(side, processor="continuous")
 
 
 def _sample_source(x, y, sides, options) -> Source:
@@ -123,7 +132,8 @@ def _recording_source(data: list, sides: tuple, options) -> Source:
     if lengths:
         n_ticks = float(next(iter(lengths.values())))
         if options.duration is not None and abs(options.duration * per_unit - n_ticks) > 1:
-            raise InputError(f"duration: {options.duration} s does not match the recording's {n_ticks / per_unit} s")
+            raise InputError(f"duration: {options.duration} does not match the recording's length "
+                             f"({n_ticks / per_unit:g} {source_unit(rate, sides)})")
     elif options.duration is None:
         raise InputError("duration: spike trains alone need the recording's duration (seconds)")
     else:
@@ -132,6 +142,11 @@ def _recording_source(data: list, sides: tuple, options) -> Source:
         if side.processor == "spikes":
             recs[i] = spikes_in_ticks(spike_trains(data[i], names[i]), rate, n_ticks, names[i])
     return Source(recs[0], recs[1] if len(recs) > 1 else None, sides, per_unit, n_ticks)
+
+
+def source_unit(rate, sides) -> str:
+    """The unit of the user's time values: seconds with a sample rate or for spike trains alone."""
+    return "s" if rate or all(s.processor == "spikes" for s in sides) else "samples"
 
 
 def window_ticks(source: Source, options) -> tuple[float, float]:
@@ -143,20 +158,29 @@ def window_ticks(source: Source, options) -> tuple[float, float]:
     else:
         size = source.ticks(options.window_size, "window_size")
     step = size if options.step_size is None else source.ticks(options.step_size, "step_size")
-    if size <= 0 or step <= 0:
-        raise InputError(f"window_size, step_size: must be positive, found {size:g} and {step:g} ticks")
     return size, step
 
 
 def samples(source: Source, options) -> tuple[np.ndarray, np.ndarray | None]:
-    """Both sides as float32 samples: windows (n, length, channels) of recordings, or the sample arrays."""
+    """Both sides as float32 samples: windows (n, length, channels) of recordings, or the sample arrays.
+
+    Encoding settings come from `options` (so a sweep may change them); the processors are the source's.
+    """
     if not source.time_series:
         arrays = [r.values.astype(np.float32) for r in source._recordings()]
         return arrays[0], arrays[1] if len(arrays) > 1 else None
     size, step = window_ticks(source, options)
+    if size > source.n_ticks * (1 + windows.TOLERANCE):
+        unit = source_unit(options.sample_rate, source.sides)
+        raise InputError(
+            f"window_size: {size / source.ticks_per_unit:g} {unit} is longer than the recording "
+            f"({source.n_ticks / source.ticks_per_unit:g} {unit}; in lag mode, the span every lag shares)"
+        )
     n = windows.count_windows(source.n_ticks, size, step)
-    out = [_encode(rec, side, source, size, step, n).astype(np.float32)
-           for rec, side in zip(source._recordings(), source.sides)]
+    out = []
+    for rec, side, name in zip(source._recordings(), source.sides, "xy"):
+        settings = replace(side_settings(options, name), processor=side.processor)
+        out.append(_encode(rec, settings, source, size, step, n).astype(np.float32))
     return out[0], out[1] if len(out) > 1 else None
 
 
@@ -167,9 +191,17 @@ def _encode(rec, side: Side, source: Source, size: float, step: float, n: int) -
         return windows.one_hot(rec, int(size), int(step), n, side.categorical_encoding)
     if side.spike_encoding == "counts":
         bin_ticks = size if side.bin_size is None else source.ticks(side.bin_size, "bin_size")
-        return windows.spike_counts(rec, size, step, n, bin_ticks)
+        return windows.spike_counts(rec, size, step, n, bin_ticks, source.ticks_per_unit)
     limit = side.max_spikes_per_window or windows.max_spikes(rec, size)
     return windows.spike_times(rec, size, step, n, limit, side.fill_value, source.ticks_per_unit)
+
+
+def spike_limit(source: Source, options) -> int | None:
+    """The most spikes one neuron fires within one window length anywhere in the recording (None without spike
+    sides): one slot count for every crop and lag, so spike-time windows keep one shape."""
+    size, _ = window_ticks(source, options)
+    limits = [windows.max_spikes(rec, size) for rec in source._recordings() if isinstance(rec, SpikeTrains)]
+    return max(limits) if limits else None
 
 
 def as_model_input(array: np.ndarray, windowed: bool) -> np.ndarray:

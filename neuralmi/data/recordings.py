@@ -13,8 +13,7 @@ import numpy as np
 
 from neuralmi.errors import InputError
 
-KINDS = ("samples", "continuous", "categorical", "spikes")
-
+EDGE_TOLERANCE = 1e-9
 
 @dataclass(frozen=True)
 class Sampled:
@@ -44,10 +43,13 @@ class SpikeTrains:
     kind: str = "spikes"
 
     def crop(self, start: float, stop: float) -> "SpikeTrains":
+        """Spikes in [start, stop), shifted to start at 0; a spike within rounding error of an edge counts as
+        on it (so crops at float offsets behave like the windows)."""
+        tol = EDGE_TOLERANCE * max(1.0, abs(stop))
         cut = []
         for t in self.times:
-            lo, hi = np.searchsorted(t, [start, stop], side="left")
-            cut.append(t[lo:hi] - start)
+            lo, hi = np.searchsorted(t, [start - tol, stop - tol], side="left")
+            cut.append(np.maximum(t[lo:hi] - start, 0.0))
         return SpikeTrains(tuple(cut), stop - start)
 
 
@@ -149,10 +151,7 @@ def spike_trains(data, name: str) -> list[np.ndarray]:
 
 def _as_trains(data, name: str) -> list:
     if hasattr(data, "columns"):
-        missing = {"neuron", "time"} - set(data.columns)
-        if missing:
-            raise InputError(f"{name}: a spike table needs columns 'neuron' and 'time'; missing {sorted(missing)}")
-        return [group["time"].to_numpy() for _, group in data.groupby("neuron", sort=True)]
+        return trains_from_table(data, name)
     if isinstance(data, dict):
         return [data[k] for k in sorted(data)]
     if isinstance(data, np.ndarray) and data.dtype != object:
@@ -161,6 +160,23 @@ def _as_trains(data, name: str) -> list:
             f"'neuron, time'; found one numeric array of shape {data.shape}"
         )
     return list(data)
+
+
+def trains_from_table(table, name: str) -> list[np.ndarray]:
+    """Per-neuron spike times from a long table with columns `neuron, time`, neurons in sorted order. A
+    neuron's single row with time NaN declares a neuron that never fires; any other NaN is an error."""
+    missing = {"neuron", "time"} - set(table.columns)
+    if missing:
+        raise InputError(f"{name}: a spike table needs columns 'neuron' and 'time'; missing {sorted(missing)}")
+    trains = []
+    for neuron, group in table.groupby("neuron", sort=True):
+        times = group["time"].to_numpy(np.float64)
+        if len(times) == 1 and np.isnan(times[0]):
+            times = times[:0]
+        elif np.isnan(times).any():
+            raise InputError(f"{name}: neuron {neuron} has {int(np.isnan(times).sum())} missing spike time(s)")
+        trains.append(times)
+    return trains
 
 
 def spikes_in_ticks(trains: list[np.ndarray], rate: float | None, n_ticks: float, name: str) -> SpikeTrains:

@@ -16,9 +16,7 @@ TOLERANCE = 1e-9
 
 
 def count_windows(n_ticks: float, size: float, step: float) -> int:
-    """Whole windows of `size` ticks, every `step` ticks, that fit in a recording n_ticks long."""
-    if size > n_ticks * (1 + TOLERANCE):
-        raise InputError(f"window_size: a window of {size:g} ticks is longer than the recording ({n_ticks:g} ticks)")
+    """Whole windows of `size` ticks, every `step` ticks, that fit in a recording n_ticks long (>= size)."""
     return int(np.floor((n_ticks - size) / step + TOLERANCE)) + 1
 
 
@@ -41,18 +39,21 @@ def one_hot(rec: Sampled, size: int, step: int, n: int, encoding: str) -> np.nda
     return np.eye(k)[majority][:, None, :]
 
 
-def _ratio(value: float, unit: float, what: str) -> int:
+def _bins(value: float, unit: float, per_unit: float, what: str) -> int:
     r = value / unit
     if abs(r - round(r)) > 1e-6 * max(1.0, abs(r)) or round(r) < 1:
-        raise InputError(f"{what}: {value:g} ticks is not a whole number of bins of {unit:g} ticks")
+        raise InputError(
+            f"bin_size: {what} of {value / per_unit:g} is not a whole number of bins of {unit / per_unit:g}; "
+            "choose a bin_size that divides window_size and step_size"
+        )
     return int(round(r))
 
 
-def spike_counts(rec: SpikeTrains, size: float, step: float, n: int, bin_size: float) -> np.ndarray:
+def spike_counts(rec: SpikeTrains, size: float, step: float, n: int, bin_size: float, per_unit: float) -> np.ndarray:
     """Spike counts in bins of bin_size ticks: (n, size / bin_size, neurons); size and step must be whole
     numbers of bins, and the bins are aligned on the recording's start."""
-    per_window = _ratio(size, bin_size, "window_size / bin_size")
-    per_step = _ratio(step, bin_size, "step_size / bin_size")
+    per_window = _bins(size, bin_size, per_unit, "a window")
+    per_step = _bins(step, bin_size, per_unit, "a step")
     n_bins = (n - 1) * per_step + per_window
     counts = np.zeros((n_bins, len(rec.times)))
     for k, t in enumerate(rec.times):

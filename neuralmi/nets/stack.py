@@ -1,8 +1,9 @@
 """A stack of k independent critics of one architecture, run as one vectorised model.
 
-Parameters of all members are stacked along a leading axis and every call is `torch.func.vmap` over
-`functional_call`, so k small models train in one pass; member m is initialised exactly as a lone model
-built after `torch.manual_seed(seeds[m])`.
+Parameters of all members are stacked along a leading axis and every call is `torch.func.vmap` over the
+critic with each member's tensors put in place of its parameters and buffers (what `functional_call` does,
+minus its per-call bookkeeping), so k small models train in one pass; member m is initialised exactly as a
+lone model built after `torch.manual_seed(seeds[m])`.
 """
 
 from __future__ import annotations
@@ -10,7 +11,18 @@ from __future__ import annotations
 import copy
 
 import torch
-from torch.func import functional_call, stack_module_state, vmap
+from torch.func import stack_module_state, vmap
+
+
+def _slots(module: torch.nn.Module) -> list[tuple[dict, str, str]]:
+    """(owning dict, attribute, stacked name) of every parameter and buffer, tied aliases included."""
+    slots = []
+    for kind, named in (("_parameters", module.named_parameters), ("_buffers", module.named_buffers)):
+        canonical = {id(t): name for name, t in named()}
+        for name, t in named(remove_duplicate=False):
+            path, _, attr = name.rpartition(".")
+            slots.append((getattr(module.get_submodule(path), kind), attr, canonical[id(t)]))
+    return slots
 
 
 class ModelStack:
@@ -26,6 +38,7 @@ class ModelStack:
         self.params = {name: p.detach().clone().requires_grad_(True) for name, p in params.items()}
         self.buffers = buffers
         self.base = copy.deepcopy(members[0]).to("meta")
+        self.slots = _slots(self.base)
         self.noise_dim = members[0].noise_dim
         self.pair_width = members[0].pair_width()
 
@@ -33,17 +46,26 @@ class ModelStack:
         return next(iter(self.params.values())).shape[0]
 
     def call(self, op: str, a, b, members=None, noise_x=None, noise_y=None):
-        """Run `op` (see nets/critics.py) for every member (or the listed ones) on per-member inputs (k, ...)."""
-        params, buffers = self.params, self.buffers
+        """Run `op` (see nets/critics.py; "score": "pair" of the "encode"d inputs, every x against every y) for
+        every member (or the listed ones) on per-member inputs (k, ...)."""
+        tensors = {**self.params, **self.buffers}
         if members is not None:
-            params = {name: p[members] for name, p in params.items()}
-            buffers = {name: v[members] for name, v in buffers.items()}
+            tensors = {name: t[members] for name, t in tensors.items()}
 
-        def one(p, bf, a_m, b_m, nx, ny):
-            return functional_call(self.base, (p, bf), (a_m, b_m), {"op": op, "noise_x": nx, "noise_y": ny})
+        def one(member, a_m, b_m, nx, ny):
+            saved = [(owner, attr, owner[attr]) for owner, attr, _ in self.slots]
+            for owner, attr, name in self.slots:
+                owner[attr] = member[name]
+            try:
+                if op == "score":
+                    return self.base(*self.base(a_m, b_m, op="encode"), op="pair")
+                return self.base(a_m, b_m, op=op, noise_x=nx, noise_y=ny)
+            finally:
+                for owner, attr, t in saved:
+                    owner[attr] = t
 
         noise_dims = 0 if noise_x is not None else None
-        return vmap(one, in_dims=(0, 0, 0, 0, noise_dims, noise_dims))(params, buffers, a, b, noise_x, noise_y)
+        return vmap(one, in_dims=(0, 0, 0, noise_dims, noise_dims))(tensors, a, b, noise_x, noise_y)
 
     def keep(self, members: torch.Tensor) -> None:
         """Drop every member not listed (stopped fits leave the stack)."""

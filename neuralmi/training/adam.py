@@ -6,7 +6,10 @@ import torch
 
 
 class StackedAdam:
-    """Adam (with optional L2 weight decay) for dicts of (k, ...) tensors; members can be dropped."""
+    """Adam (with optional L2 weight decay) for dicts of (k, ...) tensors; members can be dropped.
+
+    Each step is a handful of multi-tensor (foreach) kernels over all parameters, not a few per parameter.
+    """
 
     def __init__(self, params: dict, lr: float, weight_decay: float = 0.0, betas=(0.9, 0.999), eps: float = 1e-8):
         self.lr, self.weight_decay, self.betas, self.eps = lr, weight_decay, betas, eps
@@ -19,15 +22,21 @@ class StackedAdam:
         self.step_count += 1
         b1, b2 = self.betas
         c1, c2 = 1 - b1**self.step_count, 1 - b2**self.step_count
-        for name, p in params.items():
-            grad = p.grad
-            if self.weight_decay:
-                grad = grad + self.weight_decay * p
-            self.m[name].mul_(b1).add_(grad, alpha=1 - b1)
-            self.v[name].mul_(b2).addcmul_(grad, grad, value=1 - b2)
-            denom = (self.v[name] / c2).sqrt_().add_(self.eps)
-            p.addcdiv_(self.m[name], denom, value=-self.lr / c1)
-            p.grad = None
+        p = list(params.values())
+        m, v = [self.m[n] for n in params], [self.v[n] for n in params]
+        grads = [t.grad for t in p]
+        if self.weight_decay:
+            grads = torch._foreach_add(grads, torch._foreach_mul(p, self.weight_decay))
+        torch._foreach_mul_(m, b1)
+        torch._foreach_add_(m, grads, alpha=1 - b1)
+        torch._foreach_mul_(v, b2)
+        torch._foreach_addcmul_(v, grads, grads, value=1 - b2)
+        denom = torch._foreach_div(v, c2)
+        torch._foreach_sqrt_(denom)
+        torch._foreach_add_(denom, self.eps)
+        torch._foreach_addcdiv_(p, m, denom, value=-self.lr / c1)
+        for t in p:
+            t.grad = None
 
     def keep(self, members: torch.Tensor) -> None:
         self.m = {n: t[members] for n, t in self.m.items()}

@@ -6,7 +6,7 @@ from pathlib import Path
 from snakemake.utils import validate
 
 from neuralmi.api import plan_groups
-from neuralmi.data.datasets import has_y
+from neuralmi.data.datasets import check_sides, has_y
 from neuralmi.errors import InputError
 from neuralmi.options import make_options
 
@@ -36,11 +36,9 @@ def _check_config():
                 f"{spec['dataset']!r} has no y"
             )
         try:
-            plan_groups(
-                spec["mode"],
-                make_options(spec.get("options", {})),
-                config["training"]["group"],
-            )
+            options = make_options(spec.get("options", {}))
+            plan_groups(spec["mode"], options, config["training"]["group"])
+            check_sides(config["datasets"][spec["dataset"]], options)
         except InputError as exc:
             raise InputError(f"config analyses.{name}.options: {exc}") from None
 
