@@ -17,7 +17,7 @@ LABEL_COLUMNS = ["fit_id", "point", "params", "gamma", "repeat", "subset", "n_sa
 PLAN_COLUMNS = LABEL_COLUMNS + ["train", "val"]
 FIT_COLUMNS = [
     "fit_id", "point", "params", "gamma", "repeat", "subset", "n_samples", "n_train", "n_val", "seed", "mi", "se", "val_mi",
-    "train_mi", "best_epoch", "n_epochs", "stopped_early", "seconds",
+    "train_mi", "best_epoch", "n_epochs", "stopped_early", "seconds", "device",
 ]
 CURVE_COLUMNS = ["fit_id", "epoch", "val_mi", "val_se", "train_mi", "val_smoothed"]
 
@@ -41,8 +41,9 @@ def reported_quantity(options, mode_default: str) -> str:
     return "val_mi" if choice == "validation" else "train_mi"
 
 
-def fit_table(plan: pd.DataFrame, fits, units: str) -> pd.DataFrame:
-    """One row per fit: the plan's labels and the fit's outcome (`mi` is left for the mode to choose)."""
+def fit_table(plan: pd.DataFrame, fits, units: str, device: str) -> pd.DataFrame:
+    """One row per fit: the plan's labels and the fit's outcome (`mi` is left for the mode to choose), and the
+    device it trained on."""
     rows = []
     for labels, fit in zip(plan[LABEL_COLUMNS].to_dict("records"), fits):
         rows.append({
@@ -57,6 +58,7 @@ def fit_table(plan: pd.DataFrame, fits, units: str) -> pd.DataFrame:
             "n_epochs": fit.n_epochs,
             "stopped_early": fit.stopped_early,
             "seconds": fit.seconds,
+            "device": device,
         })
     return pd.DataFrame(rows, columns=FIT_COLUMNS)
 

@@ -18,7 +18,7 @@ from neuralmi.analysis.fits import curve_table, fit_table, plan_specs, plan_tabl
 from neuralmi.data.arrays import rank_gaussianize
 from neuralmi.data.processing import Source, as_model_input, samples, side_settings, spike_limit, window_ticks
 from neuralmi.nets.embeddings import sample_ndim
-from neuralmi.training.trainer import FitSpec, train_fits
+from neuralmi.training.trainer import FitSpec, resolve_device, train_fits
 
 
 def resolve(options, source: Source, mode: str):
@@ -85,7 +85,7 @@ def train(module, mode: str, source: Source, plan: pd.DataFrame, options, seed: 
         rows = pd.concat([r for r, _, _ in members])
         x, y, specs = _concatenated(members)
         trained = train_fits(x, y, specs, opts)
-        fits.append(fit_table(rows, trained, units))
+        fits.append(fit_table(rows, trained, units, str(resolve_device(opts.device))))
         curves.append(curve_table(rows, trained, opts, units))
     return (pd.concat(fits).sort_values("fit_id", ignore_index=True),
             pd.concat(curves).sort_values(["fit_id", "epoch"], ignore_index=True))
