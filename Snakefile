@@ -13,6 +13,11 @@ include: "workflow/rules/summary.smk"
 report: "workflow/report/workflow.rst"
 
 
+localrules:
+    all,
+    summarise_all,
+
+
 rule all:
     default_target: True
     input:
