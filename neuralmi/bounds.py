@@ -25,37 +25,53 @@ _EXP_CAP = 80.0
 
 @dataclass
 class RowStats:
-    """Per-row summaries of a score matrix (each shape (k, n)); `count` is the number of valid columns."""
+    """Per-row summaries of a score matrix (each shape (k, n)); `count` is the number of valid columns.
+
+    `lme_off` is None when it was not asked for (bounds whose rows do not use it).
+    """
 
     diag: torch.Tensor
     lse_all: torch.Tensor
-    lme_off: torch.Tensor
+    lme_off: torch.Tensor | None
     count: torch.Tensor
 
 
-def row_stats(block: torch.Tensor, diag_mask: torch.Tensor, col_valid: torch.Tensor, off_transform=None) -> RowStats:
+def row_stats(block: torch.Tensor, diag, col_valid=None, off_transform=None, need_off: bool = True) -> RowStats:
     """Row statistics of a (k, b, n) block of scores.
 
-    diag_mask (k or 1, b, n) marks each row's positive pair; col_valid (k, 1, n) marks real (unpadded) columns.
-    `off_transform`, if given, is applied to the off-diagonal scores entering `lme_off`.
+    diag marks each row's positive pair: a (k or 1, b, n) boolean mask, or an int offset (row i's positive is
+    column i + offset). col_valid (k or 1, 1, n) marks real (unpadded) columns; None: all are real.
+    `off_transform`, if given, is applied to the off-diagonal scores entering `lme_off`; with need_off False
+    `lme_off` is skipped (one pass over the block instead of two).
     """
     neg_inf = torch.finfo(block.dtype).min
-    diag = (block * diag_mask).sum(-1)
-    negatives = ~col_valid | diag_mask
+    offset = isinstance(diag, int)
+    positives = torch.diagonal(block, diag, -2, -1) if offset else (block * diag).sum(-1)
+    if col_valid is None:
+        count = positives.new_full(positives.shape, block.shape[-1])
+    else:
+        count = col_valid.sum(-1).to(block.dtype).expand_as(positives)
+    if not need_off:
+        lse_all = torch.logsumexp(block if col_valid is None else block.masked_fill(~col_valid, neg_inf), -1)
+        return RowStats(positives, lse_all, None, count)
+    mask = _offset_mask(block, diag) if offset else diag
+    negatives = mask if col_valid is None else ~col_valid | mask
     lse_off = torch.logsumexp(block.masked_fill(negatives, neg_inf), -1)
-    lse_all = torch.logaddexp(lse_off, diag)
+    lse_all = torch.logaddexp(lse_off, positives)
     if off_transform is not None:
         lse_off = torch.logsumexp(off_transform(block).masked_fill(negatives, neg_inf), -1)
-    count = col_valid.sum(-1).to(block.dtype).expand_as(diag)
-    return RowStats(diag, lse_all, lse_off - torch.log((count - 1).clamp(min=1)), count)
+    return RowStats(positives, lse_all, lse_off - torch.log((count - 1).clamp(min=1)), count)
+
+
+def _offset_mask(block: torch.Tensor, offset: int) -> torch.Tensor:
+    """(b, n) mask of column i + offset in row i."""
+    b, n = block.shape[-2:]
+    return torch.arange(n, device=block.device) == torch.arange(offset, offset + b, device=block.device)[:, None]
 
 
 def batch_stats(scores: torch.Tensor, off_transform=None) -> RowStats:
     """Row statistics of complete (k, B, B) training-batch score matrices."""
-    b = scores.shape[-1]
-    eye = torch.eye(b, dtype=torch.bool, device=scores.device).unsqueeze(0)
-    valid = torch.ones(1, 1, b, dtype=torch.bool, device=scores.device)
-    return row_stats(scores, eye, valid, off_transform)
+    return row_stats(scores, 0, None, off_transform)
 
 
 def _exp(v: torch.Tensor) -> torch.Tensor:
@@ -82,6 +98,7 @@ class Bound:
 
     n_params = 0
     off_transform = None
+    uses_off = True
 
     def init_state(self, k: int, device) -> dict:
         return {}
@@ -98,8 +115,15 @@ class Bound:
 class InfoNCE(Bound):
     """Contrastive bound: E[s_ii - log mean_j e^{s_ij}]; at most log(n) for n samples."""
 
+    uses_off = False
+
     def rows(self, stats, params, valid_rows):
         return stats.diag - stats.lse_all + torch.log(stats.count)
+
+    def objective(self, scores, params, state):
+        """The mean row term, as the log-softmax at the positives (one fused pass, forward and backward)."""
+        positives = torch.diagonal(torch.log_softmax(scores, -1), dim1=-2, dim2=-1)
+        return positives.mean(-1) + math.log(scores.shape[-1])
 
 
 class NWJ(Bound):

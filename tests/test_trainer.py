@@ -5,6 +5,7 @@ import pytest
 import torch
 
 import neuralmi.training.trainer as trainer
+from neuralmi.bounds import row_stats
 from neuralmi.data.generators import correlated_gaussian
 from neuralmi.options import make_options
 from neuralmi.training.splits import random_split
@@ -39,10 +40,12 @@ def test_same_seed_gives_identical_numbers(fast):
         assert np.array_equal(va, vb) and np.array_equal(ta, tb)
 
 
-def test_a_stack_equals_its_members_trained_alone(fast):
-    """Bit for bit on CPU, with subsets of different sizes sharing the stack."""
+@pytest.mark.parametrize("block", [8192, 40])
+def test_a_stack_equals_its_members_trained_alone(fast, block):
+    """Bit for bit on CPU, with subsets of different sizes sharing the stack (and, with small evaluation
+    blocks, held-out sets cut into blocks of unequal sizes)."""
     x, y = data(n=1200)
-    options = make_options({**fast, "max_epochs": 8})
+    options = make_options({**fast, "max_epochs": 8, "eval_block_size": block})
     specs = specs_for([400, 360, 300, 140])
     together = train_fits(x, y, specs, options)
     for spec, fit in zip(specs, together):
@@ -71,6 +74,49 @@ def test_held_out_blocks_do_not_change_the_result(fast, monkeypatch):
     monkeypatch.setattr(trainer, "EVAL_FLOATS", 500)
     blocked = train_fits(x, y, specs_for([400]), options)
     np.testing.assert_allclose(whole[0].val_curve, blocked[0].val_curve, rtol=1e-5, atol=1e-6)
+
+
+def test_evaluation_blocks_at_least_the_set_size_change_nothing(fast):
+    x, y = data()
+    specs = specs_for([400])
+    whole = train_fits(x, y, specs, make_options({**fast, "eval_block_size": None}))[0]
+    block = train_fits(x, y, specs, make_options({**fast, "eval_block_size": len(specs[0].val)}))[0]
+    assert np.array_equal(whole.val_curve, block.val_curve) and np.array_equal(whole.train_curve, block.train_curve)
+    assert whole.eval_n == block.eval_n == whole.n_val == 100
+
+
+def test_small_evaluation_blocks_bound_the_pairs_and_keep_the_estimate(fast, monkeypatch):
+    """Only pairs within blocks are scored; on easy data the estimate stays close to the all-pairs one."""
+    shapes = []
+
+    def recording(block, *args, **kwargs):
+        shapes.append(block.shape)
+        return row_stats(block, *args, **kwargs)
+
+    x, y = data(n=2000, mi=1.0)
+    specs = [FitSpec(np.arange(0, 1600), np.arange(1600, 2000), seed=3)]
+    options = {**fast, "max_epochs": 5, "patience": None, "batch_size": 64, "learning_rate": 0.01}
+    whole = train_fits(x, y, specs, make_options(options))[0]
+    monkeypatch.setattr(trainer, "row_stats", recording)
+    block = train_fits(x, y, specs, make_options({**options, "eval_block_size": 70}))[0]
+    assert max(shape[-1] for shape in shapes) == 67 and block.eval_n == 66  # 6 blocks of 66 or 67 samples
+    assert sum(np.prod(shape) for shape in shapes) == 5 * 2 * 6 * 67**2  # epochs, sets, blocks, pairs: not 400**2
+    assert np.isfinite(block.val_curve).all() and np.isfinite(block.val_se_curve).all()
+    np.testing.assert_allclose(block.val_curve, whole.val_curve, atol=0.05)
+    np.testing.assert_allclose(block.train_curve, whole.train_curve, atol=0.05)
+    assert (block.val_curve <= np.log(67)).all()
+
+
+def test_evaluation_blocks_cut_in_a_fixed_order_of_near_equal_sizes():
+    rng = np.random.default_rng(0)
+    blocks = trainer.eval_blocks(np.arange(10, 311), 100, rng)
+    assert blocks.index.shape == (4, 76) and blocks.smallest() == 75
+    assert list(blocks.valid.sum(1)) == [75, 75, 75, 76]
+    assert np.array_equal(np.sort(blocks.index[blocks.valid]), np.arange(10, 311))
+    same = trainer.eval_blocks(np.arange(10, 311), 100, np.random.default_rng(0))
+    assert np.array_equal(blocks.index, same.index)
+    whole = trainer.eval_blocks(np.arange(600), 600, rng)
+    assert whole.valid is None and np.array_equal(whole.index[0], np.arange(600))
 
 
 @pytest.mark.parametrize("bound", ["infonce", "nwj", "tuba", "mine", "js", "smile"])

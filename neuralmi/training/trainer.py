@@ -5,13 +5,19 @@ order, Adam state, epochs, validation curve and early stopping; fits of differen
 member counts epochs over its own training samples. A member that stops leaves the stack, so the work left
 shrinks as fits finish. Members sharing a batch size train in one stack.
 
-Every epoch of a member is scored on its whole held-out set (in row blocks, never capped at the batch size)
-and on a fixed subset of its training samples of the same size, so the two curves carry the same log(n)
-ceiling of InfoNCE and can be compared.
+Every epoch of a member is scored on its whole held-out set (never capped at the batch size) and on a fixed
+subset of its training samples of the same size, so the two curves carry the same InfoNCE ceiling and can be
+compared. A set of up to options.eval_block_size samples is scored all pairs against all (streamed in row
+blocks, never held at once); a larger one is cut, in a random order fixed per fit, into blocks of at most that
+size and only pairs within a block are scored, so evaluation costs time and memory linear in the set size and
+the ceiling is log(block size) (`Fit.eval_n`).
 """
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import platform
 import time
 from dataclasses import dataclass, field
 
@@ -24,8 +30,13 @@ from neuralmi.nets.stack import ModelStack
 from neuralmi.training.adam import StackedAdam
 from neuralmi.training.smoothing import best_epoch, should_stop, smooth
 
-EVAL_FLOATS = 2**24
-EVAL_MEMBERS = 8
+EVAL_FLOATS = 2**20
+EVAL_MEMBERS = 2
+
+
+def eval_floats(device: torch.device) -> int:
+    """Scores held at once by one evaluation call: a few MB on CPU, so blocks stay in cache; more elsewhere."""
+    return EVAL_FLOATS if device.type == "cpu" else 16 * EVAL_FLOATS
 
 
 @dataclass
@@ -40,7 +51,9 @@ class FitSpec:
 @dataclass
 class Fit:
     """Outcome of one fit, MI values in nats: the smoothed held-out and training-subset curves at the selected
-    epoch (the maximum of the smoothed held-out curve), and `se`, that epoch's held-out sampling error."""
+    epoch (the maximum of the smoothed held-out curve), and `se`, that epoch's held-out sampling error.
+    `eval_n` is the fewest candidates a held-out row is scored against (n_val unless the set was cut in blocks),
+    so InfoNCE values are at most about log(eval_n)."""
 
     se: float
     val_mi: float
@@ -50,6 +63,7 @@ class Fit:
     stopped_early: bool
     n_train: int
     n_val: int
+    eval_n: int
     seconds: float
     val_curve: np.ndarray
     val_se_curve: np.ndarray
@@ -57,9 +71,35 @@ class Fit:
 
 
 @dataclass
+class _Blocks:
+    """A set scored each epoch: `index` (blocks, width) holds its n sample indices, `valid` marks real entries
+    (None: all are; shorter blocks are padded)."""
+
+    n: int
+    index: np.ndarray
+    valid: np.ndarray | None
+
+    def smallest(self) -> int:
+        return self.n if self.valid is None else int(self.valid.sum(1).min())
+
+
+def eval_blocks(idx: np.ndarray, size: int | None, rng: np.random.Generator) -> _Blocks:
+    """`idx` as one block if it has at most `size` entries; otherwise cut, in an order drawn from `rng`, into
+    ceil(n / size) contiguous blocks whose sizes differ by at most one."""
+    n = len(idx)
+    count = 1 if size is None or n <= size else -(-n // size)
+    order = idx if count == 1 else rng.permutation(idx)
+    edges = np.arange(count + 1) * n // count
+    pos = edges[:-1, None] + np.arange(int(np.diff(edges).max()))
+    valid = pos < edges[1:, None]
+    return _Blocks(n, order[np.where(valid, pos, edges[:-1, None])], None if valid.all() else valid)
+
+
+@dataclass
 class _Member:
     spec: FitSpec
-    train_eval: np.ndarray
+    val_set: _Blocks
+    train_set: _Blocks
     n_batches: int
     rng: np.random.Generator
     noise: torch.Generator
@@ -86,9 +126,43 @@ def train_fits(x: np.ndarray, y: np.ndarray, specs: list[FitSpec], options) -> l
     if options.threads:
         torch.set_num_threads(options.threads)
     try:
-        return _train_all(x, y, specs, options)
+        with _heap_kept():
+            return _train_all(x, y, specs, options)
     finally:
         torch.set_num_threads(previous)
+
+
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
+_MMAP_MAX, _GLIBC_DEFAULT = 2**25, 2**17
+
+
+@contextlib.contextmanager
+def _heap_kept():
+    """On glibc, keep freed memory in the heap while training.
+
+    Each step frees and reallocates tensors of up to tens of MB, which glibc otherwise maps and unmaps or trims
+    every time, page-faulting them back in (a third of a large stack's step time). Allocations below 32 MB come
+    from the heap, which is not trimmed until training ends; then glibc's fixed default thresholds are set and
+    free memory is returned to the system.
+    """
+    libc = _glibc()
+    if libc is None:
+        yield
+        return
+    libc.mallopt(_M_MMAP_THRESHOLD, _MMAP_MAX)
+    libc.mallopt(_M_TRIM_THRESHOLD, 2**31 - 1)
+    try:
+        yield
+    finally:
+        libc.mallopt(_M_MMAP_THRESHOLD, _GLIBC_DEFAULT)
+        libc.mallopt(_M_TRIM_THRESHOLD, _GLIBC_DEFAULT)
+        libc.malloc_trim(0)
+
+
+def _glibc():
+    if platform.libc_ver()[0] != "glibc":
+        return None
+    return ctypes.CDLL(None)
 
 
 def _train_all(x, y, specs, options) -> list[Fit]:
@@ -117,8 +191,16 @@ def _moments(data: torch.Tensor, idx: np.ndarray, standardize: bool):
     return sub.mean(dims).float().reshape(shape), std.float().reshape(shape)
 
 
+def _valid(sets: list[_Blocks], device) -> torch.Tensor | None:
+    """(sets, blocks, width) mask of the real entries of sets of one shape; None when none is padded."""
+    if all(s.valid is None for s in sets):
+        return None
+    return torch.as_tensor(np.stack([np.ones(s.index.shape, bool) if s.valid is None else s.valid for s in sets]),
+                           device=device)
+
+
 def _size_buckets(sizes: list) -> list[list[int]]:
-    """Runs of equal values in ascending `sizes`: members are scored together only with equal-size sets, so a
+    """Runs of equal values in ascending `sizes`: members are scored together only with sets of one shape, so a
     member's numbers never depend on which others share its stack."""
     buckets, start = [], 0
     for i in range(1, len(sizes) + 1):
@@ -154,8 +236,11 @@ class _StackTrainer:
         rng = np.random.default_rng([spec.seed, 1])
         n_eval = min(len(spec.val), len(spec.train))
         train_eval = np.sort(rng.choice(spec.train, size=n_eval, replace=False))
+        block_rng = np.random.default_rng([spec.seed, 2])
+        size = self.options.eval_block_size
+        val_set, train_set = (eval_blocks(s, size, block_rng) for s in (spec.val, train_eval))
         noise = torch.Generator().manual_seed(int(spec.seed) + 7919)
-        member = _Member(spec, train_eval, max(1, len(spec.train) // self.batch), rng, noise)
+        member = _Member(spec, val_set, train_set, max(1, len(spec.train) // self.batch), rng, noise)
         self._reshuffle(member)
         return member
 
@@ -195,17 +280,10 @@ class _StackTrainer:
         return torch.stack([torch.randn(shape, generator=m.noise) for m in self.members]).to(self.x.device)
 
     def _end_epochs(self, done: list[int]) -> None:
-        sizes = {p: (len(self.members[p].spec.val), len(self.members[p].train_eval)) for p in done}
-        done = sorted(done, key=sizes.get)
-        results = []
-        for bucket in _size_buckets([sizes[p] for p in done]):
-            positions = [done[i] for i in bucket]
-            members = [self.members[p] for p in positions]
-            val, val_se = self._evaluate(positions, [m.spec.val for m in members])
-            train, _ = self._evaluate(positions, [m.train_eval for m in members])
-            results += zip(positions, members, val, val_se, train)
+        values = self._evaluate([(p, m_set) for p in done for m_set in (self.members[p].val_set, self.members[p].train_set)])
         keep = []
-        for p, m, v, s, t in results:
+        for i, p in enumerate(done):
+            m, (v, s), (t, _) = self.members[p], values[2 * i], values[2 * i + 1]
             m.val.append(v)
             m.val_se.append(s)
             m.train.append(t)
@@ -233,36 +311,59 @@ class _StackTrainer:
         self.bound_state = {n: v[sel] for n, v in self.bound_state.items()}
         self.mu_x, self.sd_x, self.mu_y, self.sd_y = (t[sel] for t in (self.mu_x, self.sd_x, self.mu_y, self.sd_y))
 
-    def _evaluate(self, positions: list[int], sets: list[np.ndarray]):
-        """Bound estimate (nats) and standard error for each listed member on its own set (all of one size).
+    def _evaluate(self, tasks: list[tuple[int, _Blocks]]) -> np.ndarray:
+        """Bound estimate and standard error (nats) of each (member position, set) task: shape (tasks, 2).
 
-        Members go in chunks of EVAL_MEMBERS and score rows in blocks whose size depends only on the set size,
-        so a member's numbers are the same bits whichever members share its stack.
+        Only sets of one block shape are scored together, in chunks of at least EVAL_MEMBERS holding about
+        eval_floats() scores at a time, with row blocks whose size depends only on the shape, so a member's
+        numbers are the same bits whichever members share its stack. One transfer to the host.
         """
-        out = [self._evaluate_chunk(positions[i : i + EVAL_MEMBERS], sets[i : i + EVAL_MEMBERS])
-               for i in range(0, len(positions), EVAL_MEMBERS)]
-        return np.concatenate([m for m, _ in out]), np.concatenate([s for _, s in out])
+        order = sorted(range(len(tasks)), key=lambda i: tasks[i][1].index.shape)
+        out = [None] * len(tasks)
+        for bucket in _size_buckets([tasks[i][1].index.shape for i in order]):
+            ids = [order[j] for j in bucket]
+            width = tasks[ids[0]][1].index.shape[1]
+            chunk = max(EVAL_MEMBERS, eval_floats(self.x.device) // (width * width * self.stack.pair_width))
+            for c in range(0, len(ids), chunk):
+                part = ids[c : c + chunk]
+                for i, value in zip(part, self._evaluate_chunk([tasks[i][0] for i in part], [tasks[i][1] for i in part])):
+                    out[i] = value
+        return torch.stack(out).cpu().numpy()
 
     @torch.no_grad()
-    def _evaluate_chunk(self, positions: list[int], sets: list[np.ndarray]):
+    def _evaluate_chunk(self, positions: list[int], sets: list[_Blocks]) -> torch.Tensor:
         device = self.x.device
-        n = len(sets[0])
         pos = torch.as_tensor(positions, device=device, dtype=torch.long)
-        idx = torch.as_tensor(np.stack(sets), device=device)
+        idx = torch.as_tensor(np.stack([s.index.ravel() for s in sets]), device=device)
         xe = self._batch(self.x, idx, self.mu_x[pos], self.sd_x[pos])
         ye = self._batch(self.y, idx, self.mu_y[pos], self.sd_y[pos])
+        valid = _valid(sets, device)
+        parts = [row_stats(block, offset, None if valid is None else valid[:, b, None],
+                           self.bound.off_transform, self.bound.uses_off)
+                 for b, offset, block in self._score_blocks(pos, xe, ye, sets[0].index.shape)]
+        stats = RowStats(*(None if getattr(parts[0], f) is None else torch.cat([getattr(p, f) for p in parts], 1)
+                           for f in ("diag", "lse_all", "lme_off", "count")))
+        valid_rows = torch.ones_like(stats.diag, dtype=torch.bool) if valid is None else valid.flatten(1)
+        mean, se = estimate(self.bound, stats, self.bound_params.detach()[pos], valid_rows)
+        return torch.stack([mean, se], 1)
+
+    def _score_blocks(self, pos, xe, ye, shape):
+        """(block, first row, scores) of each row block of every set block, in row order.
+
+        A set block is scored as a whole in one call when it fits in a row block; otherwise embeddings are
+        computed once and rows go in blocks of about eval_floats() / EVAL_MEMBERS scores per set.
+        """
+        count, width = shape
+        rows = max(1, eval_floats(self.x.device) // (EVAL_MEMBERS * width * self.stack.pair_width))
+        if count == 1 and rows >= width:
+            yield 0, 0, self.stack.call("score", xe, ye, members=pos)
+            return
         ex, ey = self.stack.call("encode", xe, ye, members=pos)
-        rows = max(1, EVAL_FLOATS // (EVAL_MEMBERS * n * self.stack.pair_width))
-        valid = torch.ones(len(sets), n, dtype=torch.bool, device=device)
-        cols = torch.arange(n, device=device)
-        parts = []
-        for r0 in range(0, n, rows):
-            block = self.stack.call("pair", ex[:, r0 : r0 + rows], ey, members=pos)
-            diag = (cols[None, :] == torch.arange(r0, r0 + block.shape[1], device=device)[:, None]).unsqueeze(0)
-            parts.append(row_stats(block, diag, valid[:, None, :], self.bound.off_transform))
-        stats = RowStats(*(torch.cat([getattr(p, f) for p in parts], 1) for f in ("diag", "lse_all", "lme_off", "count")))
-        mean, se = estimate(self.bound, stats, self.bound_params.detach()[pos], valid)
-        return mean.cpu().numpy(), se.cpu().numpy()
+        for b in range(count):
+            ey_b = ey[:, b * width : (b + 1) * width]
+            for r0 in range(0, width, rows):
+                yield b, r0, self.stack.call("pair", ex[:, b * width + r0 : b * width + min(r0 + rows, width)], ey_b,
+                                             members=pos)
 
     def _fit(self, m: _Member, stopped_early: bool) -> Fit:
         o = self.options
@@ -279,6 +380,7 @@ class _StackTrainer:
             stopped_early=stopped_early,
             n_train=len(m.spec.train),
             n_val=len(m.spec.val),
+            eval_n=m.val_set.smallest(),
             seconds=time.perf_counter() - self.start,
             val_curve=val,
             val_se_curve=np.array(m.val_se),
