@@ -40,13 +40,14 @@ def row_stats(block: torch.Tensor, diag, col_valid=None, off_transform=None, nee
     """Row statistics of a (k, b, n) block of scores.
 
     diag marks each row's positive pair: a (k or 1, b, n) boolean mask, or an int offset (row i's positive is
-    column i + offset). col_valid (k or 1, 1, n) marks real (unpadded) columns; None: all are real.
+    column i + offset). col_valid (k or 1, 1, n) marks real (unpadded) columns; None: all are real. No field
+    keeps the block alive.
     `off_transform`, if given, is applied to the off-diagonal scores entering `lme_off`; with need_off False
     `lme_off` is skipped (one pass over the block instead of two).
     """
     neg_inf = torch.finfo(block.dtype).min
     offset = isinstance(diag, int)
-    positives = torch.diagonal(block, diag, -2, -1) if offset else (block * diag).sum(-1)
+    positives = torch.diagonal(block, diag, -2, -1).clone() if offset else (block * diag).sum(-1)
     if col_valid is None:
         count = positives.new_full(positives.shape, block.shape[-1])
     else:

@@ -91,7 +91,9 @@ def test_small_evaluation_blocks_bound_the_pairs_and_keep_the_estimate(fast, mon
 
     def recording(block, *args, **kwargs):
         shapes.append(block.shape)
-        return row_stats(block, *args, **kwargs)
+        stats = row_stats(block, *args, **kwargs)
+        assert stats.diag.untyped_storage().data_ptr() != block.untyped_storage().data_ptr()  # blocks are freed
+        return stats
 
     x, y = data(n=2000, mi=1.0)
     specs = [FitSpec(np.arange(0, 1600), np.arange(1600, 2000), seed=3)]
@@ -115,8 +117,10 @@ def test_evaluation_blocks_cut_in_a_fixed_order_of_near_equal_sizes():
     assert np.array_equal(np.sort(blocks.index[blocks.valid]), np.arange(10, 311))
     same = trainer.eval_blocks(np.arange(10, 311), 100, np.random.default_rng(0))
     assert np.array_equal(blocks.index, same.index)
+    even = trainer.eval_blocks(np.arange(600), 200, rng)
+    assert even.valid is None and even.index.shape == (3, 200) and even.smallest() == 200
     whole = trainer.eval_blocks(np.arange(600), 600, rng)
-    assert whole.valid is None and np.array_equal(whole.index[0], np.arange(600))
+    assert whole.valid is None and np.array_equal(whole.index[0], np.arange(600)) and whole.smallest() == 600
 
 
 @pytest.mark.parametrize("bound", ["infonce", "nwj", "tuba", "mine", "js", "smile"])

@@ -80,7 +80,8 @@ class _Blocks:
     valid: np.ndarray | None
 
     def smallest(self) -> int:
-        return self.n if self.valid is None else int(self.valid.sum(1).min())
+        """Entries of the smallest block."""
+        return self.index.shape[1] if self.valid is None else int(self.valid.sum(1).min())
 
 
 def eval_blocks(idx: np.ndarray, size: int | None, rng: np.random.Generator) -> _Blocks:
@@ -280,7 +281,7 @@ class _StackTrainer:
         return torch.stack([torch.randn(shape, generator=m.noise) for m in self.members]).to(self.x.device)
 
     def _end_epochs(self, done: list[int]) -> None:
-        values = self._evaluate([(p, m_set) for p in done for m_set in (self.members[p].val_set, self.members[p].train_set)])
+        values = self._evaluate([(p, s) for p in done for s in (self.members[p].val_set, self.members[p].train_set)])
         keep = []
         for i, p in enumerate(done):
             m, (v, s), (t, _) = self.members[p], values[2 * i], values[2 * i + 1]
@@ -326,7 +327,8 @@ class _StackTrainer:
             chunk = max(EVAL_MEMBERS, eval_floats(self.x.device) // (width * width * self.stack.pair_width))
             for c in range(0, len(ids), chunk):
                 part = ids[c : c + chunk]
-                for i, value in zip(part, self._evaluate_chunk([tasks[i][0] for i in part], [tasks[i][1] for i in part])):
+                values = self._evaluate_chunk([tasks[i][0] for i in part], [tasks[i][1] for i in part])
+                for i, value in zip(part, values):
                     out[i] = value
         return torch.stack(out).cpu().numpy()
 
