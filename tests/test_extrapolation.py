@@ -44,7 +44,8 @@ def test_interval_covers_the_truth_at_its_nominal_rate():
 def test_a_diverged_fit_makes_the_result_unreliable():
     from neuralmi.analysis.fits import fit_warnings
 
-    fits = table(lambda x: 1.0 - 200 * x).assign(val_mi=1.0, train_mi=1.0, se=0.1, stopped_early=True, n_val=1000)
+    fits = table(lambda x: 1.0 - 200 * x).assign(val_mi=1.0, train_mi=1.0, se=0.1, stopped_early=True, n_val=1000,
+                                                  eval_n=1000)
     assert fit_warnings(fits, "nwj", "bits") == []
     fits.loc[3, "train_mi"] = np.nan
     assert "not finite" in fit_warnings(fits, "nwj", "bits")[0]

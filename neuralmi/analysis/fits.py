@@ -16,8 +16,8 @@ from neuralmi.units import from_nats
 LABEL_COLUMNS = ["fit_id", "point", "params", "gamma", "repeat", "subset", "n_samples", "seed"]
 PLAN_COLUMNS = LABEL_COLUMNS + ["train", "val"]
 FIT_COLUMNS = [
-    "fit_id", "point", "params", "gamma", "repeat", "subset", "n_samples", "n_train", "n_val", "seed", "mi", "se", "val_mi",
-    "train_mi", "best_epoch", "n_epochs", "stopped_early", "seconds", "device",
+    "fit_id", "point", "params", "gamma", "repeat", "subset", "n_samples", "n_train", "n_val", "eval_n", "seed",
+    "mi", "se", "val_mi", "train_mi", "best_epoch", "n_epochs", "stopped_early", "seconds", "device",
 ]
 CURVE_COLUMNS = ["fit_id", "epoch", "val_mi", "val_se", "train_mi", "val_smoothed"]
 
@@ -50,6 +50,7 @@ def fit_table(plan: pd.DataFrame, fits, units: str, device: str) -> pd.DataFrame
             **labels,
             "n_train": fit.n_train,
             "n_val": fit.n_val,
+            "eval_n": fit.eval_n,
             "mi": np.nan,
             "se": from_nats(fit.se, units),
             "val_mi": from_nats(fit.val_mi, units),
@@ -90,10 +91,10 @@ def fit_warnings(table: pd.DataFrame, bound_name: str, units: str) -> list[str]:
         reasons.append("a fit's MI is not finite (the critic diverged): try infonce, smile or a lower learning_rate")
     if (~table["stopped_early"]).sum() > len(table) / 2:
         reasons.append("most fits reached max_epochs before their validation curve peaked: raise max_epochs")
-    ceiling = from_nats(np.log(table["n_val"].to_numpy(float)), units)
+    ceiling = from_nats(np.log(table["eval_n"].to_numpy(float)), units)
     if bound_name == "infonce" and (table["val_mi"].to_numpy() > 0.8 * ceiling).any():
         reasons.append(
-            "an InfoNCE estimate exceeds 80% of its log(n_held_out) ceiling: the estimate is likely capped; "
-            "use more samples"
+            "an InfoNCE estimate exceeds 80% of its log(n) ceiling (n: the held-out samples each is scored "
+            "against): the estimate is likely capped; use more samples or a larger eval_block_size"
         )
     return reasons
