@@ -13,6 +13,7 @@ import yaml
 import neuralmi
 from neuralmi.analysis.fits import FIT_COLUMNS
 from neuralmi.data.datasets import load_dataset
+from snakemake_jobs import job_counts
 
 ROOT = Path(__file__).resolve().parents[1]
 SNAKEMAKE = [sys.executable, "-m", "snakemake"]
@@ -47,17 +48,6 @@ def snakemake(where, *args, check=True):
     if check and done.returncode:
         raise AssertionError(done.stdout[-3000:] + done.stderr[-3000:])
     return done
-
-
-def job_counts(output: str) -> dict:
-    counts, in_table = {}, False
-    for line in output.splitlines():
-        parts = line.split()
-        if parts[:2] == ["job", "count"]:
-            in_table = True
-        elif in_table and len(parts) == 2 and parts[1].isdigit():
-            counts[parts[0]] = int(parts[1])
-    return counts
 
 
 @pytest.mark.parametrize("group, training_jobs", [("fit", 10 + 1), ("gamma", 4 + 1), ("analysis", 1 + 1)])

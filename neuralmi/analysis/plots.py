@@ -15,6 +15,13 @@ def _axes(ax):
     return fig, fig.subplots()
 
 
+def _finish(fig, ax, units: str):
+    """Common labelling: the MI axis in `units` and a frameless legend."""
+    ax.set_ylabel(f"MI ({units})")
+    ax.legend(frameon=False, fontsize=8)
+    return fig
+
+
 def plot_curves(result, ax=None):
     """Validation (raw and smoothed) and training-subset MI per epoch, with the selected epoch marked."""
     fig, ax = _axes(ax)
@@ -27,9 +34,7 @@ def plot_curves(result, ax=None):
         ax.axvline(best, color="0.5", ls=":", lw=0.8)
     ax.axhline(result.mi, color="k", lw=0.8, ls="--", label=f"estimate {result.mi:.3f} {result.units}")
     ax.set_xlabel("epoch")
-    ax.set_ylabel(f"MI ({result.units})")
-    ax.legend(frameon=False, fontsize=8)
-    return fig
+    return _finish(fig, ax, result.units)
 
 
 def plot_extrapolation(result, ax=None):
@@ -50,10 +55,8 @@ def plot_extrapolation(result, ax=None):
                 color="k", capsize=3, label=f"corrected {result.mi:.3f} {result.units}")
     ax.set_xlabel("1 / N (subset size)")
     ax.ticklabel_format(axis="x", style="sci", scilimits=(0, 0))
-    ax.set_ylabel(f"MI ({result.units})")
     ax.set_xlim(left=-0.02 * table["x"].max())
-    ax.legend(frameon=False, fontsize=8)
-    return fig
+    return _finish(fig, ax, result.units)
 
 
 def _band(ax, table, x: str, label: str, color: str = "C0"):
@@ -71,9 +74,7 @@ def plot_lag(result, ax=None):
     ax.axvspan(low - pad, high + pad, color="C3", alpha=0.15, lw=0, label=f"peak range [{low}, {high}]")
     ax.axvline(result.peak_lag, color="C3", lw=1, label=f"peak lag {result.peak_lag}")
     ax.set_xlabel("lag (X leads Y for positive lags)")
-    ax.set_ylabel(f"MI ({result.units})")
-    ax.legend(frameon=False, fontsize=8)
-    return fig
+    return _finish(fig, ax, result.units)
 
 
 def plot_dimensionality(result, ax=None):
@@ -88,9 +89,7 @@ def plot_dimensionality(result, ax=None):
     ax.axvline(result.dimensionality, color="C3", lw=1,
                label=f"saturation at {result.dimensionality} [{low}, {high}]")
     ax.set_xlabel("embedding dimension")
-    ax.set_ylabel(f"MI ({result.units})")
-    ax.legend(frameon=False, fontsize=8)
-    return fig
+    return _finish(fig, ax, result.units)
 
 
 def plot_sweep(result, ax=None):
@@ -109,9 +108,7 @@ def plot_sweep(result, ax=None):
             ax.errorbar(group[first].astype(str), group["mi"], yerr=group["mi"] - group["ci_low"], fmt="o",
                         color=f"C{i % 10}", label=label)
     ax.set_xlabel(first)
-    ax.set_ylabel(f"MI ({result.units})")
-    ax.legend(frameon=False, fontsize=8)
-    return fig
+    return _finish(fig, ax, result.units)
 
 
 def _is_numeric(series) -> bool:

@@ -44,10 +44,15 @@ def _encodings(options) -> set:
     return {s.spike_encoding for s in sides if s.processor == "spikes"}
 
 
+def _point_samples(module, source: Source, point: dict, options, seed: int):
+    if hasattr(module, "point_samples"):
+        return module.point_samples(source, point, options, seed)
+    return samples(source, options)
+
+
 def point_arrays(module, source: Source, point: dict, options, seed: int):
     """The point's model inputs (x, y), float32, rank-Gaussianised per feature if options.rank_transform."""
-    x, y = module.point_samples(source, point, options, seed) if hasattr(module, "point_samples") \
-        else samples(source, options)
+    x, y = _point_samples(module, source, point, options, seed)
     windowed = sample_ndim(options) == 3
     x, y = as_model_input(x, windowed), as_model_input(y, windowed)
     if options.rank_transform:
@@ -64,7 +69,7 @@ def plan(module, mode: str, source: Source, options, seed: int) -> pd.DataFrame:
     labels, specs = [], []
     for p, point in enumerate(module.points(options)):
         opts = resolve(point_options(module, options, point), source, mode)
-        x, _ = point_arrays(module, source, point, opts, seed)
+        x, _ = _point_samples(module, source, point, opts, seed)
         point_labels, point_specs = module.plan(len(x), opts, seed, point)
         labels += [{"point": p, "params": json.dumps(point, sort_keys=True), **lab} for lab in point_labels]
         specs += point_specs

@@ -17,6 +17,7 @@ import pytest
 import yaml
 
 from slurm_harness import PARTITION, Guarded, in_ci, wait_all
+from snakemake_jobs import job_counts
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slurm
@@ -69,20 +70,6 @@ def cluster_profile(where: Path, jobname: str) -> str:
     (where / "profiles/slurm-test").mkdir()
     (where / "profiles/slurm-test/config.yaml").write_text(yaml.safe_dump(profile))
     return "profiles/slurm-test"
-
-
-def job_counts(output: str) -> dict:
-    """Snakemake's "Job stats" table: jobs per rule in this run."""
-    counts, in_table = {}, False
-    for line in output.splitlines():
-        parts = line.split()
-        if parts[:2] == ["job", "count"]:
-            in_table = True
-        elif in_table and len(parts) == 2 and parts[1].isdigit():
-            counts[parts[0]] = int(parts[1])
-        elif in_table and counts and not parts:
-            break
-    return counts
 
 
 def rule_of(job: dict, rules) -> str:
