@@ -67,6 +67,25 @@ def test_sizes_coexist_and_stopped_members_stay_frozen(fast):
     assert fits[0].n_train == 300 and fits[1].n_train == 75
 
 
+@pytest.mark.parametrize("every", [1, 3])
+def test_deferred_scoring_changes_nothing_and_stops_where_patience_runs_out(fast, monkeypatch, every):
+    """Epoch ends are scored EVAL_EVERY steps late; members that trained on past their stop are cut back there."""
+    x, y = data(n=600)
+    options = make_options({**fast, "max_epochs": 60, "patience": 3, "learning_rate": 0.02})
+    specs = specs_for([400, 100, 100])
+    deferred = train_fits(x, y, specs, options)
+    monkeypatch.setattr(trainer, "EVAL_EVERY", every)
+    prompt = train_fits(x, y, specs, options)
+    for a, b in zip(deferred, prompt):
+        assert a.n_epochs == b.n_epochs and a.best_epoch == b.best_epoch
+        assert np.array_equal(a.val_curve, b.val_curve) and np.array_equal(a.train_curve, b.train_curve)
+    stopped = [f for f in deferred if f.stopped_early]
+    assert stopped
+    for f in stopped:
+        assert not any(trainer.should_stop(f.val_curve[:e], 3, options.median_window, options.smoothing_sigma)
+                       for e in range(1, f.n_epochs))
+
+
 def test_held_out_blocks_do_not_change_the_result(fast, monkeypatch):
     x, y = data()
     options = make_options(fast)

@@ -3,7 +3,8 @@
 Parameters of all members are stacked along a leading axis and every call is `torch.func.vmap` over the
 critic with each member's tensors put in place of its parameters and buffers (what `functional_call` does,
 minus its per-call bookkeeping), so k small models train in one pass; member m is initialised exactly as a
-lone model built after `torch.manual_seed(seeds[m])`.
+lone model built after `torch.manual_seed(seeds[m])`. The common separable critic on MLP embeddings skips
+vmap and runs as batched matrix products (nets/batched.py).
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import copy
 
 import torch
 from torch.func import stack_module_state, vmap
+
+from neuralmi.nets.batched import BatchedSeparable
 
 
 def _slots(module: torch.nn.Module) -> list[tuple[dict, str, str]]:
@@ -39,18 +42,22 @@ class ModelStack:
         self.buffers = buffers
         self.base = copy.deepcopy(members[0]).to("meta")
         self.slots = _slots(self.base)
+        self.batched = BatchedSeparable.of(self.base)
         self.noise_dim = members[0].noise_dim
         self.pair_width = members[0].pair_width()
+        self.member_floats = sum(t.numel() for t in members[0].parameters())
 
     def __len__(self):
         return next(iter(self.params.values())).shape[0]
 
-    def call(self, op: str, a, b, members=None, noise_x=None, noise_y=None):
+    def call(self, op: str, a, b, tensors=None, noise_x=None, noise_y=None):
         """Run `op` (see nets/critics.py; "score": "pair" of the "encode"d inputs, every x against every y) for
-        every member (or the listed ones) on per-member inputs (k, ...)."""
-        tensors = {**self.params, **self.buffers}
-        if members is not None:
-            tensors = {name: t[members] for name, t in tensors.items()}
+        every member on per-member inputs (k, ...), with the stack's weights or the stacked `tensors` given
+        (parameters and buffers by name, of as many members as the inputs)."""
+        if tensors is None:
+            tensors = {**self.params, **self.buffers}
+        if self.batched is not None:
+            return self.batched(op, tensors, a, b)
 
         def one(member, a_m, b_m, nx, ny):
             saved = [(owner, attr, owner[attr]) for owner, attr, _ in self.slots]

@@ -11,6 +11,12 @@ compared. A set of up to options.eval_block_size samples is scored all pairs aga
 blocks, never held at once); a larger one is cut, in a random order fixed per fit, into blocks of at most that
 size and only pairs within a block are scored, so evaluation costs time and memory linear in the set size and
 the ceiling is log(block size) (`Fit.eval_n`).
+
+Scoring is deferred: an epoch end keeps a copy of the member's weights, and every EVAL_EVERY steps (sooner
+when the copies reach PENDING_FLOATS numbers, or when a member reaches max_epochs) all kept copies are scored
+in as few calls as their set shapes allow, then replayed in order through the stopping rule. A member whose
+patience ran out at one of them is finished there, with that epoch's curves; the steps it trained since are
+dropped. Results are those of scoring every epoch as it ends, for up to EVAL_EVERY extra steps per member.
 """
 
 from __future__ import annotations
@@ -32,6 +38,8 @@ from neuralmi.training.smoothing import best_epoch, should_stop, smooth
 
 EVAL_FLOATS = 2**20
 EVAL_MEMBERS = 2
+EVAL_EVERY = 16
+PENDING_FLOATS = 2**24
 
 
 def eval_floats(device: torch.device) -> int:
@@ -106,9 +114,20 @@ class _Member:
     noise: torch.Generator
     order: np.ndarray = None
     step: int = 0
+    epochs: int = 0
     val: list = field(default_factory=list)
     val_se: list = field(default_factory=list)
     train: list = field(default_factory=list)
+
+
+@dataclass
+class _Snapshot:
+    """A member's weights at the end of an epoch, kept until that epoch is scored."""
+
+    position: int
+    params: dict
+    buffers: dict
+    bound_params: torch.Tensor
 
 
 def resolve_device(name: str) -> torch.device:
@@ -231,6 +250,8 @@ class _StackTrainer:
         self.bound_adam = StackedAdam({"b": self.bound_params}, options.learning_rate)
         self.bound_state = bound.init_state(k, device)
         self.finished: dict[int, Fit] = {}
+        self.pending: list[_Snapshot] = []
+        self.since_flush = 0
         self.start = time.perf_counter()
 
     def _member(self, spec: FitSpec) -> _Member:
@@ -252,10 +273,22 @@ class _StackTrainer:
     def run(self) -> list[Fit]:
         while self.members:
             self._step()
-            done = [p for p, m in enumerate(self.members) if m.step == m.n_batches]
-            if done:
-                self._end_epochs(done)
+            self.since_flush += 1
+            last = False
+            for p, m in enumerate(self.members):
+                if m.step == m.n_batches:
+                    self.pending.append(self._snapshot(p))
+                    m.epochs += 1
+                    last |= m.epochs >= self.options.max_epochs
+                    self._reshuffle(m)
+            full = len(self.pending) * self.stack.member_floats >= PENDING_FLOATS
+            if self.pending and (last or full or self.since_flush >= EVAL_EVERY):
+                self._flush()
         return [self.finished[i] for i in sorted(self.finished)]
+
+    def _snapshot(self, p: int) -> _Snapshot:
+        return _Snapshot(p, {n: t[p].detach().clone() for n, t in self.stack.params.items()},
+                         {n: t[p] for n, t in self.stack.buffers.items()}, self.bound_params[p].detach().clone())
 
     def _batch(self, data, idx, mu, sd):
         return (data[idx] - mu) / sd
@@ -280,22 +313,25 @@ class _StackTrainer:
         shape = (self.batch, self.stack.noise_dim)
         return torch.stack([torch.randn(shape, generator=m.noise) for m in self.members]).to(self.x.device)
 
-    def _end_epochs(self, done: list[int]) -> None:
-        values = self._evaluate([(p, s) for p in done for s in (self.members[p].val_set, self.members[p].train_set)])
-        keep = []
-        for i, p in enumerate(done):
-            m, (v, s), (t, _) = self.members[p], values[2 * i], values[2 * i + 1]
+    def _flush(self) -> None:
+        """Score every pending epoch end, then replay them in order: a member that should have stopped at one of
+        them is finished there (the steps it trained since are dropped) and leaves the stack."""
+        snaps, self.pending, self.since_flush = self.pending, [], 0
+        sets = [(self.members[s.position].val_set, self.members[s.position].train_set) for s in snaps]
+        values = self._evaluate([(s, pair[j]) for s, pair in zip(snaps, sets) for j in (0, 1)])
+        o, stopped = self.options, set()
+        for i, snap in enumerate(snaps):
+            p = snap.position
+            if p in stopped:
+                continue
+            m, (v, se), (t, _) = self.members[p], values[2 * i], values[2 * i + 1]
             m.val.append(v)
-            m.val_se.append(s)
+            m.val_se.append(se)
             m.train.append(t)
-            o = self.options
             stop = should_stop(np.array(m.val), o.patience, o.median_window, o.smoothing_sigma)
             if stop or len(m.val) >= o.max_epochs:
                 self.finished[self.ids[p]] = self._fit(m, stop)
-            else:
-                self._reshuffle(m)
-                keep.append(p)
-        stopped = set(done) - set(keep)
+                stopped.add(p)
         if stopped:
             self._keep([p for p in range(len(self.members)) if p not in stopped])
 
@@ -312,8 +348,8 @@ class _StackTrainer:
         self.bound_state = {n: v[sel] for n, v in self.bound_state.items()}
         self.mu_x, self.sd_x, self.mu_y, self.sd_y = (t[sel] for t in (self.mu_x, self.sd_x, self.mu_y, self.sd_y))
 
-    def _evaluate(self, tasks: list[tuple[int, _Blocks]]) -> np.ndarray:
-        """Bound estimate and standard error (nats) of each (member position, set) task: shape (tasks, 2).
+    def _evaluate(self, tasks: list[tuple[_Snapshot, _Blocks]]) -> np.ndarray:
+        """Bound estimate and standard error (nats) of each (snapshot, set) task: shape (tasks, 2).
 
         Only sets of one block shape are scored together, in chunks of at least EVAL_MEMBERS holding about
         eval_floats() scores at a time, with row blocks whose size depends only on the shape, so a member's
@@ -333,23 +369,25 @@ class _StackTrainer:
         return torch.stack(out).cpu().numpy()
 
     @torch.no_grad()
-    def _evaluate_chunk(self, positions: list[int], sets: list[_Blocks]) -> torch.Tensor:
+    def _evaluate_chunk(self, snaps: list[_Snapshot], sets: list[_Blocks]) -> torch.Tensor:
         device = self.x.device
-        pos = torch.as_tensor(positions, device=device, dtype=torch.long)
+        pos = torch.as_tensor([s.position for s in snaps], device=device, dtype=torch.long)
+        weights = {n: torch.stack([s.params[n] for s in snaps]) for n in snaps[0].params}
+        weights.update({n: torch.stack([s.buffers[n] for s in snaps]) for n in snaps[0].buffers})
         idx = torch.as_tensor(np.stack([s.index.ravel() for s in sets]), device=device)
         xe = self._batch(self.x, idx, self.mu_x[pos], self.sd_x[pos])
         ye = self._batch(self.y, idx, self.mu_y[pos], self.sd_y[pos])
         valid = _valid(sets, device)
         parts = [row_stats(block, offset, None if valid is None else valid[:, b, None],
                            self.bound.off_transform, self.bound.uses_off)
-                 for b, offset, block in self._score_blocks(pos, xe, ye, sets[0].index.shape)]
+                 for b, offset, block in self._score_blocks(weights, xe, ye, sets[0].index.shape)]
         stats = RowStats(*(None if getattr(parts[0], f) is None else torch.cat([getattr(p, f) for p in parts], 1)
                            for f in ("diag", "lse_all", "lme_off", "count")))
         valid_rows = torch.ones_like(stats.diag, dtype=torch.bool) if valid is None else valid.flatten(1)
-        mean, se = estimate(self.bound, stats, self.bound_params.detach()[pos], valid_rows)
+        mean, se = estimate(self.bound, stats, torch.stack([s.bound_params for s in snaps]), valid_rows)
         return torch.stack([mean, se], 1)
 
-    def _score_blocks(self, pos, xe, ye, shape):
+    def _score_blocks(self, weights, xe, ye, shape):
         """(block, first row, scores) of each row block of every set block, in row order.
 
         A set block is scored as a whole in one call when it fits in a row block; otherwise embeddings are
@@ -358,14 +396,14 @@ class _StackTrainer:
         count, width = shape
         rows = max(1, eval_floats(self.x.device) // (EVAL_MEMBERS * width * self.stack.pair_width))
         if count == 1 and rows >= width:
-            yield 0, 0, self.stack.call("score", xe, ye, members=pos)
+            yield 0, 0, self.stack.call("score", xe, ye, tensors=weights)
             return
-        ex, ey = self.stack.call("encode", xe, ye, members=pos)
+        ex, ey = self.stack.call("encode", xe, ye, tensors=weights)
         for b in range(count):
             ey_b = ey[:, b * width : (b + 1) * width]
             for r0 in range(0, width, rows):
                 yield b, r0, self.stack.call("pair", ex[:, b * width + r0 : b * width + min(r0 + rows, width)], ey_b,
-                                             members=pos)
+                                             tensors=weights)
 
     def _fit(self, m: _Member, stopped_early: bool) -> Fit:
         o = self.options

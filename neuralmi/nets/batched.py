@@ -1,0 +1,66 @@
+"""The common critic, a separable critic on MLP embeddings, run directly on stacked weights.
+
+`torch.func.vmap` runs any critic as a stack but pays a per-operation cost that dominates small models; for
+this critic the stacked forward pass is a few batched matrix products (bias added inside the product), which
+makes a step of one small model about three times cheaper and of many a quarter cheaper. Same parameters
+(the names `stack_module_state` gives), same arithmetic as a lone model up to rounding.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from neuralmi.nets.critics import SeparableCritic
+from neuralmi.nets.embeddings import ACTIVATIONS, MLPEmbedding
+
+
+def _mlp_steps(embedding: nn.Module, prefix: str) -> list | None:
+    """The layers of an MLP embedding as (weight name, bias name) pairs and activation modules; None if the
+    embedding is anything else."""
+    if type(embedding) is not MLPEmbedding:
+        return None
+    steps = []
+    for i, layer in enumerate(embedding.net):
+        if type(layer) is nn.Linear:
+            steps.append((f"{prefix}.net.{i}.weight", f"{prefix}.net.{i}.bias"))
+        elif type(layer) in ACTIVATIONS.values():
+            steps.append(layer)
+        else:
+            return None
+    return steps
+
+
+class BatchedSeparable:
+    """Forward passes of k stacked separable critics with MLP embeddings, on inputs (k, n, ...)."""
+
+    def __init__(self, critic: SeparableCritic, steps_x: list, steps_y: list):
+        self.critic, self.steps_x, self.steps_y = critic, steps_x, steps_y
+
+    @classmethod
+    def of(cls, critic: nn.Module) -> BatchedSeparable | None:
+        """The batched form of `critic`, or None when it is not a plain separable critic on MLP embeddings."""
+        if type(critic) is not SeparableCritic:
+            return None
+        steps_x, steps_y = _mlp_steps(critic.g, "g"), _mlp_steps(critic.h, "h")
+        return None if steps_x is None or steps_y is None else cls(critic, steps_x, steps_y)
+
+    def __call__(self, op: str, tensors: dict, a: torch.Tensor, b: torch.Tensor):
+        if op == "pair":
+            return self.critic.pair(a, b)
+        ex, ey = _run(self.steps_x, tensors, a), _run(self.steps_y, tensors, b)
+        if op == "encode":
+            return ex, ey
+        scores = self.critic.pair(ex, ey)
+        return scores if op == "score" else (scores, scores.new_zeros(scores.shape[0]))
+
+
+def _run(steps: list, tensors: dict, x: torch.Tensor) -> torch.Tensor:
+    h = x.flatten(2)
+    for step in steps:
+        if isinstance(step, tuple):
+            weight, bias = tensors[step[0]], tensors[step[1]]
+            h = torch.baddbmm(bias.unsqueeze(1), h, weight.transpose(1, 2))
+        else:
+            h = step(h)
+    return h
