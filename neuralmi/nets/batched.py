@@ -1,9 +1,8 @@
 """The common critic, a separable critic on MLP embeddings, run directly on stacked weights.
 
-`torch.func.vmap` runs any critic as a stack but pays a per-operation cost that dominates small models; for
-this critic the stacked forward pass is a few batched matrix products (bias added inside the product), which
-makes a step of one small model about three times cheaper and of many a quarter cheaper. Same parameters
-(the names `stack_module_state` gives), same arithmetic as a lone model up to rounding.
+`torch.func.vmap` runs any critic as a stack but adds a per-operation cost that dominates small models; for
+this critic the stacked forward pass is a few batched matrix products (bias added inside the product), with
+the same parameters (the names `stack_module_state` gives) and a lone model's arithmetic up to rounding.
 """
 
 from __future__ import annotations

@@ -25,7 +25,7 @@ import contextlib
 import ctypes
 import platform
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 import torch
@@ -219,6 +219,10 @@ def _valid(sets: list[_Blocks], device) -> torch.Tensor | None:
                            device=device)
 
 
+def _values(stats: RowStats) -> list:
+    return [getattr(stats, f.name) for f in fields(stats)]
+
+
 def _size_buckets(sizes: list) -> list[list[int]]:
     """Runs of equal values in ascending `sizes`: members are scored together only with sets of one shape, so a
     member's numbers never depend on which others share its stack."""
@@ -370,6 +374,8 @@ class _StackTrainer:
 
     @torch.no_grad()
     def _evaluate_chunk(self, snaps: list[_Snapshot], sets: list[_Blocks]) -> torch.Tensor:
+        """Row statistics are written into tensors made once per chunk: small results kept alive between the
+        row blocks' score matrices would fragment the heap, which then grows by a block per block."""
         device = self.x.device
         pos = torch.as_tensor([s.position for s in snaps], device=device, dtype=torch.long)
         weights = {n: torch.stack([s.params[n] for s in snaps]) for n in snaps[0].params}
@@ -378,11 +384,16 @@ class _StackTrainer:
         xe = self._batch(self.x, idx, self.mu_x[pos], self.sd_x[pos])
         ye = self._batch(self.y, idx, self.mu_y[pos], self.sd_y[pos])
         valid = _valid(sets, device)
-        parts = [row_stats(block, offset, None if valid is None else valid[:, b, None],
-                           self.bound.off_transform, self.bound.uses_off)
-                 for b, offset, block in self._score_blocks(weights, xe, ye, sets[0].index.shape)]
-        stats = RowStats(*(None if getattr(parts[0], f) is None else torch.cat([getattr(p, f) for p in parts], 1)
-                           for f in ("diag", "lse_all", "lme_off", "count")))
+        stats, row = None, 0
+        for b, offset, block in self._score_blocks(weights, xe, ye, sets[0].index.shape):
+            part = row_stats(block, offset, None if valid is None else valid[:, b, None], self.bound.off_transform,
+                             self.bound.uses_off)
+            if stats is None:
+                stats = RowStats(*(None if v is None else v.new_empty(len(snaps), idx.shape[1]) for v in _values(part)))
+            for whole, v in zip(_values(stats), _values(part)):
+                if v is not None:
+                    whole[:, row : row + v.shape[1]] = v
+            row += part.diag.shape[1]
         valid_rows = torch.ones_like(stats.diag, dtype=torch.bool) if valid is None else valid.flatten(1)
         mean, se = estimate(self.bound, stats, torch.stack([s.bound_params for s in snaps]), valid_rows)
         return torch.stack([mean, se], 1)
