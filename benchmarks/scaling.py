@@ -2,10 +2,10 @@
 
 Data: 20+20-dimensional correlated Gaussians (2 bits). One fit (estimate mode's random split), default options
 except a fixed number of epochs (patience off). Each N runs in a fresh subprocess that loads its data from disk,
-so its peak resident memory (getrusage ru_maxrss) is its own and the growth during training is measured over
-the loaded data. Every epoch scores the held-out set and a training subset of the same size in blocks of at most
-eval_block_size samples, so time and memory should grow linearly in N (an N x N float32 score matrix at
-N = 10^6 would be 4 TB).
+so its peak resident memory is its own (VmHWM; Linux's ru_maxrss would carry the parent's size over the exec)
+and the growth during training is measured over the loaded data. Every epoch scores the held-out set and a
+training subset of the same size in blocks of at most eval_block_size samples, so time and memory should grow
+linearly in N (an N x N float32 score matrix at N = 10^6 would be 4 TB).
 
 Writes benchmarks/results/scaling.md. Usage: python benchmarks/scaling.py [--quick] [--epochs E]
 (--quick stops at N = 10^5).
@@ -36,6 +36,12 @@ DIM, MI_BITS = 20, 2.0
 
 
 def peak_mb() -> float:
+    """Peak resident memory of this process image (VmHWM), where /proc has it; else ru_maxrss."""
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
