@@ -14,6 +14,9 @@ import numpy as np
 from neuralmi.errors import InputError
 
 EDGE_TOLERANCE = 1e-9
+"""Relative distance within which a time counts as on an edge: of a window, a bin or a crop (one value for all,
+so crops and windows agree)."""
+
 
 @dataclass(frozen=True)
 class Sampled:

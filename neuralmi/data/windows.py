@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from neuralmi.data.recordings import EDGE_TOLERANCE as TOLERANCE
 from neuralmi.data.recordings import Sampled, SpikeTrains
 from neuralmi.errors import InputError
-
-TOLERANCE = 1e-9
 
 
 def count_windows(n_ticks: float, size: float, step: float) -> int:

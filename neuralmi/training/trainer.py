@@ -122,11 +122,11 @@ class _Member:
 
 @dataclass
 class _Snapshot:
-    """A member's weights at the end of an epoch, kept until that epoch is scored."""
+    """A member's parameters at the end of an epoch, kept until that epoch is scored (buffers, which training
+    does not change, are read from the stack then)."""
 
     position: int
     params: dict
-    buffers: dict
     bound_params: torch.Tensor
 
 
@@ -292,7 +292,7 @@ class _StackTrainer:
 
     def _snapshot(self, p: int) -> _Snapshot:
         return _Snapshot(p, {n: t[p].detach().clone() for n, t in self.stack.params.items()},
-                         {n: t[p] for n, t in self.stack.buffers.items()}, self.bound_params[p].detach().clone())
+                         self.bound_params[p].detach().clone())
 
     def _batch(self, data, idx, mu, sd):
         return (data[idx] - mu) / sd
@@ -379,7 +379,7 @@ class _StackTrainer:
         device = self.x.device
         pos = torch.as_tensor([s.position for s in snaps], device=device, dtype=torch.long)
         weights = {n: torch.stack([s.params[n] for s in snaps]) for n in snaps[0].params}
-        weights.update({n: torch.stack([s.buffers[n] for s in snaps]) for n in snaps[0].buffers})
+        weights.update({n: t[pos] for n, t in self.stack.buffers.items()})
         idx = torch.as_tensor(np.stack([s.index.ravel() for s in sets]), device=device)
         xe = self._batch(self.x, idx, self.mu_x[pos], self.sd_x[pos])
         ye = self._batch(self.y, idx, self.mu_y[pos], self.sd_y[pos])
