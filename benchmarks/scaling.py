@@ -54,11 +54,12 @@ def measure(data: Path, epochs: int) -> dict:
     start = time.perf_counter()
     fit = train_fits(x, y, [FitSpec(train, val, seed=0)], options)[0]
     seconds = time.perf_counter() - start
+    peak = peak_mb()
     blocks = eval_blocks(np.arange(fit.n_val), options.eval_block_size, np.random.default_rng(0))
     return {
         "n": len(x), "n_train": fit.n_train, "n_val": fit.n_val, "blocks": blocks.index.shape[0],
         "eval_n": fit.eval_n, "width": blocks.index.shape[1], "pairs": 2 * blocks.index.size * blocks.index.shape[1],
-        "s_per_epoch": seconds / fit.n_epochs, "peak_mb": peak_mb(), "growth_mb": peak_mb() - before,
+        "s_per_epoch": seconds / fit.n_epochs, "peak_mb": peak, "growth_mb": peak - before,
         "val_mi_bits": fit.val_mi / np.log(2), "threads": torch.get_num_threads(),
     }
 

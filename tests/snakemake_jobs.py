@@ -1,5 +1,26 @@
-"""Reading Snakemake's output in tests (importable from tests/ and tests/cluster/: pytest puts tests/ on
-sys.path to load tests/conftest.py)."""
+"""Running the workflow in tests and reading Snakemake's output (importable from tests/ and tests/cluster/:
+pytest puts tests/ on sys.path to load tests/conftest.py)."""
+
+import shutil
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def workdir(where: Path, config: dict) -> Path:
+    """A fresh copy of the workflow (Snakefile, rules, profiles, resources) in `where`, with `config`."""
+    for name in ("Snakefile", "workflow", "profiles", "resources"):
+        src = ROOT / name
+        (shutil.copytree if src.is_dir() else shutil.copy)(src, where / name)
+    (where / "config.yaml").write_text(yaml.safe_dump(config))
+    return where
+
+
+def memory_mb(expression, attempt: int) -> int:
+    """A profile's mem_mb (a number or an expression in `attempt`) for the given attempt."""
+    return eval(str(expression), {"attempt": attempt})
 
 
 def job_counts(output: str) -> dict:

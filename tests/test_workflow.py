@@ -1,7 +1,6 @@
 """The Snakemake workflow: DAG sizes, an end-to-end run equal to neuralmi.run, no-op reruns, lint, report."""
 
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -13,7 +12,7 @@ import yaml
 import neuralmi
 from neuralmi.analysis.fits import FIT_COLUMNS
 from neuralmi.data.datasets import load_dataset
-from snakemake_jobs import job_counts
+from snakemake_jobs import job_counts, workdir
 
 ROOT = Path(__file__).resolve().parents[1]
 SNAKEMAKE = [sys.executable, "-m", "snakemake"]
@@ -33,14 +32,6 @@ CONFIG = {
     "units": "bits",
     "seed": 0,
 }
-
-
-def workdir(tmp_path, config):
-    for name in ("Snakefile", "workflow", "profiles", "resources"):
-        src = ROOT / name
-        (shutil.copytree if src.is_dir() else shutil.copy)(src, tmp_path / name)
-    (tmp_path / "config.yaml").write_text(yaml.safe_dump(config))
-    return tmp_path
 
 
 def snakemake(where, *args, check=True):

@@ -7,7 +7,6 @@ Select with `pytest -m slurm`; needs root and Debian's SLURM packages (tests/clu
 
 import json
 import re
-import shutil
 import sys
 from collections import Counter
 from pathlib import Path
@@ -17,7 +16,7 @@ import pytest
 import yaml
 
 from slurm_harness import PARTITION, Guarded, in_ci, wait_all
-from snakemake_jobs import job_counts
+from snakemake_jobs import job_counts, memory_mb, workdir
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slurm
@@ -47,14 +46,6 @@ BROKEN = {**CONFIG,
           "datasets": {"broken": {"x": "resources/broken/x.npy", "y": "resources/broken/y.npy"}},
           "analyses": {"tiny": {**CONFIG["analyses"]["tiny"], "dataset": "broken"}}}
 TRAINING_JOBS = 3  # rigorous with gammas 1 and 2: 1 + 2 fits
-
-
-def workdir(where: Path, config: dict) -> Path:
-    for name in ("Snakefile", "workflow", "profiles", "resources"):
-        src = ROOT / name
-        (shutil.copytree if src.is_dir() else shutil.copy)(src, where / name)
-    (where / "config.yaml").write_text(yaml.safe_dump(config))
-    return where
 
 
 def cluster_profile(where: Path, jobname: str) -> str:
@@ -157,7 +148,7 @@ def test_a_failing_job_fails_in_slurm_and_the_run_exits_non_zero(runs, slurm_clu
     assert {job["Comment"] for job in jobs} == {"rule_prepare_dataset_wildcards_broken"}
     assert {job["State"] for job in jobs} == {"FAILED"}, jobs
     assert all(job["ExitCode"] != "0:0" for job in jobs), jobs
-    memory = [eval(str(profile["default-resources"]["mem_mb"]), {"attempt": a}) for a in range(1, attempts + 1)]
+    memory = [memory_mb(profile["default-resources"]["mem_mb"], a) for a in range(1, attempts + 1)]
     tries = sorted(jobs, key=lambda job: int(job["JobID"]))
     assert [job["ReqMem"] for job in tries] == [f"{mb}M" for mb in memory]  # memory grows with attempt
     assert not (where / "results/tiny").exists()

@@ -1,12 +1,12 @@
 """profiles/slurm as shipped: what a real cluster needs, accepted by Snakemake (no SLURM needed here)."""
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 import yaml
+from snakemake_jobs import memory_mb, workdir
 
 ROOT = Path(__file__).resolve().parents[2]
 PROFILE = ROOT / "profiles" / "slurm" / "config.yaml"
@@ -17,10 +17,6 @@ def profile():
     return yaml.safe_load(PROFILE.read_text())
 
 
-def memory(expression, attempt):
-    return eval(str(expression), {"attempt": attempt})
-
-
 def test_profile_submits_to_slurm_and_retries_with_more_memory():
     p = profile()
     assert p["executor"] == "slurm"
@@ -29,7 +25,7 @@ def test_profile_submits_to_slurm_and_retries_with_more_memory():
     assert "slurm_partition" not in defaults and "slurm_account" not in defaults, "left for the user to set"
     assert "attempt" in str(defaults["mem_mb"]) and "attempt" in str(training["mem_mb"])
     for mem in (defaults["mem_mb"], training["mem_mb"]):
-        assert memory(mem, 1) < memory(mem, 2) < memory(mem, 3)
+        assert memory_mb(mem, 1) < memory_mb(mem, 2) < memory_mb(mem, 3)
     assert training["gpu"] >= 1 and training["runtime"] > defaults["runtime"]
     assert training["cpus_per_gpu"] == p["set-threads"]["train_fits"], "torch threads = CPUs allocated"
     assert "--gres" not in str(training.get("slurm_extra", "")) and "--gpus" not in str(training.get("slurm_extra", ""))
@@ -39,15 +35,13 @@ def test_snakemake_reads_the_profile(tmp_path):
     """A dry run through the profile: the slurm executor plugin is installed and train_fits gets the profile's
     resources rather than config.yaml's."""
     pytest.importorskip("snakemake_executor_plugin_slurm")
-    for name in ("Snakefile", "workflow", "profiles"):
-        (shutil.copytree if (ROOT / name).is_dir() else shutil.copy)(ROOT / name, tmp_path / name)
     config = {
         "datasets": {"gauss": {"generator": "correlated_gaussian",
                                "params": {"n": 200, "dim_x": 1, "dim_y": 1, "mi": 0.5, "seed": 1}}},
         "analyses": {"tiny": {"dataset": "gauss", "mode": "rigorous", "options": {"gammas": [1, 2], "min_gammas": 2}}},
         "training": {"group": "fit", "threads": 1, "gpu": 0, "mem_mb": 500, "runtime": 5},
     }
-    (tmp_path / "config.yaml").write_text(yaml.safe_dump(config))
+    workdir(tmp_path, config)
     done = subprocess.run([sys.executable, "-m", "snakemake", "-n", "--workflow-profile", "profiles/slurm"],
                           cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
@@ -57,5 +51,5 @@ def test_snakemake_reads_the_profile(tmp_path):
     train_lines = [line for line in out.splitlines() if "resources:" in line and "cpus_per_gpu" in line]
     assert len(train_lines) == 3  # gammas 1 and 2: three fits, one job each
     for line in train_lines:
-        assert f"mem_mb={memory(training['mem_mb'], 1)}," in line
+        assert f"mem_mb={memory_mb(training['mem_mb'], 1)}," in line
         assert f"runtime={training['runtime']}," in line and f"gpu={training['gpu']}," in line
