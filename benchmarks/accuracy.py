@@ -1,63 +1,152 @@
-"""Truth vs. estimate vs. interval over the known-MI task suite, beside the classical references.
+"""Truth vs. estimate vs. interval over the known-MI task suite (neuralmi/data/tasks.py), rigorous mode with
+default options, this checkout beside an earlier revision (the old protocol) run on the same draws, and the
+Gaussian and KSG references.
 
-For each task: neuralmi rigorous mode with default options (extrapolating the training-subset quantity), the
-same fits extrapolated with the held-out quantity instead, estimate mode (held-out quantity), KSG (k=3) and the
-Gaussian estimator.
-Prints a table and writes it to benchmarks/results/accuracy.md. Usage: python benchmarks/accuracy.py [N]
+For each protocol: mean |error|, mean signed error, coverage of the interval, misses flagged unreliable,
+correct results flagged anyway, mean half-width and wall time, over all tasks and per family (nats).
+Each run is its own subprocess with 2 torch threads, timed inside (import excluded). Writes
+benchmarks/results/accuracy.md.
+
+Usage: python benchmarks/accuracy.py [--old-rev REV] [--seeds 0,1] [--n 5000]
 """
 
+import argparse
+import json
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
-import neuralmi
-from neuralmi.analysis.extrapolation import extrapolate
+import numpy as np
+import pandas as pd
+
 from neuralmi.data.tasks import TASKS
 from neuralmi.reference import gaussian_mi, ksg_mi
 
-OUT = Path(__file__).resolve().parent / "results" / "accuracy.md"
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "benchmarks" / "results" / "accuracy.md"
+KSG_MAX_DIMS = 20
+RUNNER = """
+import json, sys, time
+import numpy as np
+sys.path.insert(0, sys.argv[1])
+import neuralmi
+data = np.load(sys.argv[2])
+start = time.perf_counter()
+r = neuralmi.run(data["x"], data["y"], mode="rigorous", units="nats", seed=int(sys.argv[3]), threads=2)
+print(json.dumps({"mi": r.mi, "ci_low": r.ci_low, "ci_high": r.ci_high, "reliable": bool(r.reliable),
+                  "reasons": list(r.reasons), "seconds": time.perf_counter() - start}))
+"""
 
 
-def row(task, n: int, seed: int = 0) -> dict:
-    x, y = task.sample(n, seed)
-    start = time.perf_counter()
-    rig = neuralmi.run(x, y, mode="rigorous", seed=seed)
-    seconds = time.perf_counter() - start
-    held_out = extrapolate(rig.fits.assign(mi=rig.fits["val_mi"]), 0.1, 5, 0.95)
-    est = neuralmi.run(x, y, mode="estimate", seed=seed)
-    return {
-        "task": task.name,
-        "truth": task.mi,
-        "rigorous": f"{rig.mi:.3f} [{rig.ci_low:.3f}, {rig.ci_high:.3f}]",
-        "covered": rig.ci_low <= task.mi <= rig.ci_high,
-        "reliable": rig.reliable,
-        "rigorous, held-out quantity": f"{held_out.mi:.3f} [{held_out.ci_low:.3f}, {held_out.ci_high:.3f}]",
-        "estimate": f"{est.mi:.3f}",
-        "KSG": f"{ksg_mi(x, y):.3f}",
-        "Gaussian": f"{gaussian_mi(x, y):.3f}",
-        "rigorous s": f"{seconds:.0f}",
-        "err train": rig.mi - task.mi,
-        "err held-out": held_out.mi - task.mi,
-    }
+def run_protocol(checkout: Path, data: Path, seed: int) -> dict:
+    """neuralmi.run(rigorous, defaults) of the package in `checkout` on the saved draw, in a fresh process."""
+    done = subprocess.run([sys.executable, "-c", RUNNER, str(checkout), str(data), str(seed)], check=True,
+                          capture_output=True, text=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def main(n: int = 5000) -> None:
+def old_checkout(rev: str, into: Path) -> Path:
+    """A detached worktree of `rev` (the old protocol's code)."""
+    subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(into), rev], check=True,
+                   capture_output=True)
+    return into
+
+
+def measure(protocols: dict, seeds: list[int], n: int, tmp: Path) -> pd.DataFrame:
     rows = []
-    for task in TASKS:
-        rows.append(row(task, n))
-        print({k: v for k, v in rows[-1].items() if not k.startswith("err")}, flush=True)
-    columns = [k for k in rows[0] if not k.startswith("err")]
-    lines = [f"# Accuracy, N = {n} samples per task, seed 0, default options (bits)", "",
-             "| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
-    lines += ["| " + " | ".join(str(r[c]) for c in columns) + " |" for r in rows]
-    mean_abs = {q: sum(abs(r[f"err {q}"]) for r in rows) / len(rows) for q in ("held-out", "train")}
-    lines += ["", f"Mean |error| of the rigorous estimate: held-out quantity {mean_abs['held-out']:.3f} bits, "
-              f"training-subset quantity {mean_abs['train']:.3f} bits."]
-    text = "\n".join(lines) + "\n"
+    for seed in seeds:
+        for task in TASKS:
+            x, y = task.sample(n, seed)
+            data = tmp / "draw.npz"
+            np.savez(data, x=x, y=y)
+            row = {"task": task.name, "family": task.family, "seed": seed, "truth": task.mi,
+                   "Gaussian": gaussian_mi(x, y, "nats"),
+                   "KSG": ksg_mi(x, y, units="nats") if task.dim_x + task.dim_y <= KSG_MAX_DIMS else np.nan}
+            for name, checkout in protocols.items():
+                r = run_protocol(checkout, data, seed)
+                row.update({f"{name} {k}": v for k, v in r.items()})
+            rows.append(row)
+            print(" | ".join(f"{k}: {v:.3f}" if isinstance(v, float) else f"{k}: {v}" for k, v in row.items()
+                             if "reasons" not in k), flush=True)
+    return pd.DataFrame(rows)
+
+
+def scores(table: pd.DataFrame, name: str) -> dict:
+    err = table[f"{name} mi"] - table["truth"]
+    covered = (table[f"{name} ci_low"] <= table["truth"]) & (table["truth"] <= table[f"{name} ci_high"])
+    flagged = ~table[f"{name} reliable"].astype(bool)
+    return {"protocol": name, "runs": len(table), "mean |error|": err.abs().mean(), "mean signed error": err.mean(),
+            "coverage": covered.mean(), "misses": int((~covered).sum()),
+            "misses flagged": int((~covered & flagged).sum()), "covered but flagged": int((covered & flagged).sum()),
+            "mean half-width": ((table[f"{name} ci_high"] - table[f"{name} ci_low"]) / 2).mean(),
+            "wall s (sum)": table[f"{name} seconds"].sum()}
+
+
+def markdown(frame: pd.DataFrame) -> list[str]:
+    cells = frame.map(lambda v: f"{v:.3f}" if isinstance(v, float) else str(v))
+    return ["| " + " | ".join(frame.columns) + " |", "|" + "---|" * len(frame.columns)] + \
+        ["| " + " | ".join(r) + " |" for r in cells.to_numpy().tolist()]
+
+
+def report(table: pd.DataFrame, names: list[str], header: str) -> str:
+    lines = [header, "", "## Summary (nats)", ""]
+    lines += markdown(pd.DataFrame([scores(table, n) for n in names]))
+    lines += ["", "## By family: mean signed error / coverage / misses flagged of misses", ""]
+    fam = []
+    for family, part in table.groupby("family", sort=False):
+        entry = {"family": family, "runs": len(part)}
+        for n in names:
+            s = scores(part, n)
+            entry[n] = f"{s['mean signed error']:+.3f} / {s['coverage']:.2f} / {s['misses flagged']} of {s['misses']}"
+        fam.append(entry)
+    lines += markdown(pd.DataFrame(fam))
+    lines += ["", "## Every run", ""]
+    shown = table[["task", "seed", "truth", "Gaussian", "KSG"]].copy()
+    for n in names:
+        shown[n] = [f"{m:.3f} [{lo:.3f}, {hi:.3f}]{'' if lo <= t <= hi else ' MISS'}{'' if ok else ' (flagged)'}"
+                    for m, lo, hi, t, ok in zip(table[f"{n} mi"], table[f"{n} ci_low"], table[f"{n} ci_high"],
+                                                table["truth"], table[f"{n} reliable"])]
+    lines += markdown(shown)
+    lines += ["", "## Reasons given (new protocol)", ""]
+    for r in table.to_dict("records"):
+        if r[f"{names[-1]} reasons"]:
+            lines.append(f"- {r['task']} (seed {r['seed']}): " + "; ".join(r[f"{names[-1]} reasons"]))
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--old-rev", help="git revision of the old protocol (run beside this checkout)")
+    parser.add_argument("--seeds", default="0")
+    parser.add_argument("--n", type=int, default=5000)
+    args = parser.parse_args()
+    seeds = [int(s) for s in args.seeds.split(",")]
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        protocols = {}
+        if args.old_rev:
+            protocols["old"] = old_checkout(args.old_rev, tmp / "old")
+        protocols["new"] = ROOT
+        try:
+            table = measure(protocols, seeds, args.n, tmp)
+        finally:
+            if args.old_rev:
+                subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tmp / "old")])
+    revs = {"new": subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True,
+                                  text=True).stdout.strip() + " (+ working tree)"}
+    if args.old_rev:
+        revs["old"] = args.old_rev
+    header = (f"# Accuracy: rigorous mode, default options, N = {args.n}, seeds {args.seeds}, {len(TASKS)} tasks, "
+              f"{time.strftime('%Y-%m-%d')}\n\nProtocols: " + ", ".join(f"{k} = {v}" for k, v in revs.items()) +
+              ". Truth, estimates and intervals in nats; a miss is an interval that does not hold the truth.")
+    text = report(table, list(protocols), header)
     print(text)
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(text)
+    table.to_csv(OUT.with_suffix(".csv"), index=False)
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 5000)
+    main()

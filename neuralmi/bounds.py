@@ -7,7 +7,11 @@ Each bound gives
 * `objective(s, params, state)`: the value whose gradient trains the critic, per model, shape (k,);
 * `rows(stats, params)`: per-sample terms r_i whose mean is the bound's estimate on a held-out set, computed
   from streaming row statistics so the full n x n matrix never needs to exist at once. For the DV-type bounds
-  r_i is the first-order influence term, so std(r) / sqrt(n) is the estimate's standard error.
+  r_i is the first-order influence term, so std(r) / sqrt(n) is the estimate's standard error;
+* `direction`: "lower" for a lower bound of the MI in expectation on held-out data, "none" for an estimate
+  with no guaranteed direction (SMILE);
+* `gap(stats, valid_rows)`: a measured size of the bound's own bias at this critic, per model (nats), or None:
+  InfoNCE's shortfall from its n negatives, SMILE's excess from clipping.
 """
 
 from __future__ import annotations
@@ -27,13 +31,15 @@ _EXP_CAP = 80.0
 class RowStats:
     """Per-row summaries of a score matrix (each shape (k, n)); `count` is the number of valid columns.
 
-    `lme_off` is None when it was not asked for (bounds whose rows do not use it).
+    `lme_off` is None when it was not asked for (bounds whose rows do not use it); `lme_raw` holds the
+    untransformed off-diagonal log-mean-exp when an off_transform made `lme_off` (else None).
     """
 
     diag: torch.Tensor
     lse_all: torch.Tensor
     lme_off: torch.Tensor | None
     count: torch.Tensor
+    lme_raw: torch.Tensor | None = None
 
 
 def row_stats(block: torch.Tensor, diag, col_valid=None, off_transform=None, need_off: bool = True) -> RowStats:
@@ -59,9 +65,11 @@ def row_stats(block: torch.Tensor, diag, col_valid=None, off_transform=None, nee
     negatives = mask if col_valid is None else ~col_valid | mask
     lse_off = torch.logsumexp(block.masked_fill(negatives, neg_inf), -1)
     lse_all = torch.logaddexp(lse_off, positives)
-    if off_transform is not None:
-        lse_off = torch.logsumexp(off_transform(block).masked_fill(negatives, neg_inf), -1)
-    return RowStats(positives, lse_all, lse_off - torch.log((count - 1).clamp(min=1)), count)
+    log_pairs = torch.log((count - 1).clamp(min=1))
+    if off_transform is None:
+        return RowStats(positives, lse_all, lse_off - log_pairs, count)
+    clipped = torch.logsumexp(off_transform(block).masked_fill(negatives, neg_inf), -1)
+    return RowStats(positives, lse_all, clipped - log_pairs, count, lse_off - log_pairs)
 
 
 def _offset_mask(block: torch.Tensor, offset: int) -> torch.Tensor:
@@ -87,10 +95,16 @@ def _js_objective(scores: torch.Tensor) -> torch.Tensor:
     return positive - negative
 
 
+def _log_partition(lme_off: torch.Tensor, valid_rows: torch.Tensor, keepdim: bool = True) -> torch.Tensor:
+    """log E_q[e^s] over the valid rows' off-diagonal means."""
+    lme = lme_off.masked_fill(~valid_rows, -math.inf)
+    count = valid_rows.sum(-1, keepdim=keepdim).to(lme_off.dtype)
+    return torch.logsumexp(lme, -1, keepdim=keepdim) - torch.log(count)
+
+
 def _dv_rows(diag: torch.Tensor, lme_off: torch.Tensor, valid_rows: torch.Tensor) -> torch.Tensor:
     """Donsker-Varadhan terms: mean(r) = E_p[s] - log E_q[e^s]; r is linearised around log Z."""
-    lme = lme_off.masked_fill(~valid_rows, -math.inf)
-    log_z = torch.logsumexp(lme, -1, keepdim=True) - torch.log(valid_rows.sum(-1, keepdim=True).to(diag.dtype))
+    log_z = _log_partition(lme_off, valid_rows)
     return diag - _exp(lme_off - log_z) - log_z + 1.0
 
 
@@ -100,9 +114,13 @@ class Bound:
     n_params = 0
     off_transform = None
     uses_off = True
+    direction = "lower"
 
     def init_state(self, k: int, device) -> dict:
         return {}
+
+    def gap(self, stats: RowStats, valid_rows: torch.Tensor) -> torch.Tensor | None:
+        return None
 
     def rows(self, stats: RowStats, params: torch.Tensor, valid_rows: torch.Tensor) -> torch.Tensor:
         raise NotImplementedError
@@ -120,6 +138,14 @@ class InfoNCE(Bound):
 
     def rows(self, stats, params, valid_rows):
         return stats.diag - stats.lse_all + torch.log(stats.count)
+
+    def gap(self, stats, valid_rows):
+        """Shortfall from the n negatives: how much leaving each row's positive pair out of its normaliser raises
+        the estimate, mean of -log(1 - p_i) - log(n / (n - 1)) with p_i the positive's softmax weight. About
+        chi^2 / n for a good critic: small when n is large for this MI, large when the bound saturates."""
+        share = torch.exp(stats.diag - stats.lse_all).clamp(max=1 - 1e-12)
+        terms = -torch.log1p(-share) - torch.log(stats.count / (stats.count - 1).clamp(min=1))
+        return terms.masked_fill(~valid_rows, 0.0).sum(-1) / valid_rows.sum(-1)
 
     def objective(self, scores, params, state):
         """The mean row term, as the log-softmax at the positives (one fused pass, forward and backward)."""
@@ -178,10 +204,17 @@ class JS(Bound):
 
 
 class SMILE(Bound):
-    """Trained with the JS objective; reports DV with density ratios clipped to [e^-tau, e^tau]."""
+    """Trained with the JS objective; reports DV with density ratios clipped to [e^-tau, e^tau]: not a bound."""
+
+    direction = "none"
 
     def __init__(self, tau: float):
         self.tau = tau
+
+    def gap(self, stats, valid_rows):
+        """Excess from clipping: how far the clipped partition term lowers log E_q[e^s], which raises the
+        estimate above its critic's own (unclipped) Donsker-Varadhan lower bound."""
+        return (_log_partition(stats.lme_raw, valid_rows, False) - _log_partition(stats.lme_off, valid_rows, False))
 
     def off_transform(self, s):
         """Clipping of the scores (log density ratios) in the partition term."""

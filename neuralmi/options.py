@@ -45,6 +45,7 @@ class Options:
     learning_rate: float
     weight_decay: float
     max_epochs: int
+    eval_interval: int
     patience: int | None
     eval_block_size: int | None
     median_window: int

@@ -20,8 +20,9 @@ def gaussian_mi(x, y, units: str = "bits") -> float:
     return float(from_nats(nats, units))
 
 
-def ksg_mi(x, y, k: int = 3, units: str = "bits") -> float:
-    """Kraskov-Stoegbauer-Grassberger estimator (algorithm 1, max-norm), features z-scored first."""
+def ksg_terms(x, y, k: int = 3) -> np.ndarray:
+    """Per-sample terms (nats) of the Kraskov-Stoegbauer-Grassberger estimator (algorithm 1, max-norm), features
+    z-scored first: their mean is the estimate, their spread over sqrt(n) its standard error."""
     x, y = (a.astype(np.float64) for a in as_pair(x, y))
     x = (x - x.mean(0)) / np.where(x.std(0) > 0, x.std(0), 1.0)
     y = (y - y.mean(0)) / np.where(y.std(0) > 0, y.std(0), 1.0)
@@ -31,5 +32,9 @@ def ksg_mi(x, y, k: int = 3, units: str = "bits") -> float:
     radius = np.nextafter(eps, 0)
     n_x = cKDTree(x).query_ball_point(x, radius, p=np.inf, return_length=True) - 1
     n_y = cKDTree(y).query_ball_point(y, radius, p=np.inf, return_length=True) - 1
-    nats = digamma(k) + digamma(n) - np.mean(digamma(n_x + 1) + digamma(n_y + 1))
-    return float(from_nats(nats, units))
+    return digamma(k) + digamma(n) - digamma(n_x + 1) - digamma(n_y + 1)
+
+
+def ksg_mi(x, y, k: int = 3, units: str = "bits") -> float:
+    """Kraskov-Stoegbauer-Grassberger estimate of I(X; Y) in `units`."""
+    return float(from_nats(ksg_terms(x, y, k).mean(), units))

@@ -57,3 +57,58 @@ def test_non_finite_fits_do_not_count_towards_a_gamma():
     from neuralmi.analysis.extrapolation import per_gamma
 
     assert per_gamma(fits).set_index("gamma").loc[10, "count"] == 9
+
+
+def test_the_interval_uses_t_quantiles_of_the_pooled_or_residual_degrees_of_freedom():
+    """Within-gamma spread alone: Student's t with the pooled degrees of freedom (sum of count - 1). Per-gamma
+    means scattering more than that spread allows: t with the residual degrees of freedom (points - 2)."""
+    from scipy import stats
+
+    calm = extrapolate(table(lambda x: 1.0 - 200 * x, sd=0.02, gammas=range(1, 6), seed=3), 0.1, 5, 0.95)
+    assert calm.dof == sum(g - 1 for g in range(1, 6))
+    half = (calm.ci_high - calm.ci_low) / 2
+    assert half == pytest.approx(stats.t.ppf(0.975, calm.dof) * calm.se)
+    offsets = {1: 0.0, 2: 0.08, 3: -0.08, 4: 0.08, 5: -0.08}
+    rough = table(lambda x: 1.0 - 200 * x, sd=0.001, gammas=range(1, 6), seed=3)
+    rough["mi"] += rough["gamma"].map(offsets)
+    wild = extrapolate(rough, 0.1, 5, 0.95)
+    assert wild.dof == 3
+    assert (wild.ci_high - wild.ci_low) / 2 == pytest.approx(stats.t.ppf(0.975, 3) * wild.se)
+
+
+def _pair_table(offset, seed=0):
+    """Training-subset MI 1 + 300/N, held-out 1 - offset - 500/N, noisy and correlated within a fit."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for g in range(1, 6):
+        for i in range(g):
+            x = g / N
+            common = 0.02 * np.sqrt(g) * rng.standard_normal()
+            rows.append({"fit_id": len(rows), "gamma": g, "subset": i, "n_samples": N // g, "se": 0.02,
+                         "train_mi": 1.0 + 300 * x + common + 0.01 * rng.standard_normal(),
+                         "val_mi": 1.0 - offset - 500 * x + common + 0.01 * rng.standard_normal(),
+                         "stopped_early": True, "eval_n": 2000, "bound_gap": np.nan,
+                         "reference_mi": np.nan, "reference_se": np.nan})
+    return pd.DataFrame(rows)
+
+
+def test_extrapolations_that_meet_agree_and_a_persistent_gap_is_found():
+    from neuralmi.analysis.extrapolation import crosscheck
+
+    meet = crosscheck(_pair_table(0.0), [1, 2, 3, 4, 5], "val_mi", 0.95)
+    assert not meet.disagree and meet.gap.ci_low <= 0 <= meet.gap.ci_high
+    apart = crosscheck(_pair_table(0.2), [1, 2, 3, 4, 5], "val_mi", 0.95)
+    assert apart.disagree and apart.gap.mi == pytest.approx(0.2, abs=0.05)
+
+
+def test_rigorous_summary_spans_both_extrapolations_when_they_disagree():
+    from neuralmi.analysis import rigorous
+    from neuralmi.options import make_options
+
+    options = make_options({"gammas": [1, 2, 3, 4, 5], "min_gammas": 5})
+    agree = rigorous.summarise(_pair_table(0.0), None, options, "nats")
+    apart = rigorous.summarise(_pair_table(0.2), None, options, "nats")
+    assert agree.reliable and agree.ci_low <= 1.0 <= agree.ci_high
+    assert not apart.reliable and "do not meet" in apart.reasons[0]
+    assert apart.ci_low <= apart.details["other_ci"][0] and apart.ci_low < 0.85
+    assert apart.mi == pytest.approx(agree.mi)

@@ -10,7 +10,7 @@ from neuralmi.data.generators import gaussian_lag_mi, lagged_pair, population
 from neuralmi.errors import InputError
 from neuralmi.options import make_options
 
-FAST = {"hidden_dim": 16, "embedding_dim": 4, "max_epochs": 6, "patience": 3, "batch_size": 32}
+FAST = {"hidden_dim": 16, "embedding_dim": 4, "max_epochs": 6, "patience": 3, "batch_size": 32, "eval_interval": 1}
 
 
 def test_lag_finds_the_known_lag_in_seconds_and_matches_the_exact_curve():

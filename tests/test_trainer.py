@@ -189,3 +189,29 @@ def test_members_with_equal_held_out_but_different_training_eval_sizes(fast):
     specs = [FitSpec(np.arange(0, 5), np.arange(5, 12), seed=1), FitSpec(np.arange(20, 26), np.arange(26, 33), seed=2)]
     fits = train_fits(x, y, specs, make_options({**fast, "batch_size": 4}))
     assert [f.n_train for f in fits] == [5, 6] and all(np.isfinite(f.val_mi) for f in fits)
+
+
+def test_spaced_evaluations_score_the_same_epochs_as_scoring_every_epoch(fast):
+    """Evaluation never changes training: a fit scored every ceil(eval_interval / steps per epoch) epochs has,
+    at those epochs, exactly the curve of the same fit scored every epoch, and is always scored at its last."""
+    x, y = data(n=1000)
+    base = {**fast, "max_epochs": 23, "patience": None}
+    specs = specs_for([800, 200])                      # 18 and 4 steps per epoch at batch 32
+    every = train_fits(x, y, specs, make_options({**base, "eval_interval": 1}))
+    spaced = train_fits(x, y, specs, make_options({**base, "eval_interval": 8}))
+    assert list(spaced[0].eval_epochs) == list(range(23))
+    assert list(spaced[1].eval_epochs) == [1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 22]
+    for a, b in zip(every, spaced):
+        assert np.array_equal(a.val_curve[b.eval_epochs], b.val_curve)
+        assert np.array_equal(a.train_curve[b.eval_epochs], b.train_curve)
+        assert b.n_epochs == 23 and b.best_epoch in set(b.eval_epochs)
+
+
+def test_patience_counts_evaluations(fast):
+    x, y = data(n=600)
+    options = make_options({**fast, "max_epochs": 200, "patience": 2, "eval_interval": 12, "learning_rate": 0.02})
+    fit = train_fits(x, y, specs_for([200]), options)[0]          # 4 steps per epoch: scored every 3rd epoch
+    assert fit.stopped_early
+    assert np.all(np.diff(fit.eval_epochs) == 3)
+    stop_at = list(fit.eval_epochs).index(fit.n_epochs - 1)
+    assert stop_at - list(fit.eval_epochs).index(fit.best_epoch) >= 2

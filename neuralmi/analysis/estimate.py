@@ -5,10 +5,11 @@ from __future__ import annotations
 import pandas as pd
 from scipy import stats
 
-from neuralmi.analysis.fits import fit_warnings, reported_quantity, with_reported
+from neuralmi.analysis.fits import bias_warnings, fit_warnings, reference_warnings, reported_quantity, with_reported
 from neuralmi.analysis.plots import plot_curves
 from neuralmi.analysis.result import MIResult
 from neuralmi.analysis.points import repeated_fits
+from neuralmi.bounds import make_bound
 from neuralmi.errors import InputError
 from neuralmi.training.trainer import FitSpec
 
@@ -35,7 +36,9 @@ def summarise(fits: pd.DataFrame, curves: pd.DataFrame, options, units: str) -> 
     table = with_reported(fits, reported_quantity(options, "validation"))
     mi, se = float(table["mi"].iloc[0]), float(table["se"].iloc[0])
     z = float(stats.norm.ppf(0.5 + options.confidence / 2))
-    reasons = fit_warnings(table, options.bound, units)
+    bound = make_bound(options)
+    reasons = (fit_warnings(table, options.bound, units) + bias_warnings(table, bound, z * se, units)
+               + reference_warnings(table, mi + z * se, units))
     return MIResult(
         mode="estimate",
         mi=mi,
@@ -46,5 +49,6 @@ def summarise(fits: pd.DataFrame, curves: pd.DataFrame, options, units: str) -> 
         units=units,
         fits=table,
         curves=curves,
+        details={"bound_direction": "lower bound" if bound.direction == "lower" else "not a bound"},
         plotter=plot_curves,
     )

@@ -2,11 +2,17 @@
 
 Weighted least squares of the per-gamma mean against 1/N_gamma. The variance of one fit is modelled as
 c * gamma (variance of an estimate from N/gamma samples grows like gamma), with c pooled from the spread of
-the fits within each gamma, so the variance of a per-gamma mean is c * gamma / (number of fits). When the
-residuals scatter more than that model allows (reduced chi-square above 1), the intercept's error is inflated
-accordingly. Linearity is tested with a quadratic term: if its contribution over the fitted range exceeds
-`threshold` times the linear one (and is significant), the largest gamma is dropped and the fit redone, down to
-`min_gammas` values.
+the fits within each gamma, so the variance of a per-gamma mean is c * gamma / (number of fits). The interval
+uses Student's t with the degrees of freedom of that pooled spread. When the residuals scatter more than the
+model allows (reduced chi-square above 1), the intercept's error is inflated accordingly and the quantile is
+taken with the residuals' degrees of freedom (points minus 2): the scatter then says the line is not the whole
+story, and it is known from those few points only. Linearity is tested with a quadratic term: if its
+contribution over the fitted range exceeds `threshold` times the linear one (and is significant), the largest
+gamma is dropped and the fit redone, down to `min_gammas` values.
+
+`crosscheck` extrapolates the other quantity of the same fits (held-out MI when the training-subset MI is
+reported, and vice versa) and their difference over the same gammas: both tend to the MI as N grows (the
+held-out value from below, the training-subset value from above), so their gap must extrapolate to zero.
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ class Extrapolation:
     gammas_used: list
     curvature_ratio: float
     linear: bool
+    dof: int
     table: pd.DataFrame
 
 
@@ -42,7 +49,8 @@ def per_gamma(fits: pd.DataFrame) -> pd.DataFrame:
     return grouped.reset_index()
 
 
-def _variance_of_means(table: pd.DataFrame) -> np.ndarray:
+def _variance_of_means(table: pd.DataFrame) -> tuple[np.ndarray, int]:
+    """Variance of each per-gamma mean under the c * gamma model, and the degrees of freedom of c."""
     dof = table["count"] - 1
     usable = dof > 0
     if usable.any():
@@ -50,7 +58,7 @@ def _variance_of_means(table: pd.DataFrame) -> np.ndarray:
     else:
         c = 0.0
     c = max(c, 1e-12)
-    return c * table["gamma"].to_numpy(float) / table["count"].to_numpy(float)
+    return c * table["gamma"].to_numpy(float) / table["count"].to_numpy(float), int(dof[usable].sum())
 
 
 def _wls(x: np.ndarray, y: np.ndarray, var: np.ndarray, degree: int):
@@ -79,7 +87,7 @@ def _curvature(x, y, var, z) -> tuple[float, bool]:
 def extrapolate(fits: pd.DataFrame, threshold: float, min_gammas: int, confidence: float) -> Extrapolation:
     """Fit mean MI against 1/N over gammas, dropping the largest gamma while the fit is curved."""
     table = per_gamma(fits).sort_values("gamma").reset_index(drop=True)
-    var = _variance_of_means(table)
+    var, pooled_dof = _variance_of_means(table)
     z = float(stats.norm.ppf(0.5 + confidence / 2))
     used = len(table)
     while True:
@@ -91,16 +99,37 @@ def extrapolate(fits: pd.DataFrame, threshold: float, min_gammas: int, confidenc
         used -= 1
     coef, cov, chi2 = _wls(x, y, v, 1)
     se = float(np.sqrt(cov[0, 0] * max(chi2, 1.0)))
+    dof = max(1, used - 2 if chi2 > 1.0 else pooled_dof)
+    half = float(stats.t.ppf(0.5 + confidence / 2, dof)) * se
     table["used"] = np.arange(len(table)) < used
     table["var_of_mean"] = var
     return Extrapolation(
         mi=float(coef[0]),
         se=se,
-        ci_low=float(coef[0] - z * se),
-        ci_high=float(coef[0] + z * se),
+        ci_low=float(coef[0] - half),
+        ci_high=float(coef[0] + half),
         slope=float(coef[1]),
         gammas_used=table["gamma"][:used].tolist(),
         curvature_ratio=ratio,
         linear=linear,
+        dof=dof,
         table=table,
     )
+
+
+@dataclass
+class CrossCheck:
+    """The other quantity's extrapolation, and the extrapolated gap (training-subset minus held-out MI), over
+    the gammas the reported quantity used; `disagree` when the gap's interval excludes zero."""
+
+    other: Extrapolation
+    gap: Extrapolation
+    disagree: bool
+
+
+def crosscheck(fits: pd.DataFrame, gammas: list, other: str, confidence: float) -> CrossCheck:
+    """Extrapolate column `other` and train_mi - val_mi of the fits of `gammas`, without dropping any."""
+    chosen = fits[fits["gamma"].isin(gammas)]
+    other_ext = extrapolate(chosen.assign(mi=chosen[other]), np.inf, len(gammas), confidence)
+    gap = extrapolate(chosen.assign(mi=chosen["train_mi"] - chosen["val_mi"]), np.inf, len(gammas), confidence)
+    return CrossCheck(other_ext, gap, bool(gap.ci_low > 0 or gap.ci_high < 0))

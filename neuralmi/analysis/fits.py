@@ -17,7 +17,8 @@ LABEL_COLUMNS = ["fit_id", "point", "params", "gamma", "repeat", "subset", "n_sa
 PLAN_COLUMNS = LABEL_COLUMNS + ["train", "val"]
 FIT_COLUMNS = [
     "fit_id", "point", "params", "gamma", "repeat", "subset", "n_samples", "n_train", "n_val", "eval_n", "seed",
-    "mi", "se", "val_mi", "train_mi", "best_epoch", "n_epochs", "stopped_early", "seconds", "device",
+    "mi", "se", "val_mi", "train_mi", "bound_gap", "best_epoch", "n_epochs", "stopped_early", "seconds", "device",
+    "reference_mi", "reference_se",
 ]
 CURVE_COLUMNS = ["fit_id", "epoch", "val_mi", "val_se", "train_mi", "val_smoothed"]
 
@@ -41,11 +42,12 @@ def reported_quantity(options, mode_default: str) -> str:
     return "val_mi" if choice == "validation" else "train_mi"
 
 
-def fit_table(plan: pd.DataFrame, fits, units: str, device: str) -> pd.DataFrame:
-    """One row per fit: the plan's labels and the fit's outcome (`mi` is left for the mode to choose), and the
-    device it trained on."""
+def fit_table(plan: pd.DataFrame, fits, units: str, device: str, references: dict) -> pd.DataFrame:
+    """One row per fit: the plan's labels and the fit's outcome (`mi` is left for the mode to choose), the
+    device it trained on, and its point's reference estimate and error (`references`: point -> nats)."""
     rows = []
     for labels, fit in zip(plan[LABEL_COLUMNS].to_dict("records"), fits):
+        reference_mi, reference_se = references[labels["point"]]
         rows.append({
             **labels,
             "n_train": fit.n_train,
@@ -55,11 +57,14 @@ def fit_table(plan: pd.DataFrame, fits, units: str, device: str) -> pd.DataFrame
             "se": from_nats(fit.se, units),
             "val_mi": from_nats(fit.val_mi, units),
             "train_mi": from_nats(fit.train_mi, units),
+            "bound_gap": from_nats(fit.bound_gap, units),
             "best_epoch": fit.best_epoch,
             "n_epochs": fit.n_epochs,
             "stopped_early": fit.stopped_early,
             "seconds": fit.seconds,
             "device": device,
+            "reference_mi": from_nats(reference_mi, units),
+            "reference_se": from_nats(reference_se, units),
         })
     return pd.DataFrame(rows, columns=FIT_COLUMNS)
 
@@ -75,7 +80,7 @@ def curve_table(plan: pd.DataFrame, fits, options, units: str) -> pd.DataFrame:
     for fit_id, fit in zip(plan["fit_id"], fits):
         frames.append(pd.DataFrame({
             "fit_id": fit_id,
-            "epoch": np.arange(fit.n_epochs),
+            "epoch": fit.eval_epochs,
             "val_mi": from_nats(fit.val_curve, units),
             "val_se": from_nats(fit.val_se_curve, units),
             "train_mi": from_nats(fit.train_curve, units),
@@ -89,8 +94,11 @@ def fit_warnings(table: pd.DataFrame, bound_name: str, units: str) -> list[str]:
     reasons = []
     if not np.isfinite(table[["val_mi", "train_mi", "se"]].to_numpy(float)).all():
         reasons.append("a fit's MI is not finite (the critic diverged): try infonce, smile or a lower learning_rate")
-    if (~table["stopped_early"]).sum() > len(table) / 2:
-        reasons.append("most fits reached max_epochs before their validation curve peaked: raise max_epochs")
+    ran_out = ~table["stopped_early"].to_numpy(bool)
+    on_most_data = (table["gamma"] == table["gamma"].min()).to_numpy()
+    if ran_out.sum() > len(table) / 2 or ran_out[on_most_data].all():
+        reasons.append("most fits, or all fits on the most data (the smallest gamma), reached max_epochs before "
+                       "their validation curve peaked: the critic is still learning; raise max_epochs")
     ceiling = from_nats(np.log(table["eval_n"].to_numpy(float)), units)
     if bound_name == "infonce" and (table["val_mi"].to_numpy() > 0.8 * ceiling).any():
         reasons.append(
@@ -98,3 +106,31 @@ def fit_warnings(table: pd.DataFrame, bound_name: str, units: str) -> list[str]:
             "against): the estimate is likely capped; use more samples or a larger eval_block_size"
         )
     return reasons
+
+
+def bias_warnings(table: pd.DataFrame, bound, half_width: float, units: str) -> list[str]:
+    """Reasons to distrust a held-out value whose bound's own bias, measured at the selected evaluation
+    (`bound_gap`), is larger than its interval's half-width (largest over the fits)."""
+    gap = table["bound_gap"].to_numpy(float)
+    if not np.isfinite(gap).any() or np.nanmax(gap) <= half_width:
+        return []
+    size = f"{np.nanmax(gap):.3f} {units}"
+    if bound.direction == "lower":
+        return [f"{type(bound).__name__} is limited by its negatives: leaving each positive pair out of its row's "
+                f"normaliser raises the held-out value by {size}, more than the interval's half-width; the "
+                f"value is a lower bound that may fall short of the MI by about that much: use more samples"]
+    return [f"{type(bound).__name__}'s clipping raises the estimate {size} above its critic's own lower bound, "
+            f"more than the interval's half-width: it is not a bound and likely overestimates the MI; use a "
+            f"larger smile_tau or a lower bound (infonce)"]
+
+
+def reference_warnings(table: pd.DataFrame, ci_high: float, units: str) -> list[str]:
+    """A reason when the k-nearest-neighbour reference (`reference_mi`, few dimensions only) lies above the
+    interval by more than its own sampling error: k-NN estimates are dependable there and rarely too high, so
+    the critic likely misses part of the dependence."""
+    ref, se = float(table["reference_mi"].iloc[0]), float(table["reference_se"].iloc[0])
+    if not np.isfinite(ref) or ref - 2 * se <= ci_high:
+        return []
+    return [f"a k-nearest-neighbour estimate of the same samples (KSG, k = 3), {ref:.3f} +- {se:.3f} {units}, lies "
+            f"above the interval: the critic likely misses part of the dependence (sharp or bounded densities are "
+            f"hard for smooth critics); try critic='joint' or a wider network"]

@@ -38,9 +38,10 @@ def plot_curves(result, ax=None):
 
 
 def plot_extrapolation(result, ax=None):
-    """Fits and per-gamma means against 1/N, the weighted line and the corrected MI with its interval."""
+    """Fits and per-gamma means against 1/N, the weighted line and the corrected MI with its interval, and the
+    other quantity's per-gamma means and line (the cross-check)."""
     fig, ax = _axes(ax)
-    fits, table = result.fits, result.summary
+    fits, table, details = result.fits, result.summary, result.details
     ax.scatter(1.0 / fits["n_samples"], fits["mi"], s=8, color="0.6", label="fits")
     used = table[table["used"]]
     dropped = table[~table["used"]]
@@ -50,7 +51,11 @@ def plot_extrapolation(result, ax=None):
         ax.errorbar(dropped["x"], dropped["mean"], yerr=err[~table["used"]], fmt="o", mfc="none", color="C3",
                     label="dropped (curvature)")
     xs = np.linspace(0, table["x"].max(), 50)
-    ax.plot(xs, result.mi + result.details["slope"] * xs, color="C0", lw=1)
+    ax.plot(xs, result.mi + details["slope"] * xs, color="C0", lw=1)
+    ax.errorbar(used["x"], used["other_mean"], yerr=np.sqrt(used["other_var_of_mean"]), fmt="^", ms=4,
+                color="C1", label=f"{details['other_quantity']} mean per gamma")
+    xs_used = np.linspace(0, used["x"].max(), 50)
+    ax.plot(xs_used, details["other_mi"] + details["other_slope"] * xs_used, color="C1", lw=1, ls="--")
     ax.errorbar([0], [result.mi], yerr=[[result.mi - result.ci_low], [result.ci_high - result.mi]], fmt="s",
                 color="k", capsize=3, label=f"corrected {result.mi:.3f} {result.units}")
     ax.set_xlabel("1 / N (subset size)")

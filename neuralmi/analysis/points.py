@@ -18,7 +18,11 @@ from neuralmi.analysis.fits import curve_table, fit_table, plan_specs, plan_tabl
 from neuralmi.data.arrays import rank_gaussianize
 from neuralmi.data.processing import Source, as_model_input, samples, side_settings, spike_limit, window_ticks
 from neuralmi.nets.embeddings import sample_ndim
+from neuralmi.reference import ksg_terms
 from neuralmi.training.trainer import FitSpec, resolve_device, train_fits
+
+REFERENCE_DIMS = 6
+REFERENCE_SAMPLES = 20_000
 
 
 def resolve(options, source: Source, mode: str):
@@ -90,10 +94,25 @@ def train(module, mode: str, source: Source, plan: pd.DataFrame, options, seed: 
         rows = pd.concat([r for r, _, _ in members])
         x, y, specs = _concatenated(members)
         trained = train_fits(x, y, specs, opts)
-        fits.append(fit_table(rows, trained, units, str(resolve_device(opts.device))))
+        references = {int(r["point"].iloc[0]): reference_estimate(px, py) for r, px, py in members}
+        fits.append(fit_table(rows, trained, units, str(resolve_device(opts.device)), references))
         curves.append(curve_table(rows, trained, opts, units))
     return (pd.concat(fits).sort_values("fit_id", ignore_index=True),
             pd.concat(curves).sort_values(["fit_id", "epoch"], ignore_index=True))
+
+
+def reference_estimate(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """KSG estimate of a point's MI and its standard error (nats), a check on the critic where k-nearest-neighbour
+    estimation is dependable: flat, continuous samples (each feature at least 90% distinct values) with at most
+    REFERENCE_DIMS dimensions in all (NaN otherwise), from at most REFERENCE_SAMPLES evenly spaced samples."""
+    if x.ndim != 2 or y.ndim != 2 or x.shape[1] + y.shape[1] > REFERENCE_DIMS:
+        return math.nan, math.nan
+    rows = np.linspace(0, len(x) - 1, min(len(x), REFERENCE_SAMPLES)).round().astype(int)
+    x, y = x[rows], y[rows]
+    if not all(len(np.unique(column)) >= 0.9 * len(rows) for column in np.hstack([x, y]).T):
+        return math.nan, math.nan
+    terms = ksg_terms(x, y)
+    return float(terms.mean()), float(terms.std(ddof=1) / np.sqrt(len(terms)))
 
 
 def _options_key(options) -> str:

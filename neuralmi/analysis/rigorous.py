@@ -6,8 +6,8 @@ import numpy as np
 
 import pandas as pd
 
-from neuralmi.analysis.extrapolation import extrapolate
-from neuralmi.analysis.fits import fit_warnings, reported_quantity, with_reported
+from neuralmi.analysis.extrapolation import crosscheck, extrapolate
+from neuralmi.analysis.fits import fit_warnings, reference_warnings, reported_quantity, with_reported
 from neuralmi.analysis.plots import plot_extrapolation
 from neuralmi.analysis.result import MIResult
 from neuralmi.errors import InputError
@@ -46,28 +46,50 @@ def plan(n: int, options, seed: int, point: dict) -> tuple[list[dict], list[FitS
 
 
 def summarise(fits: pd.DataFrame, curves: pd.DataFrame, options, units: str) -> MIResult:
-    """Extrapolate the fits' reported quantity and judge the result's reliability."""
-    table = with_reported(fits, reported_quantity(options, "train"))
+    """Extrapolate the fits' reported quantity, cross-check it with the other one, and judge the result.
+
+    When the training-subset and held-out extrapolations do not meet (their gap extrapolates away from zero),
+    the interval is widened to hold both intervals and the result is flagged.
+    """
+    reported = reported_quantity(options, "train")
+    table = with_reported(fits, reported)
     ext = extrapolate(table, options.linearity_threshold, options.min_gammas, options.confidence)
+    check = crosscheck(table, ext.gammas_used, "val_mi" if reported == "train_mi" else "train_mi",
+                       options.confidence)
+    ci_low, ci_high = ext.ci_low, ext.ci_high
     reasons = fit_warnings(table, options.bound, units)
     if not ext.linear:
         reasons.append(
             f"mean MI is not linear in 1/N even over the smallest {len(ext.gammas_used)} gammas "
             f"(quadratic/linear ratio {ext.curvature_ratio:.2f} > {options.linearity_threshold}): more data needed"
         )
+    if check.disagree:
+        ci_low, ci_high = min(ci_low, check.other.ci_low), max(ci_high, check.other.ci_high)
+        reasons.append(
+            f"the training-subset and held-out extrapolations do not meet at infinite data (gap "
+            f"{check.gap.mi:.3f} [{check.gap.ci_low:.3f}, {check.gap.ci_high:.3f}] {units}): the fits are not in "
+            f"their large-sample regime, so the interval spans both extrapolations; more data, or a smaller critic, "
+            f"would narrow it"
+        )
+    reasons += reference_warnings(table, ci_high, units)
+    summary = ext.table.assign(other_mean=check.other.table["mean"], other_var_of_mean=check.other.table["var_of_mean"])
     return MIResult(
         mode="rigorous",
         mi=ext.mi,
-        ci_low=ext.ci_low,
-        ci_high=ext.ci_high,
+        ci_low=ci_low,
+        ci_high=ci_high,
         reliable=not reasons,
         reasons=reasons,
         units=units,
         fits=table,
         curves=curves,
-        summary=ext.table,
+        summary=summary,
         details={"se": ext.se, "slope": ext.slope, "gammas_used": ext.gammas_used,
-                 "curvature_ratio": ext.curvature_ratio},
+                 "curvature_ratio": ext.curvature_ratio, "dof": ext.dof,
+                 "other_quantity": "held-out" if reported == "train_mi" else "training subset",
+                 "other_mi": check.other.mi, "other_ci": [check.other.ci_low, check.other.ci_high],
+                 "other_slope": check.other.slope,
+                 "gap": check.gap.mi, "gap_ci": [check.gap.ci_low, check.gap.ci_high]},
         plotter=plot_extrapolation,
     )
 

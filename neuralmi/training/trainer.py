@@ -5,18 +5,22 @@ order, Adam state, epochs, validation curve and early stopping; fits of differen
 member counts epochs over its own training samples. A member that stops leaves the stack, so the work left
 shrinks as fits finish. Members sharing a batch size train in one stack.
 
-Every epoch of a member is scored on its whole held-out set (never capped at the batch size) and on a fixed
-subset of its training samples of the same size, so the two curves carry the same InfoNCE ceiling and can be
-compared. A set of up to options.eval_block_size samples is scored all pairs against all (streamed in row
+A member is scored every `eval_every` epochs: the fewest whole epochs holding options.eval_interval optimiser
+steps, so that the curves of small and large subsets have about the same resolution in steps (learning
+progresses per step, not per pass over the data), and at its last epoch. Patience and smoothing count these
+evaluations. Each evaluation scores the member on its whole held-out set (never capped at the batch size) and
+on a fixed subset of its training samples of the same size, so the two curves carry the same InfoNCE ceiling
+and can be compared. A set of up to options.eval_block_size samples is scored all pairs against all (streamed in row
 blocks, never held at once); a larger one is cut, in a random order fixed per fit, into blocks of at most that
 size and only pairs within a block are scored, so evaluation costs time and memory linear in the set size and
 the ceiling is log(block size) (`Fit.eval_n`).
 
-Scoring is deferred: an epoch end keeps a copy of the member's weights, and every EVAL_EVERY steps (sooner
-when the copies reach PENDING_FLOATS numbers, or when a member reaches max_epochs) all kept copies are scored
-in as few calls as their set shapes allow, then replayed in order through the stopping rule. A member whose
-patience ran out at one of them is finished there, with that epoch's curves; the steps it trained since are
-dropped. Results are those of scoring every epoch as it ends, for up to EVAL_EVERY extra steps per member.
+Scoring is deferred: an evaluated epoch end keeps a copy of the member's weights, and every EVAL_EVERY steps
+(sooner when the copies reach PENDING_FLOATS numbers, or when a member reaches max_epochs) all kept copies are
+scored in as few calls as their set shapes allow, then replayed in order through the stopping rule. A member
+whose patience ran out at one of them is finished there, with that evaluation's curves; the steps it trained
+since are dropped. Results are those of scoring each evaluation as it comes, for up to EVAL_EVERY extra steps
+per member.
 """
 
 from __future__ import annotations
@@ -59,11 +63,15 @@ class FitSpec:
 @dataclass
 class Fit:
     """Outcome of one fit, MI values in nats: the smoothed held-out and training-subset curves at the selected
-    epoch (the maximum of the smoothed held-out curve), and `se`, that epoch's held-out sampling error.
+    evaluation (the maximum of the smoothed held-out curve), and `se`, that evaluation's held-out sampling error.
     `eval_n` is the fewest candidates a held-out row is scored against (n_val unless the set was cut in blocks),
-    so InfoNCE values are at most about log(eval_n)."""
+    so InfoNCE values are at most about log(eval_n). `bound_gap` is the bound's measured bias gap on the held-out
+    set at the selected evaluation (bounds.Bound.gap; NaN for bounds without one). Curves hold one value per
+    evaluation, made after the (0-based) epochs `eval_epochs`; `best_epoch` is the selected one's epoch,
+    `n_epochs` the epochs trained."""
 
     se: float
+    bound_gap: float
     val_mi: float
     train_mi: float
     best_epoch: int
@@ -76,6 +84,7 @@ class Fit:
     val_curve: np.ndarray
     val_se_curve: np.ndarray
     train_curve: np.ndarray
+    eval_epochs: np.ndarray
 
 
 @dataclass
@@ -110,13 +119,16 @@ class _Member:
     val_set: _Blocks
     train_set: _Blocks
     n_batches: int
+    eval_every: int
     rng: np.random.Generator
     noise: torch.Generator
     order: np.ndarray = None
     step: int = 0
     epochs: int = 0
+    evaluated: list = field(default_factory=list)
     val: list = field(default_factory=list)
     val_se: list = field(default_factory=list)
+    val_gap: list = field(default_factory=list)
     train: list = field(default_factory=list)
 
 
@@ -126,6 +138,7 @@ class _Snapshot:
     does not change, are read from the stack then)."""
 
     position: int
+    epoch: int
     params: dict
     bound_params: torch.Tensor
 
@@ -266,7 +279,9 @@ class _StackTrainer:
         size = self.options.eval_block_size
         val_set, train_set = (eval_blocks(s, size, block_rng) for s in (spec.val, train_eval))
         noise = torch.Generator().manual_seed(int(spec.seed) + 7919)
-        member = _Member(spec, val_set, train_set, max(1, len(spec.train) // self.batch), rng, noise)
+        n_batches = max(1, len(spec.train) // self.batch)
+        eval_every = -(-self.options.eval_interval // n_batches)
+        member = _Member(spec, val_set, train_set, n_batches, eval_every, rng, noise)
         self._reshuffle(member)
         return member
 
@@ -281,17 +296,19 @@ class _StackTrainer:
             last = False
             for p, m in enumerate(self.members):
                 if m.step == m.n_batches:
-                    self.pending.append(self._snapshot(p))
                     m.epochs += 1
-                    last |= m.epochs >= self.options.max_epochs
+                    at_end = m.epochs >= self.options.max_epochs
+                    if at_end or m.epochs % m.eval_every == 0:
+                        self.pending.append(self._snapshot(p, m.epochs - 1))
+                    last |= at_end
                     self._reshuffle(m)
             full = len(self.pending) * self.stack.member_floats >= PENDING_FLOATS
             if self.pending and (last or full or self.since_flush >= EVAL_EVERY):
                 self._flush()
         return [self.finished[i] for i in sorted(self.finished)]
 
-    def _snapshot(self, p: int) -> _Snapshot:
-        return _Snapshot(p, {n: t[p].detach().clone() for n, t in self.stack.params.items()},
+    def _snapshot(self, p: int, epoch: int) -> _Snapshot:
+        return _Snapshot(p, epoch, {n: t[p].detach().clone() for n, t in self.stack.params.items()},
                          self.bound_params[p].detach().clone())
 
     def _batch(self, data, idx, mu, sd):
@@ -328,12 +345,14 @@ class _StackTrainer:
             p = snap.position
             if p in stopped:
                 continue
-            m, (v, se), (t, _) = self.members[p], values[2 * i], values[2 * i + 1]
+            m, (v, se, gap), t = self.members[p], values[2 * i], values[2 * i + 1][0]
+            m.evaluated.append(snap.epoch)
             m.val.append(v)
             m.val_se.append(se)
+            m.val_gap.append(gap)
             m.train.append(t)
             stop = should_stop(np.array(m.val), o.patience, o.median_window, o.smoothing_sigma)
-            if stop or len(m.val) >= o.max_epochs:
+            if stop or snap.epoch + 1 >= o.max_epochs:
                 self.finished[self.ids[p]] = self._fit(m, stop)
                 stopped.add(p)
         if stopped:
@@ -353,7 +372,8 @@ class _StackTrainer:
         self.mu_x, self.sd_x, self.mu_y, self.sd_y = (t[sel] for t in (self.mu_x, self.sd_x, self.mu_y, self.sd_y))
 
     def _evaluate(self, tasks: list[tuple[_Snapshot, _Blocks]]) -> np.ndarray:
-        """Bound estimate and standard error (nats) of each (snapshot, set) task: shape (tasks, 2).
+        """Bound estimate, standard error and bias gap (nats; NaN without one) of each (snapshot, set) task:
+        shape (tasks, 3).
 
         Only sets of one block shape are scored together, in chunks of at least EVAL_MEMBERS holding about
         eval_floats() scores at a time, with row blocks whose size depends only on the shape, so a member's
@@ -396,7 +416,8 @@ class _StackTrainer:
             row += part.diag.shape[1]
         valid_rows = torch.ones_like(stats.diag, dtype=torch.bool) if valid is None else valid.flatten(1)
         mean, se = estimate(self.bound, stats, torch.stack([s.bound_params for s in snaps]), valid_rows)
-        return torch.stack([mean, se], 1)
+        gap = self.bound.gap(stats, valid_rows)
+        return torch.stack([mean, se, torch.full_like(mean, torch.nan) if gap is None else gap.to(mean.dtype)], 1)
 
     def _score_blocks(self, weights, xe, ye, shape):
         """(block, first row, scores) of each row block of every set block, in row order.
@@ -424,10 +445,11 @@ class _StackTrainer:
         train_s = smooth(train, o.median_window, o.smoothing_sigma)[best]
         return Fit(
             se=float(m.val_se[best]),
+            bound_gap=float(m.val_gap[best]),
             val_mi=float(val_s),
             train_mi=float(train_s),
-            best_epoch=best,
-            n_epochs=len(val),
+            best_epoch=m.evaluated[best],
+            n_epochs=m.evaluated[-1] + 1,
             stopped_early=stopped_early,
             n_train=len(m.spec.train),
             n_val=len(m.spec.val),
@@ -436,4 +458,5 @@ class _StackTrainer:
             val_curve=val,
             val_se_curve=np.array(m.val_se),
             train_curve=train,
+            eval_epochs=np.array(m.evaluated),
         )
