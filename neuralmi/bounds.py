@@ -142,9 +142,10 @@ class InfoNCE(Bound):
     def gap(self, stats, valid_rows):
         """Shortfall from the n negatives: how much leaving each row's positive pair out of its normaliser raises
         the estimate, mean of -log(1 - p_i) - log(n / (n - 1)) with p_i the positive's softmax weight. About
-        chi^2 / n for a good critic: small when n is large for this MI, large when the bound saturates."""
-        share = torch.exp(stats.diag - stats.lse_all).clamp(max=1 - 1e-12)
-        terms = -torch.log1p(-share) - torch.log(stats.count / (stats.count - 1).clamp(min=1))
+        chi^2 / n for a good critic: small when n is large for this MI, large when the bound saturates. A positive
+        that takes all of its row's weight to float precision counts as 2^-23 short of it."""
+        log_share = (stats.diag - stats.lse_all).double().clamp(max=-(2.0**-23))
+        terms = -torch.log(-torch.expm1(log_share)) - torch.log(stats.count / (stats.count - 1).clamp(min=1)).double()
         return terms.masked_fill(~valid_rows, 0.0).sum(-1) / valid_rows.sum(-1)
 
     def objective(self, scores, params, state):

@@ -85,6 +85,7 @@ def _pair_table(offset, seed=0):
             x = g / N
             common = 0.02 * np.sqrt(g) * rng.standard_normal()
             rows.append({"fit_id": len(rows), "gamma": g, "subset": i, "n_samples": N // g, "se": 0.02,
+                         "n_val": N // (5 * g),
                          "train_mi": 1.0 + 300 * x + common + 0.01 * rng.standard_normal(),
                          "val_mi": 1.0 - offset - 500 * x + common + 0.01 * rng.standard_normal(),
                          "stopped_early": True, "eval_n": 2000, "bound_gap": np.nan,
@@ -112,3 +113,18 @@ def test_rigorous_summary_spans_both_extrapolations_when_they_disagree():
     assert not apart.reliable and "do not meet" in apart.reasons[0]
     assert apart.ci_low <= apart.details["other_ci"][0] and apart.ci_low < 0.85
     assert apart.mi == pytest.approx(agree.mi)
+
+
+def test_the_error_is_never_below_the_sampling_error_of_all_the_data():
+    """Fits that barely scatter (a critic shrinks towards its data) still leave the MI of the draw uncertain:
+    the held-out per-sample terms' spread, se * sqrt(n_val) = 1.5 nats here, over sqrt(N) is the floor."""
+    from scipy import stats
+
+    from neuralmi.analysis.extrapolation import sampling_se
+
+    fits = table(lambda x: 1.0 - 200 * x, sd=1e-4, gammas=range(1, 6)).assign(se=lambda t: 1.5 / np.sqrt(N // (5 * t["gamma"])), n_val=lambda t: N // (5 * t["gamma"]))
+    floor = sampling_se(fits)
+    assert floor == pytest.approx(1.5 / np.sqrt(N), rel=1e-3)
+    ext = extrapolate(fits, 0.1, 5, 0.95, floor)
+    assert ext.se == floor
+    assert (ext.ci_high - ext.ci_low) / 2 == pytest.approx(stats.norm.ppf(0.975) * floor)

@@ -6,7 +6,10 @@ the fits within each gamma, so the variance of a per-gamma mean is c * gamma / (
 uses Student's t with the degrees of freedom of that pooled spread. When the residuals scatter more than the
 model allows (reduced chi-square above 1), the intercept's error is inflated accordingly and the quantile is
 taken with the residuals' degrees of freedom (points minus 2): the scatter then says the line is not the whole
-story, and it is known from those few points only. Linearity is tested with a quadratic term: if its
+story, and it is known from those few points only. The error is never below `min_se`, the sampling error of an
+MI estimate from all N samples (`sampling_se`): a fitted critic shrinks towards its training data, so the spread
+of the fits alone can understate how much the MI of the draw itself varies (normal quantile when that floor
+sets the error). Linearity is tested with a quadratic term: if its
 contribution over the fitted range exceeds `threshold` times the linear one (and is significant), the largest
 gamma is dropped and the fit redone, down to `min_gammas` values.
 
@@ -36,7 +39,7 @@ class Extrapolation:
     gammas_used: list
     curvature_ratio: float
     linear: bool
-    dof: int
+    dof: float
     table: pd.DataFrame
 
 
@@ -84,7 +87,16 @@ def _curvature(x, y, var, z) -> tuple[float, bool]:
     return float(ratio), bool(abs(coef[2]) > z * se_quad)
 
 
-def extrapolate(fits: pd.DataFrame, threshold: float, min_gammas: int, confidence: float) -> Extrapolation:
+def sampling_se(fits: pd.DataFrame) -> float:
+    """Standard error of an MI estimate from all N samples: the spread of the held-out per-sample terms of the
+    fits on the most data (se * sqrt(n_val), their median) over sqrt(N)."""
+    first = fits[fits["gamma"] == fits["gamma"].min()]
+    spread = float((first["se"] * np.sqrt(first["n_val"])).median())
+    return spread / float(np.sqrt((first["n_samples"] * first["gamma"]).iloc[0]))
+
+
+def extrapolate(fits: pd.DataFrame, threshold: float, min_gammas: int, confidence: float,
+                min_se: float = 0.0) -> Extrapolation:
     """Fit mean MI against 1/N over gammas, dropping the largest gamma while the fit is curved."""
     table = per_gamma(fits).sort_values("gamma").reset_index(drop=True)
     var, pooled_dof = _variance_of_means(table)
@@ -100,6 +112,8 @@ def extrapolate(fits: pd.DataFrame, threshold: float, min_gammas: int, confidenc
     coef, cov, chi2 = _wls(x, y, v, 1)
     se = float(np.sqrt(cov[0, 0] * max(chi2, 1.0)))
     dof = max(1, used - 2 if chi2 > 1.0 else pooled_dof)
+    if min_se > se:
+        se, dof = min_se, np.inf
     half = float(stats.t.ppf(0.5 + confidence / 2, dof)) * se
     table["used"] = np.arange(len(table)) < used
     table["var_of_mean"] = var
@@ -127,9 +141,10 @@ class CrossCheck:
     disagree: bool
 
 
-def crosscheck(fits: pd.DataFrame, gammas: list, other: str, confidence: float) -> CrossCheck:
-    """Extrapolate column `other` and train_mi - val_mi of the fits of `gammas`, without dropping any."""
+def crosscheck(fits: pd.DataFrame, gammas: list, other: str, confidence: float, min_se: float = 0.0) -> CrossCheck:
+    """Extrapolate column `other` (error at least `min_se`) and train_mi - val_mi of the fits of `gammas`,
+    without dropping any."""
     chosen = fits[fits["gamma"].isin(gammas)]
-    other_ext = extrapolate(chosen.assign(mi=chosen[other]), np.inf, len(gammas), confidence)
+    other_ext = extrapolate(chosen.assign(mi=chosen[other]), np.inf, len(gammas), confidence, min_se)
     gap = extrapolate(chosen.assign(mi=chosen["train_mi"] - chosen["val_mi"]), np.inf, len(gammas), confidence)
     return CrossCheck(other_ext, gap, bool(gap.ci_low > 0 or gap.ci_high < 0))

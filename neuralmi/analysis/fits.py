@@ -20,7 +20,7 @@ FIT_COLUMNS = [
     "mi", "se", "val_mi", "train_mi", "bound_gap", "best_epoch", "n_epochs", "stopped_early", "seconds", "device",
     "reference_mi", "reference_se",
 ]
-CURVE_COLUMNS = ["fit_id", "epoch", "val_mi", "val_se", "train_mi", "val_smoothed"]
+CURVE_COLUMNS = ["fit_id", "epoch", "val_mi", "val_se", "train_mi", "val_smoothed", "val_gap", "train_gap"]
 
 
 def plan_table(labels: list[dict], specs: list[FitSpec]) -> pd.DataFrame:
@@ -85,6 +85,8 @@ def curve_table(plan: pd.DataFrame, fits, options, units: str) -> pd.DataFrame:
             "val_se": from_nats(fit.val_se_curve, units),
             "train_mi": from_nats(fit.train_curve, units),
             "val_smoothed": from_nats(smooth(fit.val_curve, options.median_window, options.smoothing_sigma), units),
+            "val_gap": from_nats(fit.val_gap_curve, units),
+            "train_gap": from_nats(fit.train_gap_curve, units),
         }))
     return pd.concat(frames, ignore_index=True)[CURVE_COLUMNS]
 

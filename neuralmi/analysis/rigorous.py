@@ -6,7 +6,7 @@ import numpy as np
 
 import pandas as pd
 
-from neuralmi.analysis.extrapolation import crosscheck, extrapolate
+from neuralmi.analysis.extrapolation import crosscheck, extrapolate, sampling_se
 from neuralmi.analysis.fits import fit_warnings, reference_warnings, reported_quantity, with_reported
 from neuralmi.analysis.plots import plot_extrapolation
 from neuralmi.analysis.result import MIResult
@@ -53,9 +53,10 @@ def summarise(fits: pd.DataFrame, curves: pd.DataFrame, options, units: str) -> 
     """
     reported = reported_quantity(options, "train")
     table = with_reported(fits, reported)
-    ext = extrapolate(table, options.linearity_threshold, options.min_gammas, options.confidence)
+    floor = sampling_se(table)
+    ext = extrapolate(table, options.linearity_threshold, options.min_gammas, options.confidence, floor)
     check = crosscheck(table, ext.gammas_used, "val_mi" if reported == "train_mi" else "train_mi",
-                       options.confidence)
+                       options.confidence, floor)
     ci_low, ci_high = ext.ci_low, ext.ci_high
     reasons = fit_warnings(table, options.bound, units)
     if not ext.linear:
@@ -85,7 +86,7 @@ def summarise(fits: pd.DataFrame, curves: pd.DataFrame, options, units: str) -> 
         curves=curves,
         summary=summary,
         details={"se": ext.se, "slope": ext.slope, "gammas_used": ext.gammas_used,
-                 "curvature_ratio": ext.curvature_ratio, "dof": ext.dof,
+                 "curvature_ratio": ext.curvature_ratio, "sampling_se": floor,
                  "other_quantity": "held-out" if reported == "train_mi" else "training subset",
                  "other_mi": check.other.mi, "other_ci": [check.other.ci_low, check.other.ci_high],
                  "other_slope": check.other.slope,

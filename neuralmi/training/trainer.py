@@ -9,11 +9,13 @@ A member is scored every `eval_every` epochs: the fewest whole epochs holding op
 steps, so that the curves of small and large subsets have about the same resolution in steps (learning
 progresses per step, not per pass over the data), and at its last epoch. Patience and smoothing count these
 evaluations. Each evaluation scores the member on its whole held-out set (never capped at the batch size) and
-on a fixed subset of its training samples of the same size, so the two curves carry the same InfoNCE ceiling
-and can be compared. A set of up to options.eval_block_size samples is scored all pairs against all (streamed in row
-blocks, never held at once); a larger one is cut, in a random order fixed per fit, into blocks of at most that
-size and only pairs within a block are scored, so evaluation costs time and memory linear in the set size and
-the ceiling is log(block size) (`Fit.eval_n`).
+on its training samples (at most max(n_val, TRAIN_EVAL_MAX) of them, a fixed random subset beyond that) cut
+into blocks of the held-out blocks' size: the two curves then carry the same InfoNCE ceiling and can be
+compared, and the training-subset value, a mean over several blocks, is several times less noisy than one
+block of held-out size would be. A set of up to options.eval_block_size samples is scored all pairs against all
+(streamed in row blocks, never held at once); a larger one is cut, in a random order fixed per fit, into blocks
+of at most that size and only pairs within a block are scored, so evaluation costs time and memory linear in
+the set size and the ceiling is log(block size) (`Fit.eval_n`).
 
 Scoring is deferred: an evaluated epoch end keeps a copy of the member's weights, and every EVAL_EVERY steps
 (sooner when the copies reach PENDING_FLOATS numbers, or when a member reaches max_epochs) all kept copies are
@@ -41,6 +43,7 @@ from neuralmi.training.adam import StackedAdam
 from neuralmi.training.smoothing import best_epoch, should_stop, smooth
 
 EVAL_FLOATS = 2**20
+TRAIN_EVAL_MAX = 2**15
 EVAL_MEMBERS = 2
 EVAL_EVERY = 16
 PENDING_FLOATS = 2**24
@@ -84,6 +87,8 @@ class Fit:
     val_curve: np.ndarray
     val_se_curve: np.ndarray
     train_curve: np.ndarray
+    val_gap_curve: np.ndarray
+    train_gap_curve: np.ndarray
     eval_epochs: np.ndarray
 
 
@@ -130,6 +135,7 @@ class _Member:
     val_se: list = field(default_factory=list)
     val_gap: list = field(default_factory=list)
     train: list = field(default_factory=list)
+    train_gap: list = field(default_factory=list)
 
 
 @dataclass
@@ -273,11 +279,12 @@ class _StackTrainer:
 
     def _member(self, spec: FitSpec) -> _Member:
         rng = np.random.default_rng([spec.seed, 1])
-        n_eval = min(len(spec.val), len(spec.train))
-        train_eval = np.sort(rng.choice(spec.train, size=n_eval, replace=False))
+        train_eval = spec.train
+        if len(train_eval) > max(len(spec.val), TRAIN_EVAL_MAX):
+            train_eval = np.sort(rng.choice(spec.train, size=max(len(spec.val), TRAIN_EVAL_MAX), replace=False))
         block_rng = np.random.default_rng([spec.seed, 2])
-        size = self.options.eval_block_size
-        val_set, train_set = (eval_blocks(s, size, block_rng) for s in (spec.val, train_eval))
+        val_set = eval_blocks(spec.val, self.options.eval_block_size, block_rng)
+        train_set = eval_blocks(train_eval, val_set.index.shape[1], block_rng)
         noise = torch.Generator().manual_seed(int(spec.seed) + 7919)
         n_batches = max(1, len(spec.train) // self.batch)
         eval_every = -(-self.options.eval_interval // n_batches)
@@ -345,12 +352,13 @@ class _StackTrainer:
             p = snap.position
             if p in stopped:
                 continue
-            m, (v, se, gap), t = self.members[p], values[2 * i], values[2 * i + 1][0]
+            m, (v, se, gap), (t, _, t_gap) = self.members[p], values[2 * i], values[2 * i + 1]
             m.evaluated.append(snap.epoch)
             m.val.append(v)
             m.val_se.append(se)
             m.val_gap.append(gap)
             m.train.append(t)
+            m.train_gap.append(t_gap)
             stop = should_stop(np.array(m.val), o.patience, o.median_window, o.smoothing_sigma)
             if stop or snap.epoch + 1 >= o.max_epochs:
                 self.finished[self.ids[p]] = self._fit(m, stop)
@@ -458,5 +466,7 @@ class _StackTrainer:
             val_curve=val,
             val_se_curve=np.array(m.val_se),
             train_curve=train,
+            val_gap_curve=np.array(m.val_gap),
+            train_gap_curve=np.array(m.train_gap),
             eval_epochs=np.array(m.evaluated),
         )
