@@ -121,7 +121,9 @@ def test_small_evaluation_blocks_bound_the_pairs_and_keep_the_estimate(fast, mon
     monkeypatch.setattr(trainer, "row_stats", recording)
     block = train_fits(x, y, specs, make_options({**options, "eval_block_size": 70}))[0]
     assert max(shape[-1] for shape in shapes) == 67 and block.eval_n == 66  # 6 blocks of 66 or 67 samples
-    assert sum(np.prod(shape) for shape in shapes) == 5 * 2 * 6 * 67**2  # epochs, sets, blocks, pairs: not 400**2
+    # per member: epochs x (6 held-out + 24 training blocks of the held-out blocks' size) x pairs, not 400**2
+    assert sum(np.prod(shape[-2:]) for shape in shapes) == 5 * (6 + 24) * 67**2
+    assert len({shape[0] for shape in shapes}) == 1  # every call scores a chunk of one fixed member count
     assert np.isfinite(block.val_curve).all() and np.isfinite(block.val_se_curve).all()
     np.testing.assert_allclose(block.val_curve, whole.val_curve, atol=0.05)
     np.testing.assert_allclose(block.train_curve, whole.train_curve, atol=0.05)

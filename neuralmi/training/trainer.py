@@ -45,6 +45,7 @@ from neuralmi.training.smoothing import best_epoch, should_stop, smooth
 EVAL_FLOATS = 2**20
 TRAIN_EVAL_MAX = 2**15
 EVAL_MEMBERS = 2
+EVAL_CHUNK_MAX = 8
 EVAL_EVERY = 16
 PENDING_FLOATS = 2**24
 
@@ -383,19 +384,23 @@ class _StackTrainer:
         """Bound estimate, standard error and bias gap (nats; NaN without one) of each (snapshot, set) task:
         shape (tasks, 3).
 
-        Only sets of one block shape are scored together, in chunks of at least EVAL_MEMBERS holding about
-        eval_floats() scores at a time, with row blocks whose size depends only on the shape, so a member's
-        numbers are the same bits whichever members share its stack. One transfer to the host.
+        Only sets of one block shape are scored together, in chunks of a size fixed by that shape (at least
+        EVAL_MEMBERS, at most EVAL_CHUNK_MAX, holding about eval_floats() scores), a short chunk padded with
+        copies of its first task, and with row blocks whose size depends only on the shape: batched matrix
+        products may round differently for different batch counts, so this keeps a member's numbers the same
+        bits whichever members share its stack. One transfer to the host.
         """
         order = sorted(range(len(tasks)), key=lambda i: tasks[i][1].index.shape)
         out = [None] * len(tasks)
         for bucket in _size_buckets([tasks[i][1].index.shape for i in order]):
             ids = [order[j] for j in bucket]
             width = tasks[ids[0]][1].index.shape[1]
-            chunk = max(EVAL_MEMBERS, eval_floats(self.x.device) // (width * width * self.stack.pair_width))
+            fitting = eval_floats(self.x.device) // (width * width * self.stack.pair_width)
+            chunk = min(EVAL_CHUNK_MAX, max(EVAL_MEMBERS, fitting))
             for c in range(0, len(ids), chunk):
                 part = ids[c : c + chunk]
-                values = self._evaluate_chunk([tasks[i][0] for i in part], [tasks[i][1] for i in part])
+                padded = part + part[:1] * (chunk - len(part))
+                values = self._evaluate_chunk([tasks[i][0] for i in padded], [tasks[i][1] for i in padded])
                 for i, value in zip(part, values):
                     out[i] = value
         return torch.stack(out).cpu().numpy()
