@@ -4,17 +4,15 @@ Gaussian and KSG references.
 
 For each protocol: mean |error|, mean signed error, coverage of the interval, misses flagged unreliable,
 correct results flagged anyway, mean half-width and wall time, over all tasks and per family (nats).
-Each run is its own subprocess with 2 torch threads, timed inside (import excluded). Writes
-benchmarks/results/accuracy.md.
+Each run is its own subprocess with 2 torch threads, timed inside (import excluded; benchmarks/revisions.py).
+Writes benchmarks/results/accuracy.md and the table of every run as accuracy.csv.
 
 Usage: python benchmarks/accuracy.py [--old-rev REV] [--seeds 0,1] [--n 5000]
 """
 
 import argparse
-import json
+import contextlib
 import subprocess
-import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -23,50 +21,24 @@ import pandas as pd
 
 from neuralmi.data.tasks import TASKS
 from neuralmi.reference import gaussian_mi, ksg_mi
+from revisions import checkout, run_rigorous
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "benchmarks" / "results" / "accuracy.md"
 KSG_MAX_DIMS = 20
-RUNNER = """
-import json, sys, time
-import numpy as np
-sys.path.insert(0, sys.argv[1])
-import neuralmi
-data = np.load(sys.argv[2])
-start = time.perf_counter()
-r = neuralmi.run(data["x"], data["y"], mode="rigorous", units="nats", seed=int(sys.argv[3]), threads=2)
-print(json.dumps({"mi": r.mi, "ci_low": r.ci_low, "ci_high": r.ci_high, "reliable": bool(r.reliable),
-                  "reasons": list(r.reasons), "seconds": time.perf_counter() - start}))
-"""
 
 
-def run_protocol(checkout: Path, data: Path, seed: int) -> dict:
-    """neuralmi.run(rigorous, defaults) of the package in `checkout` on the saved draw, in a fresh process."""
-    done = subprocess.run([sys.executable, "-c", RUNNER, str(checkout), str(data), str(seed)], check=True,
-                          capture_output=True, text=True)
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
-
-def old_checkout(rev: str, into: Path) -> Path:
-    """A detached worktree of `rev` (the old protocol's code)."""
-    subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(into), rev], check=True,
-                   capture_output=True)
-    return into
-
-
-def measure(protocols: dict, seeds: list[int], n: int, tmp: Path) -> pd.DataFrame:
+def measure(protocols: dict, seeds: list[int], n: int) -> pd.DataFrame:
     rows = []
     for seed in seeds:
         for task in TASKS:
             x, y = task.sample(n, seed)
-            data = tmp / "draw.npz"
-            np.savez(data, x=x, y=y)
             row = {"task": task.name, "family": task.family, "seed": seed, "truth": task.mi,
                    "Gaussian": gaussian_mi(x, y, "nats"),
                    "KSG": ksg_mi(x, y, units="nats") if task.dim_x + task.dim_y <= KSG_MAX_DIMS else np.nan}
-            for name, checkout in protocols.items():
-                r = run_protocol(checkout, data, seed)
-                row.update({f"{name} {k}": v for k, v in r.items()})
+            for name, package in protocols.items():
+                r = run_rigorous(package, x, y, seed)
+                row.update({f"{name} {k}": v for k, v in r.items() if k != "fit_epochs"})
             rows.append(row)
             print(" | ".join(f"{k}: {v:.3f}" if isinstance(v, float) else f"{k}: {v}" for k, v in row.items()
                              if "reasons" not in k), flush=True)
@@ -118,22 +90,15 @@ def report(table: pd.DataFrame, names: list[str], header: str) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--old-rev", help="git revision of the old protocol (run beside this checkout)")
+    parser.add_argument("--old-rev", help="git revision (or a checkout's directory) of the old protocol")
     parser.add_argument("--seeds", default="0")
     parser.add_argument("--n", type=int, default=5000)
     args = parser.parse_args()
     seeds = [int(s) for s in args.seeds.split(",")]
-    with tempfile.TemporaryDirectory() as tmp:
-        tmp = Path(tmp)
-        protocols = {}
-        if args.old_rev:
-            protocols["old"] = old_checkout(args.old_rev, tmp / "old")
+    with contextlib.ExitStack() as stack:
+        protocols = {"old": stack.enter_context(checkout(args.old_rev))} if args.old_rev else {}
         protocols["new"] = ROOT
-        try:
-            table = measure(protocols, seeds, args.n, tmp)
-        finally:
-            if args.old_rev:
-                subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tmp / "old")])
+        table = measure(protocols, seeds, args.n)
     revs = {"new": subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True,
                                   text=True).stdout.strip() + " (+ working tree)"}
     if args.old_rev:

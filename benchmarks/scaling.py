@@ -3,9 +3,9 @@
 Data: 20+20-dimensional correlated Gaussians (2 bits). One fit (estimate mode's random split), default options
 except a fixed number of epochs (patience off). Each N runs in a fresh subprocess that loads its data from disk,
 so its peak resident memory is its own (VmHWM; Linux's ru_maxrss would carry the parent's size over the exec)
-and the growth during training is measured over the loaded data. Every epoch scores the held-out set and a
-training subset of the same size in blocks of at most eval_block_size samples, so time and memory should grow
-linearly in N (an N x N float32 score matrix at N = 10^6 would be 4 TB).
+and the growth during training is measured over the loaded data. Every epoch scores the held-out set in blocks
+of at most eval_block_size samples and the training samples (at most TRAIN_EVAL_MAX) in blocks of the same
+size, so time and memory should grow linearly in N (an N x N float32 score matrix at N = 10^6 would be 4 TB).
 
 Writes benchmarks/results/scaling.md. Usage: python benchmarks/scaling.py [--quick] [--epochs E]
 (--quick stops at N = 10^5).
@@ -28,7 +28,7 @@ import torch
 from neuralmi.data.generators import correlated_gaussian
 from neuralmi.options import make_options
 from neuralmi.training.splits import random_split
-from neuralmi.training.trainer import FitSpec, eval_blocks, train_fits
+from neuralmi.training.trainer import TRAIN_EVAL_MAX, FitSpec, eval_blocks, train_fits
 
 OUT = Path(__file__).resolve().parent / "results" / "scaling.md"
 SIZES = [10**3, 10**4, 10**5, 10**6]
@@ -56,9 +56,14 @@ def measure(data: Path, epochs: int) -> dict:
     seconds = time.perf_counter() - start
     peak = peak_mb()
     blocks = eval_blocks(np.arange(fit.n_val), options.eval_block_size, np.random.default_rng(0))
+    scored = min(fit.n_train, max(fit.n_val, TRAIN_EVAL_MAX))
+    train_blocks = eval_blocks(np.arange(scored), blocks.index.shape[1], np.random.default_rng(0))
     return {
         "n": len(x), "n_train": fit.n_train, "n_val": fit.n_val, "blocks": blocks.index.shape[0],
-        "eval_n": fit.eval_n, "width": blocks.index.shape[1], "pairs": 2 * blocks.index.size * blocks.index.shape[1],
+        "train_scored": scored, "train_blocks": train_blocks.index.shape[0],
+        "eval_n": fit.eval_n, "width": blocks.index.shape[1],
+        "pairs": (blocks.index.size + train_blocks.index.size) * blocks.index.shape[1],
+        "all_pairs": fit.n_val**2 + scored**2,
         "s_per_epoch": seconds / fit.n_epochs, "peak_mb": peak, "growth_mb": peak - before,
         "val_mi_bits": fit.val_mi / np.log(2), "threads": torch.get_num_threads(),
     }
@@ -77,14 +82,15 @@ def run_size(n: int, epochs: int) -> dict:
 
 
 def table(rows: list[dict]) -> list[str]:
-    lines = ["| N | n_train | n_val | eval blocks x samples | pairs scored / epoch | all pairs would be | s / epoch "
-             "| x per decade | peak RSS MB | growth in training MB |", "|" + "---|" * 10]
+    lines = ["| N | n_train | n_val | held-out blocks x samples | training blocks scored | pairs scored / epoch "
+             "| all pairs would be | s / epoch | x per decade | peak RSS MB | growth in training MB |", "|" + "---|" * 11]
     for prev, r in zip([None] + rows, rows):
         ratio = f"{r['s_per_epoch'] / prev['s_per_epoch']:.1f}" if prev else "-"
         sizes = f"{r['eval_n']}" if r["width"] == r["eval_n"] else f"{r['eval_n']}-{r['width']}"
         lines.append(
-            f"| {r['n']:.0e} | {r['n_train']} | {r['n_val']} | {r['blocks']} x {sizes} | {r['pairs']:.2e} "
-            f"| {2 * r['n_val'] ** 2:.2e} | {r['s_per_epoch']:.2f} | {ratio} | {r['peak_mb']:.0f} "
+            f"| {r['n']:.0e} | {r['n_train']} | {r['n_val']} | {r['blocks']} x {sizes} | {r['train_blocks']} "
+            f"({r['train_scored']} samples) | {r['pairs']:.2e} | {r['all_pairs']:.2e} | {r['s_per_epoch']:.2f} "
+            f"| {ratio} | {r['peak_mb']:.0f} "
             f"| {r['growth_mb']:.0f} |")
     return lines
 
@@ -100,8 +106,9 @@ def main(sizes: list[int], epochs: int) -> None:
         f"({platform.processor() or platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}, "
         f"{rows[0]['threads']} threads)",
         "",
-        f"Each epoch trains on n_train samples and scores the held-out set and a training subset of the same size, "
-        f"pairs within blocks of at most eval_block_size = {block} samples. Seconds per epoch include both; "
+        f"Each epoch trains on n_train samples and scores the held-out set, pairs within blocks of at most "
+        f"eval_block_size = {block} samples, and the training samples (at most {TRAIN_EVAL_MAX} of them) in blocks "
+        "of the held-out blocks' size. Seconds per epoch include both; "
         "peak RSS is the subprocess's maximum resident memory, growth is its rise during training.",
         "",
         *table(rows),

@@ -2,13 +2,15 @@
 
 - estimate and rigorous mode on the 5000-sample, 5+5-D, 2-bit case, and the rigorous fits trained one at a
   time vs. as one stack;
-- rigorous mode with the previous protocol's training defaults vs. today's, at 1 and 2 threads;
+- with --old REV: rigorous mode of a previous revision (its code and defaults) vs. this checkout, at 1 and 2
+  threads;
 - what one fit's epoch costs alone and inside stacks of 8 and 55 (the bound on any stack's speed-up);
 - the workflow on the default config.yaml (embedded example) with each training-job grouping.
 
-Writes benchmarks/results/speed.md. Usage: python benchmarks/speed.py [--no-workflow]
+Writes benchmarks/results/speed.md. Usage: python benchmarks/speed.py [--no-workflow] [--old REV]
 """
 
+import argparse
 import json
 import os
 import platform
@@ -30,6 +32,7 @@ from neuralmi.api import plan, source, summarise, train
 from neuralmi.data.generators import correlated_gaussian
 from neuralmi.options import make_options
 from neuralmi.training.trainer import FitSpec, train_fits
+from revisions import checkout, run_rigorous
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "benchmarks" / "results" / "speed.md"
@@ -93,32 +96,29 @@ def member_epoch_lines(x, y) -> list[str]:
     return lines
 
 
-OLD_DEFAULTS = {"gammas": list(range(1, 11)), "min_gammas": 5, "eval_interval": 1, "patience": 30}
-
-
-def defaults_lines(x, y, repeats: int = 2) -> list[str]:
-    """The rigorous 2-bit case with the previous protocol's training defaults (gammas 1..10, every epoch scored,
-    patience 30) and with today's, alternating, at 1 and 2 threads: median wall time of `repeats` runs each."""
-    lines = ["", "## Rigorous mode: previous vs current defaults (same code, alternating runs, median of "
-             f"{repeats})", "", f"Previous: {OLD_DEFAULTS}. Current: the schema's defaults.", "",
-             "| threads | defaults | wall s | fit-epochs | MI (bits) | 95% CI | reliable |", "|---|---|---|---|---|---|---|"]
-    for threads in (1, 2):
-        times = {"previous": [], "current": []}
-        results = {}
-        for _ in range(repeats):
-            for name, options in (("previous", OLD_DEFAULTS), ("current", {})):
-                results[name], seconds = timed(lambda: neuralmi.run(x, y, mode="rigorous", threads=threads,
-                                                                    **options))
-                times[name].append(seconds)
-        for name, r in results.items():
-            lines.append(f"| {threads} | {name} | {np.median(times[name]):.2f} | {int(r.fits['n_epochs'].sum())} | "
-                         f"{r.mi:.3f} | [{r.ci_low:.3f}, {r.ci_high:.3f}] | {r.reliable} |")
-        lines.append(f"| {threads} | ratio | {np.median(times['previous']) / np.median(times['current']):.1f}x | | | | |")
-        print("\n".join(lines[-3:]), flush=True)
+def revisions_lines(x, y, old: str, repeats: int = 2) -> list[str]:
+    """The rigorous 2-bit case with a previous revision (its code and defaults) and with this checkout, each run
+    in its own process, alternating, at 1 and 2 threads: median wall time of `repeats` runs each."""
+    lines = ["", f"## Rigorous mode: previous revision {old} vs this checkout (each with its own defaults; "
+             f"alternating runs in fresh processes, median of {repeats})", "",
+             "| threads | revision | wall s | fit-epochs | MI (bits) | 95% CI | reliable |", "|---|---|---|---|---|---|---|"]
+    with checkout(old) as previous:
+        for threads in (1, 2):
+            runs = {"previous": [], "current": []}
+            for _ in range(repeats):
+                for name, package in (("previous", previous), ("current", ROOT)):
+                    runs[name].append(run_rigorous(package, x, y, threads=threads, units="bits"))
+            seconds = {name: float(np.median([r["seconds"] for r in rs])) for name, rs in runs.items()}
+            for name, rs in runs.items():
+                r = rs[-1]
+                lines.append(f"| {threads} | {name} | {seconds[name]:.2f} | {r['fit_epochs']} | {r['mi']:.3f} | "
+                             f"[{r['ci_low']:.3f}, {r['ci_high']:.3f}] | {r['reliable']} |")
+            lines.append(f"| {threads} | ratio | {seconds['previous'] / seconds['current']:.1f}x | | | | |")
+            print("\n".join(lines[-3:]), flush=True)
     return lines
 
 
-def main(with_workflow: bool = True) -> None:
+def main(with_workflow: bool = True, old: str | None = None) -> None:
     x, y = correlated_gaussian(5000, 5, 5, 2.0, seed=0)
     est, t_est = timed(lambda: neuralmi.run(x, y, mode="estimate"))
     rig, t_rig = timed(lambda: neuralmi.run(x, y, mode="rigorous"))
@@ -140,7 +140,8 @@ def main(with_workflow: bool = True) -> None:
         "",
         f"Stack speed-up: {t_one / t_rig:.1f}x.",
     ]
-    lines += defaults_lines(x, y)
+    if old:
+        lines += revisions_lines(x, y, old)
     lines += member_epoch_lines(x.astype(np.float32), y.astype(np.float32))
     if with_workflow:
         lines += workflow_lines()
@@ -151,4 +152,8 @@ def main(with_workflow: bool = True) -> None:
 
 
 if __name__ == "__main__":
-    main(with_workflow="--no-workflow" not in sys.argv)
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--no-workflow", action="store_true", help="skip the workflow timings")
+    parser.add_argument("--old", help="a previous revision (git rev, or a checkout's directory) to time beside")
+    args = parser.parse_args()
+    main(with_workflow=not args.no_workflow, old=args.old)

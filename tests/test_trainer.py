@@ -45,7 +45,7 @@ def test_a_stack_equals_its_members_trained_alone(fast, block):
     """Bit for bit on CPU, with subsets of different sizes sharing the stack (and, with small evaluation
     blocks, held-out sets cut into blocks of unequal sizes)."""
     x, y = data(n=1200)
-    options = make_options({**fast, "max_epochs": 8, "eval_block_size": block})
+    options = make_options({**fast, "max_epochs": 8, "eval_block_size": block, "device": "cpu"})
     specs = specs_for([400, 360, 300, 140])
     together = train_fits(x, y, specs, options)
     for spec, fit in zip(specs, together):
@@ -69,9 +69,10 @@ def test_sizes_coexist_and_stopped_members_stay_frozen(fast):
 
 @pytest.mark.parametrize("every", [1, 3])
 def test_deferred_scoring_changes_nothing_and_stops_where_patience_runs_out(fast, monkeypatch, every):
-    """Epoch ends are scored EVAL_EVERY steps late; members that trained on past their stop are cut back there."""
+    """Epoch ends are scored EVAL_EVERY steps late; members that trained on past their stop are cut back there
+    (bit for bit on CPU)."""
     x, y = data(n=600)
-    options = make_options({**fast, "max_epochs": 60, "patience": 3, "learning_rate": 0.02})
+    options = make_options({**fast, "max_epochs": 60, "patience": 3, "learning_rate": 0.02, "device": "cpu"})
     specs = specs_for([400, 100, 100])
     deferred = train_fits(x, y, specs, options)
     monkeypatch.setattr(trainer, "EVAL_EVERY", every)
@@ -217,3 +218,18 @@ def test_patience_counts_evaluations(fast):
     assert np.all(np.diff(fit.eval_epochs) == 3)
     stop_at = list(fit.eval_epochs).index(fit.n_epochs - 1)
     assert stop_at - list(fit.eval_epochs).index(fit.best_epoch) >= 2
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_a_stack_matches_its_members_trained_alone_on_cuda(fast):
+    """On a GPU, batched products may round differently for different batch counts: equal to float32 precision
+    rather than bit for bit, and the same epochs."""
+    x, y = data(n=1200)
+    options = make_options({**fast, "max_epochs": 8, "device": "cuda"})
+    specs = specs_for([400, 360, 300, 140])
+    together = train_fits(x, y, specs, options)
+    for spec, fit in zip(specs, together):
+        alone = train_fits(x, y, [spec], options)[0]
+        assert alone.n_epochs == fit.n_epochs
+        np.testing.assert_allclose(alone.val_curve, fit.val_curve, rtol=1e-4, atol=1e-6)
+        np.testing.assert_allclose(alone.train_curve, fit.train_curve, rtol=1e-4, atol=1e-6)
