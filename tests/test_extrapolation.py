@@ -122,7 +122,9 @@ def test_the_error_is_never_below_the_sampling_error_of_all_the_data():
 
     from neuralmi.analysis.extrapolation import sampling_se
 
-    fits = table(lambda x: 1.0 - 200 * x, sd=1e-4, gammas=range(1, 6)).assign(se=lambda t: 1.5 / np.sqrt(N // (5 * t["gamma"])), n_val=lambda t: N // (5 * t["gamma"]))
+    fits = table(lambda x: 1.0 - 200 * x, sd=1e-4, gammas=range(1, 6))
+    fits["n_val"] = N // (5 * fits["gamma"])
+    fits["se"] = 1.5 / np.sqrt(fits["n_val"])
     floor = sampling_se(fits)
     assert floor == pytest.approx(1.5 / np.sqrt(N), rel=1e-3)
     ext = extrapolate(fits, 0.1, 5, 0.95, floor)

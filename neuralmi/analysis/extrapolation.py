@@ -9,9 +9,9 @@ taken with the residuals' degrees of freedom (points minus 2): the scatter then 
 story, and it is known from those few points only. The error is never below `min_se`, the sampling error of an
 MI estimate from all N samples (`sampling_se`): a fitted critic shrinks towards its training data, so the spread
 of the fits alone can understate how much the MI of the draw itself varies (normal quantile when that floor
-sets the error). Linearity is tested with a quadratic term: if its
-contribution over the fitted range exceeds `threshold` times the linear one (and is significant), the largest
-gamma is dropped and the fit redone, down to `min_gammas` values.
+sets the error). Linearity is tested with a quadratic term: if its contribution over the fitted range exceeds
+`threshold` times the linear one (and is significant), the largest gamma is dropped and the fit redone, down to
+`min_gammas` values.
 
 `crosscheck` extrapolates the other quantity of the same fits (held-out MI when the training-subset MI is
 reported, and vice versa) and their difference over the same gammas: both tend to the MI as N grows (the

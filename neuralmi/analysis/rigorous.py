@@ -73,7 +73,8 @@ def summarise(fits: pd.DataFrame, curves: pd.DataFrame, options, units: str) -> 
             f"would narrow it"
         )
     reasons += reference_warnings(table, ci_high, units)
-    summary = ext.table.assign(other_mean=check.other.table["mean"], other_var_of_mean=check.other.table["var_of_mean"])
+    other = check.other.table
+    summary = ext.table.assign(other_mean=other["mean"], other_var_of_mean=other["var_of_mean"])
     return MIResult(
         mode="rigorous",
         mi=ext.mi,

@@ -30,7 +30,8 @@ def paired_gaussian(n: int, dim_x: int, dim_y: int, rho: float, n_pairs: int, se
     """Standard normal X, Y whose first `n_pairs` coordinate pairs have correlation `rho`; every other
     coordinate is independent noise (sparse interactions when n_pairs << dim)."""
     if not 1 <= n_pairs <= min(dim_x, dim_y) or not 0 <= rho < 1:
-        raise InputError(f"n_pairs, rho: need 1 <= n_pairs <= min(dim_x, dim_y) and 0 <= rho < 1, found {n_pairs}, {rho}")
+        raise InputError(f"n_pairs, rho: need 1 <= n_pairs <= min(dim_x, dim_y) and 0 <= rho < 1, found {n_pairs}, "
+                         f"{rho}")
     rng = np.random.default_rng(seed)
     x = rng.standard_normal((n, dim_x))
     y = rng.standard_normal((n, dim_y))
