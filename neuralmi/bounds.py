@@ -10,8 +10,9 @@ Each bound gives
   r_i is the first-order influence term, so std(r) / sqrt(n) is the estimate's standard error;
 * `direction`: "lower" for a lower bound of the MI in expectation on held-out data, "none" for an estimate
   with no guaranteed direction (SMILE);
-* `gap(stats, valid_rows)`: a measured size of the bound's own bias at this critic, per model (nats), or None:
-  InfoNCE's shortfall from its n negatives, SMILE's excess from clipping.
+* `gap(stats, params, valid_rows)`: a measured size of the bound's own bias at this critic, per model (nats):
+  InfoNCE's shortfall from its n negatives, SMILE's excess from clipping, and for the other lower bounds how far
+  the same critic's InfoNCE bound lies above them (their partition term is then loose).
 """
 
 from __future__ import annotations
@@ -102,6 +103,11 @@ def _log_partition(lme_off: torch.Tensor, valid_rows: torch.Tensor, keepdim: boo
     return torch.logsumexp(lme, -1, keepdim=keepdim) - torch.log(count)
 
 
+def _valid_mean(terms: torch.Tensor, valid_rows: torch.Tensor) -> torch.Tensor:
+    """Mean over the valid rows, per model."""
+    return terms.masked_fill(~valid_rows, 0.0).sum(-1) / valid_rows.sum(-1)
+
+
 def _dv_rows(diag: torch.Tensor, lme_off: torch.Tensor, valid_rows: torch.Tensor) -> torch.Tensor:
     """Donsker-Varadhan terms: mean(r) = E_p[s] - log E_q[e^s]; r is linearised around log Z."""
     log_z = _log_partition(lme_off, valid_rows)
@@ -119,8 +125,11 @@ class Bound:
     def init_state(self, k: int, device) -> dict:
         return {}
 
-    def gap(self, stats: RowStats, valid_rows: torch.Tensor) -> torch.Tensor | None:
-        return None
+    def gap(self, stats: RowStats, params: torch.Tensor, valid_rows: torch.Tensor) -> torch.Tensor:
+        """The same critic's InfoNCE value minus this bound's: both are lower bounds, so a positive gap larger than
+        the estimate's error shows this one to be loose by at least that much."""
+        contrast = stats.diag - stats.lse_all + torch.log(stats.count)
+        return _valid_mean(contrast - self.rows(stats, params, valid_rows), valid_rows)
 
     def rows(self, stats: RowStats, params: torch.Tensor, valid_rows: torch.Tensor) -> torch.Tensor:
         raise NotImplementedError
@@ -139,14 +148,14 @@ class InfoNCE(Bound):
     def rows(self, stats, params, valid_rows):
         return stats.diag - stats.lse_all + torch.log(stats.count)
 
-    def gap(self, stats, valid_rows):
+    def gap(self, stats, params, valid_rows):
         """Shortfall from the n negatives: how much leaving each row's positive pair out of its normaliser raises
         the estimate, mean of -log(1 - p_i) - log(n / (n - 1)) with p_i the positive's softmax weight. About
         chi^2 / n for a good critic: small when n is large for this MI, large when the bound saturates. A positive
         that takes all of its row's weight to float precision counts as 2^-23 short of it."""
         log_share = (stats.diag - stats.lse_all).double().clamp(max=-(2.0**-23))
         terms = -torch.log(-torch.expm1(log_share)) - torch.log(stats.count / (stats.count - 1).clamp(min=1)).double()
-        return terms.masked_fill(~valid_rows, 0.0).sum(-1) / valid_rows.sum(-1)
+        return _valid_mean(terms, valid_rows)
 
     def objective(self, scores, params, state):
         """The mean row term, as the log-softmax at the positives (one fused pass, forward and backward)."""
@@ -212,7 +221,7 @@ class SMILE(Bound):
     def __init__(self, tau: float):
         self.tau = tau
 
-    def gap(self, stats, valid_rows):
+    def gap(self, stats, params, valid_rows):
         """Excess from clipping: how far the clipped partition term lowers log E_q[e^s], which raises the
         estimate above its critic's own (unclipped) Donsker-Varadhan lower bound."""
         return (_log_partition(stats.lme_raw, valid_rows, False) - _log_partition(stats.lme_off, valid_rows, False))

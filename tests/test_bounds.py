@@ -76,3 +76,44 @@ def test_mine_moving_average_starts_at_the_first_batch_and_then_blends():
     bound.objective(scores + 1.0, None, state)
     expected = torch.logaddexp(first + math.log(0.5), first + 1.0 + math.log(0.5))
     torch.testing.assert_close(state["log_ema"], expected.to(state["log_ema"].dtype))
+
+
+def _gap(name, scores, tau=5.0):
+    bound = make_bound(make_options({"bound": name, "smile_tau": tau}))
+    stats = batch_stats(scores, bound.off_transform)
+    valid = torch.ones_like(stats.diag, dtype=torch.bool)
+    params = torch.zeros(1, 1, dtype=torch.float64)
+    return bound.gap(stats, params, valid).item(), estimate(bound, stats, params, valid)[0].item(), stats
+
+
+def test_infonce_gap_measures_its_shortfall_from_few_negatives():
+    """With the optimal critic the shortfall is small for a 0.5-nat pair (about chi^2 / n) and leaving the
+    positives out moves InfoNCE past the truth by about as much as it fell short; a saturated bound (positives
+    taking all the weight) shows a gap of many nats."""
+    gap, value, _ = _gap("infonce", log_ratio())
+    assert 0 < gap < 0.01
+    assert value < TRUE_NATS + 0.02 and abs((value + gap) - TRUE_NATS) < 0.05
+    saturated, _, _ = _gap("infonce", 30 * torch.eye(200, dtype=torch.float64)[None])
+    assert saturated > 5
+
+
+def test_smile_gap_is_the_excess_from_clipping():
+    """Scores within +-tau are not clipped (no gap); large off-diagonal scores are, and the clipped partition
+    term raises SMILE above the critic's own Donsker-Varadhan value by exactly the gap."""
+    small, _, _ = _gap("smile", log_ratio(), tau=20.0)
+    assert abs(small) < 1e-9
+    scores = log_ratio(500) * 4
+    gap, value, stats = _gap("smile", scores, tau=2.0)
+    dv, _, _ = _gap("smile", scores, tau=1e6)
+    unclipped_value = _gap("smile", scores, tau=1e6)[1]
+    assert gap > 0.1 and dv == pytest.approx(0.0, abs=1e-9)
+    assert value - unclipped_value == pytest.approx(gap, rel=1e-6)
+
+
+def test_lower_bounds_gap_is_the_infonce_value_of_their_critic_above_them():
+    """NWJ with a critic that misses its normalisation by 1 nat (scores shifted down by 1 from the optimum
+    log r + 1) is loose; its critic's InfoNCE value is not affected by a shift, so the gap shows it."""
+    gap, value, _ = _gap("nwj", log_ratio())
+    _, infonce, _ = _gap("infonce", log_ratio())
+    assert gap == pytest.approx(infonce - value, abs=1e-9)
+    assert gap > 0.2

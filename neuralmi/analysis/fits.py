@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from neuralmi.bounds import InfoNCE
 from neuralmi.training.smoothing import smooth
 from neuralmi.training.trainer import FitSpec
 from neuralmi.units import from_nats
@@ -116,14 +117,17 @@ def bias_warnings(table: pd.DataFrame, bound, half_width: float, units: str) -> 
     gap = table["bound_gap"].to_numpy(float)
     if not np.isfinite(gap).any() or np.nanmax(gap) <= half_width:
         return []
-    size = f"{np.nanmax(gap):.3f} {units}"
+    size, name = f"{np.nanmax(gap):.3f} {units}", type(bound).__name__
+    if isinstance(bound, InfoNCE):
+        return [f"InfoNCE is limited by its negatives: leaving each positive pair out of its row's normaliser "
+                f"raises the held-out value by {size}, more than the interval's half-width; the value is a lower "
+                f"bound that may fall short of the MI by about that much: use more samples"]
     if bound.direction == "lower":
-        return [f"{type(bound).__name__} is limited by its negatives: leaving each positive pair out of its row's "
-                f"normaliser raises the held-out value by {size}, more than the interval's half-width; the "
-                f"value is a lower bound that may fall short of the MI by about that much: use more samples"]
-    return [f"{type(bound).__name__}'s clipping raises the estimate {size} above its critic's own lower bound, "
-            f"more than the interval's half-width: it is not a bound and likely overestimates the MI; use a "
-            f"larger smile_tau or a lower bound (infonce)"]
+        return [f"{name} is a loose lower bound here: the same critic scored with InfoNCE gives {size} more, more "
+                f"than the interval's half-width (its partition term is poorly estimated); use infonce"]
+    return [f"{name}'s clipping raises the estimate {size} above its critic's own lower bound, more than the "
+            f"interval's half-width: it is not a bound and likely overestimates the MI; use a larger smile_tau or "
+            f"a lower bound (infonce)"]
 
 
 def reference_warnings(table: pd.DataFrame, ci_high: float, units: str) -> list[str]:

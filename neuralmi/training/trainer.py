@@ -70,7 +70,7 @@ class Fit:
     evaluation (the maximum of the smoothed held-out curve), and `se`, that evaluation's held-out sampling error.
     `eval_n` is the fewest candidates a held-out row is scored against (n_val unless the set was cut in blocks),
     so InfoNCE values are at most about log(eval_n). `bound_gap` is the bound's measured bias gap on the held-out
-    set at the selected evaluation (bounds.Bound.gap; NaN for bounds without one). Curves hold one value per
+    set at the selected evaluation (bounds.Bound.gap). Curves hold one value per
     evaluation, made after the (0-based) epochs `eval_epochs`; `best_epoch` is the selected one's epoch,
     `n_epochs` the epochs trained."""
 
@@ -381,8 +381,7 @@ class _StackTrainer:
         self.mu_x, self.sd_x, self.mu_y, self.sd_y = (t[sel] for t in (self.mu_x, self.sd_x, self.mu_y, self.sd_y))
 
     def _evaluate(self, tasks: list[tuple[_Snapshot, _Blocks]]) -> np.ndarray:
-        """Bound estimate, standard error and bias gap (nats; NaN without one) of each (snapshot, set) task:
-        shape (tasks, 3).
+        """Bound estimate, standard error and bias gap (nats) of each (snapshot, set) task: shape (tasks, 3).
 
         Only sets of one block shape are scored together, in chunks of a size fixed by that shape (at least
         EVAL_MEMBERS, at most EVAL_CHUNK_MAX, holding about eval_floats() scores), a short chunk padded with
@@ -428,9 +427,9 @@ class _StackTrainer:
                     whole[:, row : row + v.shape[1]] = v
             row += part.diag.shape[1]
         valid_rows = torch.ones_like(stats.diag, dtype=torch.bool) if valid is None else valid.flatten(1)
-        mean, se = estimate(self.bound, stats, torch.stack([s.bound_params for s in snaps]), valid_rows)
-        gap = self.bound.gap(stats, valid_rows)
-        return torch.stack([mean, se, torch.full_like(mean, torch.nan) if gap is None else gap.to(mean.dtype)], 1)
+        bound_params = torch.stack([s.bound_params for s in snaps])
+        mean, se = estimate(self.bound, stats, bound_params, valid_rows)
+        return torch.stack([mean, se, self.bound.gap(stats, bound_params, valid_rows).to(mean.dtype)], 1)
 
     def _score_blocks(self, weights, xe, ye, shape):
         """(block, first row, scores) of each row block of every set block, in row order.
