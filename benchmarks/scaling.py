@@ -3,9 +3,10 @@
 Data: 20+20-dimensional correlated Gaussians (2 bits). One fit (estimate mode's random split), default options
 except a fixed number of epochs (patience off). Each N runs in a fresh subprocess that loads its data from disk,
 so its peak resident memory is its own (VmHWM; Linux's ru_maxrss would carry the parent's size over the exec)
-and the growth during training is measured over the loaded data. Every epoch scores the held-out set in blocks
-of at most eval_block_size samples and the training samples (at most TRAIN_EVAL_MAX) in blocks of the same
-size, so time and memory should grow linearly in N (an N x N float32 score matrix at N = 10^6 would be 4 TB).
+and the growth during training is measured over the loaded data. Every epoch is scored (eval_interval 1): the
+held-out set in blocks of at most eval_block_size samples and whole blocks of that size of the training samples
+(about TRAIN_EVAL_MAX at most), so time and memory should grow linearly in N (an N x N float32 score matrix at
+N = 10^6 would be 4 TB).
 
 Writes benchmarks/results/scaling.md. Usage: python benchmarks/scaling.py [--quick] [--epochs E]
 (--quick stops at N = 10^5).
@@ -28,7 +29,7 @@ import torch
 from neuralmi.data.generators import correlated_gaussian
 from neuralmi.options import make_options
 from neuralmi.training.splits import random_split
-from neuralmi.training.trainer import TRAIN_EVAL_MAX, FitSpec, eval_blocks, train_fits
+from neuralmi.training.trainer import TRAIN_EVAL_MAX, FitSpec, eval_blocks, train_fits, training_eval_size
 
 OUT = Path(__file__).resolve().parent / "results" / "scaling.md"
 SIZES = [10**3, 10**4, 10**5, 10**6]
@@ -48,7 +49,7 @@ def peak_mb() -> float:
 def measure(data: Path, epochs: int) -> dict:
     """Train one fit on the saved samples; timings and memory (runs in the child process)."""
     x, y = np.load(data / "x.npy"), np.load(data / "y.npy")
-    options = make_options({"max_epochs": epochs, "patience": None})
+    options = make_options({"max_epochs": epochs, "patience": None, "eval_interval": 1})
     train, val = random_split(len(x), options.validation_fraction, 0)
     before = peak_mb()
     start = time.perf_counter()
@@ -56,7 +57,7 @@ def measure(data: Path, epochs: int) -> dict:
     seconds = time.perf_counter() - start
     peak = peak_mb()
     blocks = eval_blocks(np.arange(fit.n_val), options.eval_block_size, np.random.default_rng(0))
-    scored = min(fit.n_train, max(fit.n_val, TRAIN_EVAL_MAX))
+    scored = training_eval_size(fit.n_train, blocks.index.shape[1])
     train_blocks = eval_blocks(np.arange(scored), blocks.index.shape[1], np.random.default_rng(0))
     return {
         "n": len(x), "n_train": fit.n_train, "n_val": fit.n_val, "blocks": blocks.index.shape[0],
@@ -107,8 +108,8 @@ def main(sizes: list[int], epochs: int) -> None:
         f"{rows[0]['threads']} threads)",
         "",
         f"Each epoch trains on n_train samples and scores the held-out set, pairs within blocks of at most "
-        f"eval_block_size = {block} samples, and the training samples (at most {TRAIN_EVAL_MAX} of them) in blocks "
-        "of the held-out blocks' size. Seconds per epoch include both; "
+        f"eval_block_size = {block} samples, and whole blocks of that size of the training samples (about "
+        f"{TRAIN_EVAL_MAX} at most). Seconds per epoch include both; "
         "peak RSS is the subprocess's maximum resident memory, growth is its rise during training.",
         "",
         *table(rows),

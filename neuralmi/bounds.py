@@ -103,6 +103,11 @@ def _log_partition(lme_off: torch.Tensor, valid_rows: torch.Tensor, keepdim: boo
     return torch.logsumexp(lme, -1, keepdim=keepdim) - torch.log(count)
 
 
+def _contrastive_rows(stats: RowStats) -> torch.Tensor:
+    """InfoNCE's per-row terms: s_ii - log mean_j e^{s_ij}."""
+    return stats.diag - stats.lse_all + torch.log(stats.count)
+
+
 def _valid_mean(terms: torch.Tensor, valid_rows: torch.Tensor) -> torch.Tensor:
     """Mean over the valid rows, per model."""
     return terms.masked_fill(~valid_rows, 0.0).sum(-1) / valid_rows.sum(-1)
@@ -128,8 +133,7 @@ class Bound:
     def gap(self, stats: RowStats, params: torch.Tensor, valid_rows: torch.Tensor) -> torch.Tensor:
         """The same critic's InfoNCE value minus this bound's: both are lower bounds, so a positive gap larger than
         the estimate's error shows this one to be loose by at least that much."""
-        contrast = stats.diag - stats.lse_all + torch.log(stats.count)
-        return _valid_mean(contrast - self.rows(stats, params, valid_rows), valid_rows)
+        return _valid_mean(_contrastive_rows(stats) - self.rows(stats, params, valid_rows), valid_rows)
 
     def rows(self, stats: RowStats, params: torch.Tensor, valid_rows: torch.Tensor) -> torch.Tensor:
         raise NotImplementedError
@@ -146,7 +150,7 @@ class InfoNCE(Bound):
     uses_off = False
 
     def rows(self, stats, params, valid_rows):
-        return stats.diag - stats.lse_all + torch.log(stats.count)
+        return _contrastive_rows(stats)
 
     def gap(self, stats, params, valid_rows):
         """Shortfall from the n negatives: how much leaving each row's positive pair out of its normaliser raises

@@ -122,8 +122,9 @@ def test_small_evaluation_blocks_bound_the_pairs_and_keep_the_estimate(fast, mon
     monkeypatch.setattr(trainer, "row_stats", recording)
     block = train_fits(x, y, specs, make_options({**options, "eval_block_size": 70}))[0]
     assert max(shape[-1] for shape in shapes) == 67 and block.eval_n == 66  # 6 blocks of 66 or 67 samples
-    # per member: epochs x (6 held-out + 24 training blocks of the held-out blocks' size) x pairs, not 400**2
-    assert sum(np.prod(shape[-2:]) for shape in shapes) == 5 * (6 + 24) * 67**2
+    # per member: epochs x (6 held-out + 23 whole training blocks of the held-out blocks' size, 1541 of the 1600
+    # training samples) x pairs, not 400**2
+    assert sum(np.prod(shape[-2:]) for shape in shapes) == 5 * (6 + 23) * 67**2
     assert len({shape[0] for shape in shapes}) == 1  # every call scores a chunk of one fixed member count
     assert np.isfinite(block.val_curve).all() and np.isfinite(block.val_se_curve).all()
     np.testing.assert_allclose(block.val_curve, whole.val_curve, atol=0.05)
@@ -233,3 +234,19 @@ def test_a_stack_matches_its_members_trained_alone_on_cuda(fast):
         assert alone.n_epochs == fit.n_epochs
         np.testing.assert_allclose(alone.val_curve, fit.val_curve, rtol=1e-4, atol=1e-6)
         np.testing.assert_allclose(alone.train_curve, fit.train_curve, rtol=1e-4, atol=1e-6)
+
+
+def test_training_samples_are_scored_in_whole_blocks_of_the_held_out_size():
+    """The training-subset value must carry the held-out value's InfoNCE ceiling: only whole blocks of the
+    held-out width (a 1333-sample training set against 333 held-out samples gives 4 blocks of 333, not 5 of
+    267), all samples when fewer than one block, and about TRAIN_EVAL_MAX at most."""
+    from neuralmi.training.trainer import TRAIN_EVAL_MAX, training_eval_size
+
+    assert training_eval_size(1333, 333) == 4 * 333
+    assert training_eval_size(4000, 1000) == 4000
+    assert training_eval_size(250, 333) == 250
+    assert training_eval_size(10**6, 8192) == TRAIN_EVAL_MAX // 8192 * 8192
+    x, y = data(n=1666)
+    spec = FitSpec(np.arange(333, 1666), np.arange(333), seed=1)
+    fit = train_fits(x, y, [spec], make_options({"max_epochs": 2, "patience": None, "hidden_dim": 8}))[0]
+    assert fit.eval_n == 333 and np.isfinite(fit.train_curve).all()

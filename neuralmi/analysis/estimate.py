@@ -33,12 +33,17 @@ def plan(n: int, options, seed: int, point: dict) -> tuple[list[dict], list[FitS
 
 def summarise(fits: pd.DataFrame, curves: pd.DataFrame, options, units: str) -> MIResult:
     """The fit's reported quantity with a normal interval from its held-out standard error."""
-    table = with_reported(fits, reported_quantity(options, "validation"))
+    held_out = reported_quantity(options, "validation") == "val_mi"
+    table = with_reported(fits, "val_mi" if held_out else "train_mi")
     mi, se = float(table["mi"].iloc[0]), float(table["se"].iloc[0])
     z = float(stats.norm.ppf(0.5 + options.confidence / 2))
     bound = make_bound(options)
-    reasons = (fit_warnings(table, options.bound, units) + bias_warnings(table, bound, z * se, units)
-               + reference_warnings(table, mi + z * se, units))
+    reasons = fit_warnings(table, options.bound, units) + reference_warnings(table, mi + z * se, units)
+    if held_out:
+        reasons += bias_warnings(table, bound, z * se, units)
+        direction = "lower bound" if bound.direction == "lower" else "not a bound"
+    else:
+        direction = "training-subset value: optimistic, not a bound"
     return MIResult(
         mode="estimate",
         mi=mi,
@@ -49,6 +54,6 @@ def summarise(fits: pd.DataFrame, curves: pd.DataFrame, options, units: str) -> 
         units=units,
         fits=table,
         curves=curves,
-        details={"bound_direction": "lower bound" if bound.direction == "lower" else "not a bound"},
+        details={"bound_direction": direction},
         plotter=plot_curves,
     )

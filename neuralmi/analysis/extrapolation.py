@@ -6,10 +6,10 @@ the fits within each gamma, so the variance of a per-gamma mean is c * gamma / (
 uses Student's t with the degrees of freedom of that pooled spread. When the residuals scatter more than the
 model allows (reduced chi-square above 1), the intercept's error is inflated accordingly and the quantile is
 taken with the residuals' degrees of freedom (points minus 2): the scatter then says the line is not the whole
-story, and it is known from those few points only. The error is never below `min_se`, the sampling error of an
-MI estimate from all N samples (`sampling_se`): a fitted critic shrinks towards its training data, so the spread
-of the fits alone can understate how much the MI of the draw itself varies (normal quantile when that floor
-sets the error). Linearity is tested with a quadratic term: if its contribution over the fitted range exceeds
+story, and it is known from those few points only. The interval is never narrower than the normal interval of
+`min_se`, the sampling error of an MI estimate from all N samples (`sampling_se`): a fitted critic shrinks
+towards its training data, so the spread of the fits alone can understate how much the MI of the draw itself
+varies. Linearity is tested with a quadratic term: if its contribution over the fitted range exceeds
 `threshold` times the linear one (and is significant), the largest gamma is dropped and the fit redone, down to
 `min_gammas` values.
 
@@ -112,9 +112,8 @@ def extrapolate(fits: pd.DataFrame, threshold: float, min_gammas: int, confidenc
     coef, cov, chi2 = _wls(x, y, v, 1)
     se = float(np.sqrt(cov[0, 0] * max(chi2, 1.0)))
     dof = max(1, used - 2 if chi2 > 1.0 else pooled_dof)
-    if min_se > se:
-        se, dof = min_se, np.inf
-    half = float(stats.t.ppf(0.5 + confidence / 2, dof)) * se
+    half = max(float(stats.t.ppf(0.5 + confidence / 2, dof)) * se, z * min_se)
+    se = max(se, min_se)
     table["used"] = np.arange(len(table)) < used
     table["var_of_mean"] = var
     return Extrapolation(

@@ -132,8 +132,8 @@ def bias_warnings(table: pd.DataFrame, bound, half_width: float, units: str) -> 
 
 def reference_warnings(table: pd.DataFrame, ci_high: float, units: str) -> list[str]:
     """A reason when the k-nearest-neighbour reference (`reference_mi`, few dimensions only) lies above the
-    interval by more than its own sampling error: k-NN estimates are dependable there and rarely too high, so
-    the critic likely misses part of the dependence."""
+    interval by more than twice its own standard error: k-NN estimates are dependable there and rarely too
+    high, so the critic likely misses part of the dependence."""
     ref, se = float(table["reference_mi"].iloc[0]), float(table["reference_se"].iloc[0])
     if not np.isfinite(ref) or ref - 2 * se <= ci_high:
         return []

@@ -21,6 +21,7 @@ from neuralmi.nets.embeddings import sample_ndim
 from neuralmi.reference import ksg_terms
 from neuralmi.training.trainer import FitSpec, resolve_device, train_fits
 
+REFERENCE_MODES = ("estimate", "rigorous")
 REFERENCE_DIMS = 6
 REFERENCE_SAMPLES = 20_000
 
@@ -94,17 +95,21 @@ def train(module, mode: str, source: Source, plan: pd.DataFrame, options, seed: 
         rows = pd.concat([r for r, _, _ in members])
         x, y, specs = _concatenated(members)
         trained = train_fits(x, y, specs, opts)
-        references = {int(r["point"].iloc[0]): reference_estimate(px, py) for r, px, py in members}
+        references = {int(r["point"].iloc[0]): reference_estimate(px, py, opts, mode) for r, px, py in members}
         fits.append(fit_table(rows, trained, units, str(resolve_device(opts.device)), references))
         curves.append(curve_table(rows, trained, opts, units))
     return (pd.concat(fits).sort_values("fit_id", ignore_index=True),
             pd.concat(curves).sort_values(["fit_id", "epoch"], ignore_index=True))
 
 
-def reference_estimate(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
-    """KSG estimate of a point's MI and its standard error (nats), a check on the critic where k-nearest-neighbour
-    estimation is dependable: flat, continuous samples (each feature at least 90% distinct values) with at most
-    REFERENCE_DIMS dimensions in all (NaN otherwise), from at most REFERENCE_SAMPLES evenly spaced samples."""
+def reference_estimate(x: np.ndarray, y: np.ndarray, options, mode: str) -> tuple[float, float]:
+    """KSG estimate of a point's MI and its standard error (nats), a check on the critic in the modes that use it
+    (REFERENCE_MODES) where k-nearest-neighbour estimation is dependable: independent samples (not a time
+    series, whose nearest neighbours are its neighbours in time), flat and continuous (each feature at least 90%
+    distinct values), with at most REFERENCE_DIMS dimensions in all; NaN otherwise. From at most
+    REFERENCE_SAMPLES evenly spaced samples."""
+    if mode not in REFERENCE_MODES or options.split == "blocked":
+        return math.nan, math.nan
     if x.ndim != 2 or y.ndim != 2 or x.shape[1] + y.shape[1] > REFERENCE_DIMS:
         return math.nan, math.nan
     rows = np.linspace(0, len(x) - 1, min(len(x), REFERENCE_SAMPLES)).round().astype(int)

@@ -73,8 +73,9 @@ def summarise(fits: pd.DataFrame, curves: pd.DataFrame, options, units: str) -> 
             f"would narrow it"
         )
     reasons += reference_warnings(table, ci_high, units)
-    other = check.other.table
-    summary = ext.table.assign(other_mean=other["mean"], other_var_of_mean=other["var_of_mean"])
+    other = check.other.table.set_index("gamma")
+    summary = ext.table.assign(other_mean=ext.table["gamma"].map(other["mean"]),
+                               other_var_of_mean=ext.table["gamma"].map(other["var_of_mean"]))
     return MIResult(
         mode="rigorous",
         mi=ext.mi,

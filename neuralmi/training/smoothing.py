@@ -19,7 +19,7 @@ def best_epoch(curve: np.ndarray, median_window: int, sigma: float) -> int:
 
 
 def should_stop(curve: np.ndarray, patience: int | None, median_window: int, sigma: float) -> bool:
-    """True when the smoothed curve has not improved on its maximum for `patience` epochs."""
+    """True when the smoothed curve has not improved on its maximum for `patience` points (evaluations)."""
     if patience is None or len(curve) <= patience:
         return False
     return len(curve) - 1 - best_epoch(curve, median_window, sigma) >= patience

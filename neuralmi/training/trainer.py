@@ -9,10 +9,10 @@ A member is scored every `eval_every` epochs: the fewest whole epochs holding op
 steps, so that the curves of small and large subsets have about the same resolution in steps (learning
 progresses per step, not per pass over the data), and at its last epoch. Patience and smoothing count these
 evaluations. Each evaluation scores the member on its whole held-out set (never capped at the batch size) and
-on its training samples (at most max(n_val, TRAIN_EVAL_MAX) of them, a fixed random subset beyond that) cut
-into blocks of the held-out blocks' size: the two curves then carry the same InfoNCE ceiling and can be
-compared, and the training-subset value, a mean over several blocks, is several times less noisy than one
-block of held-out size would be. A set of up to options.eval_block_size samples is scored all pairs against all
+on whole blocks of its training samples of the held-out blocks' size (`training_eval_size`: a fixed random
+choice of as many blocks as fit, up to about TRAIN_EVAL_MAX samples): the two curves then carry the same
+InfoNCE ceiling and can be compared, and the training-subset value, a mean over several blocks, is several
+times less noisy than one block would be. A set of up to options.eval_block_size samples is scored all pairs against all
 (streamed in row blocks, never held at once); a larger one is cut, in a random order fixed per fit, into blocks
 of at most that size and only pairs within a block are scored, so evaluation costs time and memory linear in
 the set size and the ceiling is log(block size) (`Fit.eval_n`).
@@ -95,7 +95,7 @@ class Fit:
 
 @dataclass
 class _Blocks:
-    """A set scored each epoch: `index` (blocks, width) holds its n sample indices, `valid` marks real entries
+    """A set scored at each evaluation: `index` (blocks, width) holds its n sample indices, `valid` marks real entries
     (None: all are; shorter blocks are padded)."""
 
     n: int
@@ -148,6 +148,14 @@ class _Snapshot:
     epoch: int
     params: dict
     bound_params: torch.Tensor
+
+
+def training_eval_size(n_train: int, width: int) -> int:
+    """Training samples scored at each evaluation: as many whole blocks of `width` (the held-out blocks' size) as
+    n_train holds, at most max(width, TRAIN_EVAL_MAX) samples; all n_train when it is less than one block."""
+    if n_train <= width:
+        return n_train
+    return min(n_train, max(width, TRAIN_EVAL_MAX)) // width * width
 
 
 def resolve_device(name: str) -> torch.device:
@@ -280,12 +288,14 @@ class _StackTrainer:
 
     def _member(self, spec: FitSpec) -> _Member:
         rng = np.random.default_rng([spec.seed, 1])
-        train_eval = spec.train
-        if len(train_eval) > max(len(spec.val), TRAIN_EVAL_MAX):
-            train_eval = np.sort(rng.choice(spec.train, size=max(len(spec.val), TRAIN_EVAL_MAX), replace=False))
         block_rng = np.random.default_rng([spec.seed, 2])
         val_set = eval_blocks(spec.val, self.options.eval_block_size, block_rng)
-        train_set = eval_blocks(train_eval, val_set.index.shape[1], block_rng)
+        width = val_set.index.shape[1]
+        scored = training_eval_size(len(spec.train), width)
+        train_eval = spec.train
+        if scored < len(spec.train):
+            train_eval = np.sort(block_rng.choice(spec.train, scored, replace=False))
+        train_set = eval_blocks(train_eval, width, block_rng)
         noise = torch.Generator().manual_seed(int(spec.seed) + 7919)
         n_batches = max(1, len(spec.train) // self.batch)
         eval_every = -(-self.options.eval_interval // n_batches)
@@ -383,8 +393,8 @@ class _StackTrainer:
     def _evaluate(self, tasks: list[tuple[_Snapshot, _Blocks]]) -> np.ndarray:
         """Bound estimate, standard error and bias gap (nats) of each (snapshot, set) task: shape (tasks, 3).
 
-        Only sets of one block shape are scored together, in chunks of a size fixed by that shape (at least
-        EVAL_MEMBERS, at most EVAL_CHUNK_MAX, holding about eval_floats() scores), a short chunk padded with
+        Only sets of one block shape are scored together, in chunks of a size fixed by that shape (at most
+        EVAL_CHUNK_MAX, holding about eval_floats() scores), a short chunk padded with
         copies of its first task, and with row blocks whose size depends only on the shape: batched matrix
         products may round differently for different batch counts, so this keeps a member's numbers the same
         bits whichever members share its stack. One transfer to the host.
@@ -395,7 +405,7 @@ class _StackTrainer:
             ids = [order[j] for j in bucket]
             width = tasks[ids[0]][1].index.shape[1]
             fitting = eval_floats(self.x.device) // (width * width * self.stack.pair_width)
-            chunk = min(EVAL_CHUNK_MAX, max(EVAL_MEMBERS, fitting))
+            chunk = min(EVAL_CHUNK_MAX, max(1, fitting))
             for c in range(0, len(ids), chunk):
                 part = ids[c : c + chunk]
                 padded = part + part[:1] * (chunk - len(part))
