@@ -8,18 +8,20 @@ from __future__ import annotations
 
 import pandas as pd
 
-from neuralmi.analysis import dimensionality, estimate, lag, points, rigorous, sweep
+from neuralmi.analysis import dimensionality, estimate, lag, points, rigorous, sweep, transfer
 from neuralmi.analysis.result import MIResult
 from neuralmi.data.processing import Source, make_source
 from neuralmi.errors import InputError
-from neuralmi.options import Options, make_options
+from neuralmi.options import DEFAULTS, Options, make_options
 from neuralmi.units import check_units
 
-MODES = {"estimate": estimate, "rigorous": rigorous, "sweep": sweep, "dimensionality": dimensionality, "lag": lag}
+MODES = {"estimate": estimate, "rigorous": rigorous, "sweep": sweep, "dimensionality": dimensionality, "lag": lag,
+         "transfer": transfer}
 GROUPINGS = ("fit", "gamma", "analysis")
 
 
-MODE_OPTIONS = {"lags": "lag", "embedding_dims": "dimensionality", "grid": "sweep"}
+MODE_OPTIONS = {"lags": "lag", "embedding_dims": "dimensionality", "grid": "sweep", "history": "transfer",
+                "horizon": "transfer", "directions": "transfer"}
 
 
 def _mode(name: str):
@@ -32,7 +34,7 @@ def check_mode_options(mode: str, options: Options) -> None:
     """Options that belong to another mode are errors, not silently ignored."""
     _mode(mode)
     for key, owner in MODE_OPTIONS.items():
-        if getattr(options, key) is not None and mode != owner:
+        if getattr(options, key) != DEFAULTS[key] and mode != owner:
             raise InputError(f"option {key!r}: applies to mode {owner!r}, not {mode!r}")
 
 
@@ -85,7 +87,8 @@ def run(x, y=None, mode: str = "estimate", units: str = "bits", seed: int = 0, *
     (n_timepoints, n_channels), spike trains as per-neuron spike-time arrays or a `neuron, time` table,
     categorical states), or windows (n, window, channels) for cnn/gru embeddings.
     mode: "estimate" (one fit), "rigorous" (subsample-and-extrapolate bias correction), "sweep" (grid=),
-    "dimensionality" (y may be None; embedding_dims=), "lag" (lags=).
+    "dimensionality" (y may be None; embedding_dims=), "lag" (lags=), "transfer" (transfer entropy between
+    time series; history=, horizon=, directions=).
     units: "bits" or "nats". seed: fixes every random choice. options: see `neuralmi.options.load_schema()`.
     """
     check_units(units)

@@ -23,7 +23,7 @@ def _parser() -> argparse.ArgumentParser:
     est.add_argument("x", help="X: samples or time points in rows, channels in columns; or spike trains")
     est.add_argument("y", nargs="?", help="Y, as X (leave out in dimensionality mode for one population)")
     est.add_argument("--out", required=True, help="result JSON: mi, ci_low, ci_high, reliable, units, ...")
-    est.add_argument("--mode", default="estimate", help="estimate, rigorous, sweep, dimensionality or lag")
+    est.add_argument("--mode", default="estimate", help="estimate, rigorous, sweep, dimensionality, lag or transfer")
     est.add_argument("--units", default="bits", help="bits or nats")
     est.add_argument("--seed", type=int, default=0)
     est.add_argument("--options", help="YAML or JSON file of estimator options")

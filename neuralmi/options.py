@@ -22,7 +22,7 @@ def load_schema() -> dict:
 
 
 _SCHEMA = load_schema()
-_DEFAULTS = {key: spec["default"] for key, spec in _SCHEMA["properties"].items()}
+DEFAULTS = {key: spec["default"] for key, spec in _SCHEMA["properties"].items()}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -79,6 +79,9 @@ class Options:
     embedding_dims: tuple | None
     saturation_tolerance: float
     grid: dict | None
+    history: float | None
+    horizon: float | None
+    directions: str
     device: str
     threads: int | None
 
@@ -121,7 +124,7 @@ def validate_options(options: Mapping[str, Any]) -> dict:
     errors = sorted(jsonschema.Draft202012Validator(_SCHEMA).iter_errors(checked), key=lambda e: list(e.path))
     if errors:
         raise InputError("; ".join(_describe(e) for e in errors))
-    full = {**_DEFAULTS, **checked}
+    full = {**DEFAULTS, **checked}
     if factory is not None:
         full["embedding"] = factory
     if full["min_gammas"] > len(full["gammas"]):
@@ -134,8 +137,8 @@ def validate_options(options: Mapping[str, Any]) -> dict:
     return full
 
 
-NOT_SWEPT = ("grid", "lags", "embedding_dims", "gammas", "repeats", "validation_indices", "device", "threads",
-             "processor", "processor_x", "processor_y", "sample_rate", "duration")
+NOT_SWEPT = ("grid", "lags", "embedding_dims", "history", "horizon", "directions", "gammas", "repeats",
+             "validation_indices", "device", "threads", "processor", "processor_x", "processor_y", "sample_rate", "duration")
 
 
 def _check_grid(grid) -> None:

@@ -33,15 +33,29 @@ def resolve(options, source: Source, mode: str):
     if options.split == "auto":
         changes["split"] = "blocked" if source.time_series or mode == "lag" else "random"
     if options.gap is None:
-        changes["gap"] = 0
-        if source.time_series:
-            size, step = window_ticks(source, options)
-            changes["gap"] = max(0, math.ceil(size / step - 1e-9) - 1)
+        changes["gap"] = window_gap(source, options)
     if options.marginal_terms is None:
         changes["marginal_terms"] = mode == "dimensionality"
     if options.max_spikes_per_window is None and "times" in _encodings(options):
         changes["max_spikes_per_window"] = spike_limit(source, options)
     return options.replace(**changes) if changes else options
+
+
+def window_gap(source: Source, options) -> int:
+    """How many neighbouring windows share time points with a window (0 for sample tables): the gap a blocked
+    split leaves around its held-out blocks."""
+    if not source.time_series:
+        return 0
+    size, step = window_ticks(source, options)
+    return max(0, math.ceil(size / step - 1e-9) - 1)
+
+
+def resolved(module, options, point: dict, source: Source, mode: str):
+    """A point's options (`point_options`), completed by the mode's own `resolve` hook (if any) and `resolve`."""
+    options = point_options(module, options, point)
+    if hasattr(module, "resolve"):
+        options = module.resolve(options, source)
+    return resolve(options, source, mode)
 
 
 def _encodings(options) -> set:
@@ -73,7 +87,7 @@ def plan(module, mode: str, source: Source, options, seed: int) -> pd.DataFrame:
     """Every fit of every point: labels (with `point` and its JSON `params`) and sample indices."""
     labels, specs = [], []
     for p, point in enumerate(module.points(options)):
-        opts = resolve(point_options(module, options, point), source, mode)
+        opts = resolved(module, options, point, source, mode)
         x, _ = _point_samples(module, source, point, opts, seed)
         point_labels, point_specs = module.plan(len(x), opts, seed, point)
         labels += [{"point": p, "params": json.dumps(point, sort_keys=True), **lab} for lab in point_labels]
@@ -86,7 +100,7 @@ def train(module, mode: str, source: Source, plan: pd.DataFrame, options, seed: 
     points = module.points(options)
     stacks: dict = {}
     for p, rows in plan.groupby("point", sort=True):
-        opts = resolve(point_options(module, options, points[p]), source, mode)
+        opts = resolved(module, options, points[p], source, mode)
         x, y = point_arrays(module, source, points[p], opts, seed)
         key = (_options_key(opts), x.shape[1:], y.shape[1:])
         stacks.setdefault(key, (opts, []))[1].append((rows, x, y))

@@ -33,7 +33,8 @@ class MIResult:
 
     def to_frame(self) -> pd.DataFrame:
         """The mode's main table: one row per fit (estimate, rigorous), per lag (lag), per embedding dimension
-        (dimensionality), or per grid point and repeat (sweep)."""
+        (dimensionality), per grid point and repeat (sweep), or per corrected quantity (transfer: columns
+        direction, quantity (te, joint, own), mi, ci_low, ci_high, se, slope, reliable)."""
         return (self.fits if self.frame is None else self.frame).copy()
 
     def to_dict(self) -> dict:
@@ -92,3 +93,16 @@ class DimensionalityResult(MIResult):
     @property
     def finding(self) -> str:
         return f"dimensionality {self.dimensionality} [{self.dimensionality_ci[0]}, {self.dimensionality_ci[1]}]"
+
+
+@dataclass
+class TransferResult(MIResult):
+    """Transfer mode: `mi` is the TE of the first direction asked for (X->Y with directions 'both');
+    `to_frame()` holds every direction's TE (and the net flow) and both of its terms, each with its interval;
+    `details['te']` the same as nested dicts."""
+
+    @property
+    def finding(self) -> str:
+        names = {"x_to_y": "TE(X->Y)", "y_to_x": "TE(Y->X)", "net": "net X->Y"}
+        te = self.frame[self.frame["quantity"] == "te"]
+        return "; ".join(f"{names[r.direction]} {r.mi:.3g} [{r.ci_low:.3g}, {r.ci_high:.3g}]" for r in te.itertuples())

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import numpy as np
+from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from neuralmi.analysis.extrapolation import crosscheck, extrapolate, sampling_se
@@ -45,20 +46,33 @@ def plan(n: int, options, seed: int, point: dict) -> tuple[list[dict], list[FitS
     return labels, specs
 
 
-def summarise(fits: pd.DataFrame, curves: pd.DataFrame, options, units: str) -> MIResult:
-    """Extrapolate the fits' reported quantity, cross-check it with the other one, and judge the result.
+@dataclass
+class Corrected:
+    """A bias-corrected quantity: its value, interval, the reasons to doubt it, the per-gamma table and the
+    details of the extrapolation and its cross-check."""
+
+    mi: float
+    ci_low: float
+    ci_high: float
+    reasons: list
+    summary: pd.DataFrame
+    details: dict
+
+
+def corrected(fits: pd.DataFrame, reported: str, options, units: str) -> Corrected:
+    """Extrapolate the fits' `reported` column ('train_mi' or 'val_mi'), cross-check it with the other one, and
+    judge the result.
 
     When the training-subset and held-out extrapolations do not meet (their gap extrapolates away from zero),
-    the interval is widened to hold both intervals and the result is flagged.
+    the interval is widened to hold both intervals and a reason is given.
     """
-    reported = reported_quantity(options, "train")
     table = with_reported(fits, reported)
     floor = sampling_se(table)
     ext = extrapolate(table, options.linearity_threshold, options.min_gammas, options.confidence, floor)
     check = crosscheck(table, ext.gammas_used, "val_mi" if reported == "train_mi" else "train_mi",
                        options.confidence, floor)
     ci_low, ci_high = ext.ci_low, ext.ci_high
-    reasons = fit_warnings(table, options.bound, units)
+    reasons = []
     if not ext.linear:
         reasons.append(
             f"mean MI is not linear in 1/N even over the smallest {len(ext.gammas_used)} gammas "
@@ -72,27 +86,36 @@ def summarise(fits: pd.DataFrame, curves: pd.DataFrame, options, units: str) -> 
             f"their large-sample regime, so the interval spans both extrapolations; more data, or a smaller critic, "
             f"would narrow it"
         )
-    reasons += reference_warnings(table, ci_high, units)
     other = check.other.table.set_index("gamma")
     summary = ext.table.assign(other_mean=ext.table["gamma"].map(other["mean"]),
                                other_var_of_mean=ext.table["gamma"].map(other["var_of_mean"]))
+    details = {"se": ext.se, "slope": ext.slope, "gammas_used": ext.gammas_used,
+               "curvature_ratio": ext.curvature_ratio, "sampling_se": floor,
+               "other_quantity": "held-out" if reported == "train_mi" else "training subset",
+               "other_mi": check.other.mi, "other_ci": [check.other.ci_low, check.other.ci_high],
+               "other_slope": check.other.slope,
+               "gap": check.gap.mi, "gap_ci": [check.gap.ci_low, check.gap.ci_high]}
+    return Corrected(ext.mi, ci_low, ci_high, reasons, summary, details)
+
+
+def summarise(fits: pd.DataFrame, curves: pd.DataFrame, options, units: str) -> MIResult:
+    """The corrected MI (`corrected`), judged also by the fits' training and the k-NN reference."""
+    reported = reported_quantity(options, "train")
+    table = with_reported(fits, reported)
+    result = corrected(table, reported, options, units)
+    reasons = fit_warnings(table, options.bound, units) + result.reasons
+    reasons += reference_warnings(table, result.ci_high, units)
     return MIResult(
         mode="rigorous",
-        mi=ext.mi,
-        ci_low=ci_low,
-        ci_high=ci_high,
+        mi=result.mi,
+        ci_low=result.ci_low,
+        ci_high=result.ci_high,
         reliable=not reasons,
         reasons=reasons,
         units=units,
         fits=table,
         curves=curves,
-        summary=summary,
-        details={"se": ext.se, "slope": ext.slope, "gammas_used": ext.gammas_used,
-                 "curvature_ratio": ext.curvature_ratio, "sampling_se": floor,
-                 "other_quantity": "held-out" if reported == "train_mi" else "training subset",
-                 "other_mi": check.other.mi, "other_ci": [check.other.ci_low, check.other.ci_high],
-                 "other_slope": check.other.slope,
-                 "gap": check.gap.mi, "gap_ci": [check.gap.ci_low, check.gap.ci_high]},
+        summary=result.summary,
+        details=result.details,
         plotter=plot_extrapolation,
     )
-

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from neuralmi.data import generators
+from neuralmi.data import autoregression, generators
 from neuralmi.data.io import load_array, load_spikes
 from neuralmi.data.processing import side_settings
 from neuralmi.data.recordings import trains_from_table
@@ -24,6 +24,7 @@ GENERATORS = {
     "lagged_pair": generators.lagged_pair,
     "population": generators.population,
     "latent_spikes": generators.latent_spikes,
+    "coupled_autoregression": autoregression.coupled_autoregression,
 }
 SPIKE_COLUMNS = ["neuron", "time"]
 ONE_SIDED = ("population",)

@@ -1,0 +1,138 @@
+"""Transfer mode: TE(X -> Y) = I([X past, Y past]; Y future) - I(Y past; Y future), how much the past of X
+predicts Y beyond what Y's own past does; TE(Y -> X) alike, and their difference (the net flow).
+
+Each step is one window of the processed recordings (or one row of a sample table, rows in time order). A sample
+pairs the `history` steps that end `horizon` steps before a step with that step. The two terms of a TE are two
+points whose fits share every subset and split (same gamma, repeat, subset, seed), so their difference is paired:
+the subset-to-subset noise common to both terms cancels, and the differences of paired fits are extrapolated
+like the fits of rigorous mode (`rigorous.corrected`), giving the TE with its interval; each term is corrected
+too. Subsets and held-out blocks are contiguous in time, with a gap as long as a sample's span.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from neuralmi.analysis import rigorous
+from neuralmi.analysis.fits import fit_warnings, reported_quantity, with_reported
+from neuralmi.analysis.paired import paired_difference, quantity_row
+from neuralmi.analysis.plots import plot_transfer
+from neuralmi.analysis.points import params_frame, window_gap
+from neuralmi.analysis.result import TransferResult
+from neuralmi.data.processing import Source, samples, window_ticks
+from neuralmi.errors import InputError
+
+DIRECTIONS = {"x_to_y": ("x", "y"), "y_to_x": ("y", "x")}
+NAMES = {"x_to_y": "TE(X->Y)", "y_to_x": "TE(Y->X)", "net": "TE(X->Y) - TE(Y->X)"}
+TERMS = ("joint", "own")
+
+
+def _directions(options) -> list[str]:
+    return list(DIRECTIONS) if options.directions == "both" else [options.directions]
+
+
+def points(options) -> list[dict]:
+    """Two terms per direction: the joint past (driver and target) and the target's own past."""
+    if options.history is None:
+        raise InputError("history: transfer mode needs the length of the past (samples, or seconds with "
+                         "sample_rate or spike trains)")
+    return [{"direction": d, "term": t} for d in _directions(options) for t in TERMS]
+
+
+def fit_gammas(options) -> list[int]:
+    return rigorous.fit_gammas(options)
+
+
+def plan(n: int, options, seed: int, point: dict):
+    """The rigorous plan, the same for every point (it depends on n, the options and the seed only)."""
+    return rigorous.plan(n, options, seed, point)
+
+
+def steps(source: Source, options) -> tuple[int, int]:
+    """(history, horizon) in steps (windows, or rows of a sample table)."""
+    _, step = window_ticks(source, options) if source.time_series else (1.0, 1.0)
+    counts = []
+    for key, value in (("history", options.history), ("horizon", options.horizon)):
+        if value is None:
+            counts.append(1)
+            continue
+        ticks = source.ticks(value, key) if source.time_series else float(value)
+        count = ticks / step
+        if abs(count - round(count)) > 1e-6 * max(1.0, count) or round(count) < 1:
+            raise InputError(f"{key}: {value:g} is {count:g} steps; use a whole number (>= 1) of steps "
+                             f"(step_size, or the window when step_size is unset)")
+        counts.append(int(round(count)))
+    return counts[0], counts[1]
+
+
+def resolve(options, source: Source):
+    """Time order kept: a blocked split (contiguous subsets), with a gap of a sample's span in steps."""
+    if options.split not in ("auto", "blocked"):
+        raise InputError(f"split: transfer mode keeps time order and splits in contiguous blocks ('blocked' or "
+                         f"'auto'), found {options.split!r}")
+    past, ahead = steps(source, options)
+    gap = options.gap if options.gap is not None else window_gap(source, options) + past + ahead - 1
+    return options.replace(split="blocked", gap=gap)
+
+
+def point_samples(source: Source, point: dict, options, seed: int):
+    """(past, future): past (n, history, features) of the target alone ('own') or of driver and target side by
+    side ('joint'); future (n, 1, features) of the target, `horizon` steps after the past ends."""
+    x, y = samples(source, options)
+    past, ahead = steps(source, options)
+    sides = {"x": x.reshape(len(x), -1), "y": y.reshape(len(y), -1)}
+    n = len(x) - past - ahead + 1
+    if n < 2:
+        raise InputError(f"history, horizon: {past} + {ahead} steps leave no samples in a recording of {len(x)} "
+                         f"steps")
+    driver, target = (sides[s] for s in DIRECTIONS[point["direction"]])
+
+    def lagged(a):
+        return np.stack([a[j : j + n] for j in range(past)], axis=1)
+
+    own = lagged(target)
+    history = own if point["term"] == "own" else np.concatenate([lagged(driver), own], axis=2)
+    future = target[past + ahead - 1 : past + ahead - 1 + n][:, None, :]
+    return history.astype(np.float32), future.astype(np.float32)
+
+
+def summarise(fits: pd.DataFrame, curves: pd.DataFrame, options, units: str) -> TransferResult:
+    """Each direction's TE (and the net flow with both), each term, corrected with intervals and judged."""
+    reported = reported_quantity(options, "train")
+    table = with_reported(fits, reported)
+    labels = params_frame(table)
+    term_fits = {(d, t): table[(labels["direction"] == d) & (labels["term"] == t)] for d in _directions(options)
+                 for t in TERMS}
+    differences = {d: paired_difference(term_fits[d, "joint"], term_fits[d, "own"]) for d in _directions(options)}
+    if len(differences) == 2:
+        differences["net"] = paired_difference(differences["x_to_y"], differences["y_to_x"])
+    rows, per_gamma, reasons = [], [], fit_warnings(table, options.bound, units)
+    for key, paired in differences.items():
+        te = rigorous.corrected(paired, reported, options, units)
+        reasons += [f"{NAMES[key]}: {r}" for r in te.reasons]
+        if key != "net" and te.ci_high < 0:
+            reasons.append(f"{NAMES[key]} is below zero, {te.mi:.3f} [{te.ci_low:.3f}, {te.ci_high:.3f}] "
+                           f"{units}: the joint term's critic learned less than the own-past one; try more "
+                           f"epochs, a larger critic or more data")
+        rows.append(quantity_row(key, "te", te))
+        per_gamma.append(te.summary.assign(quantity=key))
+        for term in TERMS if key != "net" else ():
+            rows.append(quantity_row(key, term, rigorous.corrected(term_fits[key, term], reported, options, units)))
+    frame = pd.DataFrame(rows)
+    main = frame[frame["quantity"] == "te"].iloc[0]
+    return TransferResult(
+        mode="transfer", mi=float(main["mi"]), ci_low=float(main["ci_low"]), ci_high=float(main["ci_high"]),
+        reliable=not reasons, reasons=reasons, units=units, fits=table, curves=curves,
+        summary=pd.concat(per_gamma, ignore_index=True), plotter=plot_transfer, frame=frame,
+        details={"direction": main["direction"], "te": _te_details(frame)},
+    )
+
+
+def _te_details(frame: pd.DataFrame) -> dict:
+    """Per direction (and net): the TE and its terms with their intervals, JSON-ready."""
+    out = {}
+    for direction, group in frame.groupby("direction", sort=False):
+        out[direction] = {q: {"mi": float(r.mi), "ci": [float(r.ci_low), float(r.ci_high)]}
+                          for r in group.itertuples() for q in [r.quantity]}
+    return out
