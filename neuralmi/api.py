@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from neuralmi.analysis import dimensionality, estimate, lag, points, rigorous, sweep, transfer
+from neuralmi.analysis import conditional, dimensionality, estimate, lag, points, rigorous, sweep, transfer
 from neuralmi.analysis.result import MIResult
 from neuralmi.data.processing import Source, make_source
 from neuralmi.errors import InputError
@@ -16,7 +16,7 @@ from neuralmi.options import DEFAULTS, Options, make_options
 from neuralmi.units import check_units
 
 MODES = {"estimate": estimate, "rigorous": rigorous, "sweep": sweep, "dimensionality": dimensionality, "lag": lag,
-         "transfer": transfer}
+         "transfer": transfer, "conditional": conditional}
 GROUPINGS = ("fit", "gamma", "analysis")
 
 
@@ -38,11 +38,15 @@ def check_mode_options(mode: str, options: Options) -> None:
             raise InputError(f"option {key!r}: applies to mode {owner!r}, not {mode!r}")
 
 
-def source(x, y, options: Options, mode: str = "estimate") -> Source:
-    """Both sides checked against their processors on one time axis (y may be None in dimensionality mode)."""
+def source(x, y, options: Options, mode: str = "estimate", z=None) -> Source:
+    """Every side checked against its processor on one time axis (y may be None in dimensionality mode; z, the
+    conditioning side, is conditional mode's and needed there)."""
     if y is None and mode != "dimensionality":
         raise InputError(f"y: mode {mode!r} needs both x and y (only dimensionality mode takes x alone)")
-    return make_source(x, y, options)
+    if (z is not None) != (mode == "conditional"):
+        raise InputError("z: conditional mode needs the conditioning variable z" if z is None else
+                         f"z: only conditional mode takes a conditioning variable, not mode {mode!r}")
+    return make_source(x, y, options, z)
 
 
 def plan_groups(mode: str, options: Options, grouping: str) -> list[list[int]]:
@@ -80,7 +84,7 @@ def summarise(mode: str, fits: pd.DataFrame, curves: pd.DataFrame, options: Opti
     return _mode(mode).summarise(fits, curves, options, units)
 
 
-def run(x, y=None, mode: str = "estimate", units: str = "bits", seed: int = 0, **options) -> MIResult:
+def run(x, y=None, mode: str = "estimate", units: str = "bits", seed: int = 0, z=None, **options) -> MIResult:
     """Estimate I(X; Y), or answer a question built on it (mode).
 
     x, y: sample tables (n_samples, n_features), or recordings with `processor` (continuous signals
@@ -88,7 +92,7 @@ def run(x, y=None, mode: str = "estimate", units: str = "bits", seed: int = 0, *
     categorical states), or windows (n, window, channels) for cnn/gru embeddings.
     mode: "estimate" (one fit), "rigorous" (subsample-and-extrapolate bias correction), "sweep" (grid=),
     "dimensionality" (y may be None; embedding_dims=), "lag" (lags=), "transfer" (transfer entropy between
-    time series; history=, horizon=, directions=).
+    time series; history=, horizon=, directions=), "conditional" (I(X;Y|Z); z= as x, processor_z=).
     units: "bits" or "nats". seed: fixes every random choice. options: see `neuralmi.options.load_schema()`.
     """
     check_units(units)
@@ -97,6 +101,6 @@ def run(x, y=None, mode: str = "estimate", units: str = "bits", seed: int = 0, *
     opts = make_options(options)
     check_mode_options(mode, opts)
     _mode(mode).points(opts)
-    src = source(x, y, opts, mode)
+    src = source(x, y, opts, mode, z)
     fits, curves = train(src, plan(src, mode, opts, seed), mode, opts, seed, units)
     return summarise(mode, fits, curves, opts, units)

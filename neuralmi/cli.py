@@ -23,7 +23,9 @@ def _parser() -> argparse.ArgumentParser:
     est.add_argument("x", help="X: samples or time points in rows, channels in columns; or spike trains")
     est.add_argument("y", nargs="?", help="Y, as X (leave out in dimensionality mode for one population)")
     est.add_argument("--out", required=True, help="result JSON: mi, ci_low, ci_high, reliable, units, ...")
-    est.add_argument("--mode", default="estimate", help="estimate, rigorous, sweep, dimensionality, lag or transfer")
+    est.add_argument("--mode", default="estimate",
+                     help="estimate, rigorous, sweep, dimensionality, lag, transfer or conditional")
+    est.add_argument("--z", help="Z, the conditioning variable of conditional mode (a file, as X)")
     est.add_argument("--units", default="bits", help="bits or nats")
     est.add_argument("--seed", type=int, default=0)
     est.add_argument("--options", help="YAML or JSON file of estimator options")
@@ -31,11 +33,14 @@ def _parser() -> argparse.ArgumentParser:
                      help="one option (value parsed as YAML), overriding --options")
     est.add_argument("--x-key", help="array name inside an .npz file for X")
     est.add_argument("--y-key", help="array name inside an .npz file for Y")
+    est.add_argument("--z-key", help="array name inside an .npz file for Z")
     est.add_argument("--x-spikes", action="store_true",
                      help="X is spike trains: a neuron, time table or an .npz of per-neuron spike times")
     est.add_argument("--y-spikes", action="store_true", help="Y is spike trains")
+    est.add_argument("--z-spikes", action="store_true", help="Z is spike trains")
     est.add_argument("--x-columns", help="comma-separated table columns for X")
     est.add_argument("--y-columns", help="comma-separated table columns for Y")
+    est.add_argument("--z-columns", help="comma-separated table columns for Z")
     est.add_argument("--fits", help="write the mode's table (result.to_frame(): per fit, lag, dimension or grid "
                                     "point) to this Parquet file")
     est.add_argument("--curves", help="write the per-epoch curves to this Parquet file")
@@ -73,7 +78,8 @@ def _load(path, spikes: bool, key, columns):
 def _run(args) -> None:
     x = _load(args.x, args.x_spikes, args.x_key, args.x_columns)
     y = None if args.y is None else _load(args.y, args.y_spikes, args.y_key, args.y_columns)
-    result = run(x, y, mode=args.mode, units=args.units, seed=args.seed, **_options(args))
+    z = None if args.z is None else _load(args.z, args.z_spikes, args.z_key, args.z_columns)
+    result = run(x, y, mode=args.mode, units=args.units, seed=args.seed, z=z, **_options(args))
     if args.fits:
         write_parquet(args.fits, result.to_frame())
     if args.curves:

@@ -66,6 +66,7 @@ class Options:
     processor: str | None
     processor_x: Any
     processor_y: Any
+    processor_z: Any
     sample_rate: float | None
     window_size: float | None
     step_size: float | None
@@ -138,7 +139,8 @@ def validate_options(options: Mapping[str, Any]) -> dict:
 
 
 NOT_SWEPT = ("grid", "lags", "embedding_dims", "history", "horizon", "directions", "gammas", "repeats",
-             "validation_indices", "device", "threads", "processor", "processor_x", "processor_y", "sample_rate", "duration")
+             "validation_indices", "device", "threads", "processor", "processor_x", "processor_y", "processor_z",
+             "sample_rate", "duration")
 
 
 def _check_grid(grid) -> None:

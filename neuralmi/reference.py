@@ -1,4 +1,5 @@
-"""Classical MI estimators for comparison: the Gaussian (covariance) estimator and KSG (Kraskov et al. 2004)."""
+"""Classical estimators for comparison: the Gaussian (covariance) estimator and KSG (Kraskov et al. 2004) of MI,
+and their conditional-MI counterparts (Gaussian plug-in, Frenzel-Pompe k-nearest-neighbour)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ import numpy as np
 from scipy.spatial import cKDTree
 from scipy.special import digamma
 
-from neuralmi.data.arrays import as_pair
+from neuralmi.data.arrays import as_pair, as_samples
+from neuralmi.errors import InputError
 from neuralmi.units import from_nats
 
 
@@ -38,3 +40,32 @@ def ksg_terms(x, y, k: int = 3) -> np.ndarray:
 def ksg_mi(x, y, k: int = 3, units: str = "bits") -> float:
     """Kraskov-Stoegbauer-Grassberger estimate of I(X; Y) in `units`."""
     return float(from_nats(ksg_terms(x, y, k).mean(), units))
+
+
+def _triplet(x, y, z) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    x, y = as_pair(x, y)
+    z = as_samples(z, "z")
+    if len(z) != len(x):
+        raise InputError(f"z: has {len(z)} samples, x and y have {len(x)}")
+    return x.astype(np.float64), y.astype(np.float64), z.astype(np.float64)
+
+
+def gaussian_cmi_estimate(x, y, z, units: str = "bits") -> float:
+    """I(X;Y|Z) of a Gaussian with the samples' covariance, I([X, Z]; Y) - I(Z; Y): exact for Gaussian data."""
+    x, y, z = _triplet(x, y, z)
+    return gaussian_mi(np.hstack([x, z]), y, units) - gaussian_mi(z, y, units)
+
+
+def ksg_cmi(x, y, z, k: int = 3, units: str = "bits") -> float:
+    """Frenzel-Pompe (2007) k-nearest-neighbour estimate of I(X;Y|Z), max-norm, features z-scored first:
+    psi(k) - < psi(n_xz + 1) + psi(n_yz + 1) - psi(n_z + 1) >, counts strictly within each sample's distance
+    to its k-th neighbour in the joint space."""
+    x, y, z = ((a - a.mean(0)) / np.where(a.std(0) > 0, a.std(0), 1.0) for a in _triplet(x, y, z))
+    eps = cKDTree(np.hstack([x, y, z])).query(np.hstack([x, y, z]), k=k + 1, p=np.inf)[0][:, -1]
+    radius = np.nextafter(eps, 0)
+
+    def count(a):
+        return cKDTree(a).query_ball_point(a, radius, p=np.inf, return_length=True) - 1
+
+    terms = digamma(k) - digamma(count(np.hstack([x, z])) + 1) - digamma(count(np.hstack([y, z])) + 1)
+    return float(from_nats((terms + digamma(count(z) + 1)).mean(), units))

@@ -84,6 +84,7 @@ def test_dry_run_job_counts_of_the_scans(tmp_path, group, training_jobs):
         (lambda c: c["analyses"]["tiny_estimate"].update(dataset="nope"), "analyses.tiny_estimate.dataset"),
         (lambda c: c["analyses"]["tiny_estimate"].update(mode="lag"), "lag mode needs a list of lags"),
         (lambda c: c["datasets"]["gauss"].update(generator="population", params={"n": 100}), "has no y"),
+        (lambda c: c["analyses"]["tiny_estimate"].update(mode="conditional"), "needs a dataset with z"),
     ],
 )
 def test_bad_config_fails_before_any_job(tmp_path, change, fragment):
@@ -105,7 +106,7 @@ def test_end_to_end_equals_the_library_and_reruns_nothing(tmp_path):
     fits = pd.read_parquet(where / "results/tiny_rigorous/fits.parquet")
     assert list(fits.columns) == FIT_COLUMNS and len(fits) == 10
     result = json.loads((where / "results/tiny_rigorous/result.json").read_text())
-    x, y = load_dataset("gauss", CONFIG["datasets"]["gauss"])
+    x, y, _ = load_dataset("gauss", CONFIG["datasets"]["gauss"])
     expected = neuralmi.run(x, y, mode="rigorous", seed=2, threads=1, **OPTIONS)
     for key in ("mi", "ci_low", "ci_high"):
         assert result[key] == pytest.approx(getattr(expected, key), abs=1e-8)
@@ -169,7 +170,7 @@ def test_scans_end_to_end_equal_the_library(tmp_path):
     where = workdir(tmp_path, config)
     snakemake(where, "--cores", "2")
     lag = json.loads((where / "results/lag/result.json").read_text())
-    x, y = load_dataset("lagged", config["datasets"]["lagged"])
+    x, y, _ = load_dataset("lagged", config["datasets"]["lagged"])
     expected = neuralmi.run(x, y, mode="lag", threads=1, **config["analyses"]["lag"]["options"])
     assert lag["peak_lag"] == expected.peak_lag and lag["mi"] == pytest.approx(expected.mi, abs=1e-8)
     per_lag = pd.read_parquet(where / "results/lag/summary.parquet")
@@ -178,6 +179,35 @@ def test_scans_end_to_end_equal_the_library(tmp_path):
     assert dims["dimensionality"] in (1, 2) and dims["finding"].startswith("dimensionality")
     summary = pd.read_csv(where / "results/summary.csv")
     assert summary.set_index("analysis").loc["lag", "finding"] == expected.finding
+
+
+def test_chain_rule_modes_end_to_end_equal_the_library(tmp_path):
+    """Conditional MI on a generated triplet (Z stored as its own table) and transfer entropy on a coupled
+    autoregression run through the workflow and give what neuralmi.run gives."""
+    chain = {**FAST, "gammas": [1, 2, 3], "min_gammas": 2}
+    config = {
+        "datasets": {
+            "triplet": {"generator": "gaussian_triplet", "params": {"n": 600, "case": "partial", "seed": 1}},
+            "coupled": {"generator": "coupled_autoregression", "params": {"n": 600, "seed": 1}},
+        },
+        "analyses": {
+            "cmi": {"dataset": "triplet", "mode": "conditional", "options": chain},
+            "te": {"dataset": "coupled", "mode": "transfer", "options": {"history": 2, **chain}},
+        },
+        "training": {"group": "gamma", "threads": 1},
+    }
+    where = workdir(tmp_path, config)
+    snakemake(where, "--cores", "2")
+    summary = pd.read_csv(where / "results/summary.csv").set_index("analysis")
+    x, y, z = load_dataset("triplet", config["datasets"]["triplet"])
+    expected = neuralmi.run(x, y, z=z, mode="conditional", threads=1, **chain)
+    cmi = json.loads((where / "results/cmi/result.json").read_text())
+    assert cmi["mi"] == pytest.approx(expected.mi, abs=1e-8) and summary.loc["cmi", "finding"] == expected.finding
+    x, y, _ = load_dataset("coupled", config["datasets"]["coupled"])
+    expected = neuralmi.run(x, y, mode="transfer", threads=1, history=2, **chain)
+    te = json.loads((where / "results/te/result.json").read_text())
+    assert te["mi"] == pytest.approx(expected.mi, abs=1e-8) and set(te["te"]) == {"x_to_y", "y_to_x", "net"}
+    assert (where / "results/te/figures/main.png").stat().st_size > 0
 
 
 def test_lint_and_format():

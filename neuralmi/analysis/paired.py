@@ -9,7 +9,6 @@ import pandas as pd
 from neuralmi.errors import InputError
 
 PAIR_KEYS = ["gamma", "repeat", "subset"]
-QUANTITY_COLUMNS = ["direction", "quantity", "mi", "ci_low", "ci_high", "se", "slope", "reliable"]
 
 
 def paired_difference(first: pd.DataFrame, second: pd.DataFrame) -> pd.DataFrame:
@@ -25,8 +24,15 @@ def paired_difference(first: pd.DataFrame, second: pd.DataFrame) -> pd.DataFrame
     return out
 
 
-def quantity_row(direction: str, quantity: str, result) -> dict:
-    """One row of a chain-rule mode's table (QUANTITY_COLUMNS) from a `rigorous.Corrected`."""
-    return {"direction": direction, "quantity": quantity, "mi": result.mi, "ci_low": result.ci_low,
-            "ci_high": result.ci_high, "se": result.details["se"], "slope": result.details["slope"],
-            "reliable": not result.reasons}
+def quantity_row(quantity: str, result, **labels) -> dict:
+    """One row of a chain-rule mode's table from a `rigorous.Corrected`: the labels, then quantity, mi,
+    ci_low, ci_high, se, slope, reliable."""
+    return {**labels, "quantity": quantity, "mi": result.mi, "ci_low": result.ci_low, "ci_high": result.ci_high,
+            "se": result.details["se"], "slope": result.details["slope"], "reliable": not result.reasons}
+
+
+def difference_summary(name: str, result) -> pd.DataFrame:
+    """A corrected difference's per-gamma table with its name and line (mi, ci_low, ci_high, slope) on every
+    row, as the chain-rule modes' `summary` holds it for the figure."""
+    return result.summary.assign(quantity=name, mi=result.mi, ci_low=result.ci_low, ci_high=result.ci_high,
+                                 slope=result.details["slope"])

@@ -122,18 +122,17 @@ def _is_numeric(series) -> bool:
     return pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
 
 
-def plot_transfer(result, ax=None):
-    """Each TE's paired differences per gamma against 1/N with its extrapolation and interval at 1/N = 0."""
+def plot_differences(result, ax=None):
+    """Each corrected difference of a chain-rule mode (TE, conditional MI): the paired differences' means per
+    gamma against 1/N, the extrapolated line and the value with its interval at 1/N = 0."""
     fig, ax = _axes(ax)
-    names = {"x_to_y": "TE(X->Y)", "y_to_x": "TE(Y->X)", "net": "TE(X->Y) - TE(Y->X)"}
-    te = result.frame[result.frame["quantity"] == "te"].set_index("direction")
-    for i, (direction, table) in enumerate(result.summary.groupby("quantity", sort=False)):
-        row, color = te.loc[direction], f"C{i}"
+    for i, (name, table) in enumerate(result.summary.groupby("quantity", sort=False)):
+        line, color = table.iloc[0], f"C{i}"
         ax.errorbar(table["x"], table["mean"], yerr=np.sqrt(table["var_of_mean"]), fmt="o", ms=4, color=color)
         xs = np.linspace(0, table["x"].max(), 50)
-        ax.plot(xs, row["mi"] + row["slope"] * xs, color=color, lw=1)
-        ax.errorbar([0], [row["mi"]], yerr=[[row["mi"] - row["ci_low"]], [row["ci_high"] - row["mi"]]], fmt="s",
-                    color=color, capsize=3, label=f"{names[direction]} {row['mi']:.3f} {result.units}")
+        ax.plot(xs, line["mi"] + line["slope"] * xs, color=color, lw=1)
+        ax.errorbar([0], [line["mi"]], yerr=[[line["mi"] - line["ci_low"]], [line["ci_high"] - line["mi"]]],
+                    fmt="s", color=color, capsize=3, label=f"{name} {line['mi']:.3f} {result.units}")
     ax.axhline(0, color="0.5", lw=0.8)
     ax.set_xlabel("1 / N (subset size)")
     ax.ticklabel_format(axis="x", style="sci", scilimits=(0, 0))

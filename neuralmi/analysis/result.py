@@ -33,8 +33,9 @@ class MIResult:
 
     def to_frame(self) -> pd.DataFrame:
         """The mode's main table: one row per fit (estimate, rigorous), per lag (lag), per embedding dimension
-        (dimensionality), per grid point and repeat (sweep), or per corrected quantity (transfer: columns
-        direction, quantity (te, joint, own), mi, ci_low, ci_high, se, slope, reliable)."""
+        (dimensionality), per grid point and repeat (sweep), or per corrected quantity (transfer: direction,
+        quantity (te, joint, own); conditional: quantity (conditional, joint, own); then mi, ci_low, ci_high,
+        se, slope, reliable)."""
         return (self.fits if self.frame is None else self.frame).copy()
 
     def to_dict(self) -> dict:
@@ -106,3 +107,15 @@ class TransferResult(MIResult):
         names = {"x_to_y": "TE(X->Y)", "y_to_x": "TE(Y->X)", "net": "net X->Y"}
         te = self.frame[self.frame["quantity"] == "te"]
         return "; ".join(f"{names[r.direction]} {r.mi:.3g} [{r.ci_low:.3g}, {r.ci_high:.3g}]" for r in te.itertuples())
+
+
+@dataclass
+class ConditionalResult(MIResult):
+    """Conditional mode: `mi` is I(X;Y|Z); `to_frame()` holds it and both chain-rule terms, I([X,Z];Y) and
+    I(Z;Y), each with its interval; `details['terms']` the same as a dict."""
+
+    @property
+    def finding(self) -> str:
+        names = {"conditional": "I(X;Y|Z)", "joint": "I([X,Z];Y)", "own": "I(Z;Y)"}
+        return "; ".join(f"{names[r.quantity]} {r.mi:.3g} [{r.ci_low:.3g}, {r.ci_high:.3g}]"
+                         for r in self.frame.itertuples())

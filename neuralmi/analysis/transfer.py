@@ -16,8 +16,8 @@ import pandas as pd
 
 from neuralmi.analysis import rigorous
 from neuralmi.analysis.fits import fit_warnings, reported_quantity, with_reported
-from neuralmi.analysis.paired import paired_difference, quantity_row
-from neuralmi.analysis.plots import plot_transfer
+from neuralmi.analysis.paired import difference_summary, paired_difference, quantity_row
+from neuralmi.analysis.plots import plot_differences
 from neuralmi.analysis.points import params_frame, window_gap
 from neuralmi.analysis.result import TransferResult
 from neuralmi.data.processing import Source, samples, window_ticks
@@ -115,16 +115,17 @@ def summarise(fits: pd.DataFrame, curves: pd.DataFrame, options, units: str) -> 
             reasons.append(f"{NAMES[key]} is below zero, {te.mi:.3f} [{te.ci_low:.3f}, {te.ci_high:.3f}] "
                            f"{units}: the joint term's critic learned less than the own-past one; try more "
                            f"epochs, a larger critic or more data")
-        rows.append(quantity_row(key, "te", te))
-        per_gamma.append(te.summary.assign(quantity=key))
+        rows.append(quantity_row("te", te, direction=key))
+        per_gamma.append(difference_summary(NAMES[key], te))
         for term in TERMS if key != "net" else ():
-            rows.append(quantity_row(key, term, rigorous.corrected(term_fits[key, term], reported, options, units)))
+            term_result = rigorous.corrected(term_fits[key, term], reported, options, units)
+            rows.append(quantity_row(term, term_result, direction=key))
     frame = pd.DataFrame(rows)
     main = frame[frame["quantity"] == "te"].iloc[0]
     return TransferResult(
         mode="transfer", mi=float(main["mi"]), ci_low=float(main["ci_low"]), ci_high=float(main["ci_high"]),
         reliable=not reasons, reasons=reasons, units=units, fits=table, curves=curves,
-        summary=pd.concat(per_gamma, ignore_index=True), plotter=plot_transfer, frame=frame,
+        summary=pd.concat(per_gamma, ignore_index=True), plotter=plot_differences, frame=frame,
         details={"direction": main["direction"], "te": _te_details(frame)},
     )
 

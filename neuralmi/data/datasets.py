@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from neuralmi.data import autoregression, generators
+from neuralmi.data import autoregression, conditional, generators
 from neuralmi.data.io import load_array, load_spikes
 from neuralmi.data.processing import side_settings
 from neuralmi.data.recordings import trains_from_table
@@ -25,9 +25,12 @@ GENERATORS = {
     "population": generators.population,
     "latent_spikes": generators.latent_spikes,
     "coupled_autoregression": autoregression.coupled_autoregression,
+    "gaussian_triplet": conditional.gaussian_triplet,
 }
 SPIKE_COLUMNS = ["neuron", "time"]
 ONE_SIDED = ("population",)
+THREE_SIDED = ("gaussian_triplet",)
+SIDES = ("x", "y", "z")
 
 
 def has_y(spec: dict) -> bool:
@@ -35,9 +38,22 @@ def has_y(spec: dict) -> bool:
     return spec.get("generator") not in ONE_SIDED if "generator" in spec else "y" in spec
 
 
+def has_z(spec: dict) -> bool:
+    """Whether a dataset spec gives a Z, the conditioning side (a file z, or a generator of triplets)."""
+    return spec.get("generator") in THREE_SIDED if "generator" in spec else "z" in spec
+
+
+def check_conditioning(spec: dict, mode: str) -> None:
+    """Conditional mode needs a dataset with Z; no other mode takes one."""
+    if mode == "conditional" and not has_z(spec):
+        raise InputError("mode 'conditional' needs a dataset with z (the conditioning side)")
+    if mode != "conditional" and has_z(spec):
+        raise InputError(f"mode {mode!r} does not take z; only conditional mode does")
+
+
 def check_sides(spec: dict, options) -> None:
     """A dataset's spike sides must be read by the spikes processor, and only those."""
-    for side in ("x", "y"):
+    for side in SIDES if has_z(spec) else SIDES[:2]:
         processor = side_settings(options, side).processor
         is_spikes = spec.get(f"{side}_kind") == "spikes" or (spec.get("generator") == "latent_spikes" and side == "x")
         if is_spikes != (processor == "spikes") and (side in spec or "generator" in spec):
@@ -46,22 +62,23 @@ def check_sides(spec: dict, options) -> None:
 
 
 def load_dataset(name: str, spec: dict, base: Path = Path(".")):
-    """(x, y) of dataset `name`: arrays (channels in columns) or spike-train lists; y is None when absent.
+    """(x, y, z) of dataset `name`: arrays (channels in columns) or spike-train lists; y and z are None when
+    absent.
 
-    spec: {x: file, y: file, x_kind/y_kind: table | spikes, x_key/y_key, x_columns/y_columns} or
+    spec: {x: file, y: file, z: file, x_kind/y_kind/z_kind: table | spikes, x_key/..., x_columns/...} or
     {generator, params}.
     """
     if "generator" in spec:
         return _generated(name, spec)
     sides = []
-    for side in ("x", "y"):
+    for side in SIDES:
         if side not in spec:
             sides.append(None)
         elif spec.get(f"{side}_kind", "table") == "spikes":
             sides.append(load_spikes(base / spec[side]))
         else:
             sides.append(load_array(base / spec[side], spec.get(f"{side}_key"), spec.get(f"{side}_columns")))
-    return sides[0], sides[1]
+    return tuple(sides)
 
 
 def _generated(name: str, spec: dict):
@@ -74,11 +91,10 @@ def _generated(name: str, spec: dict):
         out = make(**params)
     except TypeError as exc:
         raise InputError(f"datasets.{name}.params: {exc}") from exc
-    x, y = out if isinstance(out, tuple) else (out, None)
+    sides = (list(out) if isinstance(out, tuple) else [out]) + [None, None]
     if transform:
-        x = generators.transformed(x, transform)
-        y = None if y is None else generators.transformed(y, transform)
-    return x, y
+        sides = [None if s is None else generators.transformed(s, transform) for s in sides]
+    return tuple(sides[:3])
 
 
 def side_table(data) -> pd.DataFrame:

@@ -1,7 +1,8 @@
 """From recordings to paired samples: each side's processor, on one shared time axis.
 
-Sides without a processor are sample tables used as given (rows are samples). With a processor, X and Y are
-recordings cut into the same windows, so window i of X and window i of Y cover the same interval.
+Sides without a processor are sample tables used as given (rows are samples). With a processor, X and Y (and Z,
+the conditioning side of conditional mode) are recordings cut into the same windows, so window i of every side
+covers the same interval.
 
 Time values (window_size, step_size, bin_size, lags, duration) are in seconds when `sample_rate` is set or when
 both sides are spike trains, and in samples otherwise.
@@ -36,7 +37,7 @@ class Side:
 
 
 def side_settings(options, name: str) -> Side:
-    """Side `name` ('x' or 'y'): processor_<name> (a name, or a mapping of processor and side settings)
+    """Side `name` ('x', 'y' or 'z'): processor_<name> (a name, or a mapping of processor and side settings)
     over the shared `processor` and settings."""
     own = getattr(options, f"processor_{name}")
     own = {"processor": own} if isinstance(own, str) else dict(own or {})
@@ -46,7 +47,8 @@ def side_settings(options, name: str) -> Side:
 
 @dataclass(frozen=True)
 class Source:
-    """Checked recordings (or sample arrays) of both sides on one tick axis; y is None for one population.
+    """Checked recordings (or sample arrays) of every side on one tick axis; y is None for one population, z
+    (the conditioning side) is None except in conditional mode. `sides` has one Side per present recording.
 
     `ticks_per_unit` converts the user's time values (seconds or samples) to ticks.
     """
@@ -56,6 +58,7 @@ class Source:
     sides: tuple
     ticks_per_unit: float
     n_ticks: float
+    z: Sampled | SpikeTrains | None = None
 
     @property
     def time_series(self) -> bool:
@@ -71,27 +74,33 @@ class Source:
         return t
 
     def crop(self, x_start: float, y_start: float, length: float) -> "Source":
-        """Both sides cut to `length` ticks, X from x_start and Y from y_start (how lags shift Y against X)."""
-        y = None if self.y is None else self.y.crop(y_start, y_start + length)
-        return replace(self, x=self.x.crop(x_start, x_start + length), y=y, n_ticks=length)
+        """Every side cut to `length` ticks, X from x_start and Y (and Z) from y_start (how lags shift Y against
+        X)."""
+        y, z = (None if r is None else r.crop(y_start, y_start + length) for r in (self.y, self.z))
+        return replace(self, x=self.x.crop(x_start, x_start + length), y=y, z=z, n_ticks=length)
 
     def _recordings(self):
-        return [r for r in (self.x, self.y) if r is not None]
+        return [r for r in (self.x, self.y, self.z) if r is not None]
+
+    def _names(self):
+        return [n for n, r in zip("xyz", (self.x, self.y, self.z)) if r is not None]
 
 
-def make_source(x, y, options) -> Source:
-    """Check both sides against their processors and put them on one tick axis."""
-    sides = (side_settings(options, "x"), side_settings(options, "y"))
-    if y is None:
-        sides = sides[:1]
+def make_source(x, y, options, z=None) -> Source:
+    """Check every side against its processor and put them on one tick axis (z: conditional mode's third)."""
+    if z is not None and y is None:
+        raise InputError("z: a conditioning side needs both x and y")
+    names = "xyz"[: 1 + (y is not None) + (z is not None)]
+    data = [x, y, z][: len(names)]
+    sides = tuple(side_settings(options, name) for name in names)
     for side in sides:
         if side.processor not in ("samples",) + PROCESSORS:
             raise InputError(f"processor: expected one of {PROCESSORS} or none, found {side.processor!r}")
-    if len(sides) == 2 and (sides[0].processor == "samples") != (sides[1].processor == "samples"):
-        sides = tuple(_promoted(s, data, name) for s, data, name in zip(sides, (x, y), "xy"))
+    if len({s.processor == "samples" for s in sides}) > 1:
+        sides = tuple(_promoted(s, d, name) for s, d, name in zip(sides, data, names))
     if sides[0].processor == "samples":
-        return _sample_source(x, y, sides, options)
-    return _recording_source([x, y][: len(sides)], sides, options)
+        return _sample_source(data, sides, options)
+    return _recording_source(data, sides, options)
 
 
 def _promoted(side: Side, data, name: str) -> Side:
@@ -103,20 +112,26 @@ def _promoted(side: Side, data, name: str) -> Side:
     return replace(side, processor="continuous")
 
 
-def _sample_source(x, y, sides, options) -> Source:
+def _sample_source(data: list, sides, options) -> Source:
     for key in ("window_size", "step_size", "sample_rate", "duration"):
         if getattr(options, key) is not None:
             raise InputError(f"option {key!r}: applies to recordings; set processor (continuous, spikes, categorical)")
     ndim = sample_ndim(options)
-    if y is None:
-        x = as_samples(x, "x", ndim)
+    if len(data) == 1:
+        x = as_samples(data[0], "x", ndim)
         return Source(Sampled("samples", x), None, sides, 1.0, float(len(x)))
-    x, y = as_pair(x, y, ndim, ndim)
-    return Source(Sampled("samples", x), Sampled("samples", y), sides, 1.0, float(len(x)))
+    x, y = as_pair(data[0], data[1], ndim, ndim)
+    z = None
+    if len(data) == 3:
+        z = as_samples(data[2], "z", ndim)
+        if len(z) != len(x):
+            raise InputError(f"z: has {len(z)} samples, x and y have {len(x)}")
+        z = Sampled("samples", z)
+    return Source(Sampled("samples", x), Sampled("samples", y), sides, 1.0, float(len(x)), z)
 
 
 def _recording_source(data: list, sides: tuple, options) -> Source:
-    names = ["x", "y"]
+    names = ["x", "y", "z"]
     rate = options.sample_rate
     all_spikes = all(s.processor == "spikes" for s in sides)
     per_unit = rate if rate else 1.0
@@ -128,7 +143,8 @@ def _recording_source(data: list, sides: tuple, options) -> Source:
             recs[i] = sampled(data[i], side.processor, names[i])
     lengths = {names[i]: r.n_ticks for i, r in enumerate(recs) if r is not None}
     if len(set(lengths.values())) > 1:
-        raise InputError(f"x and y: recordings of different lengths, x has {lengths['x']} and y {lengths['y']} time points")
+        found = " and ".join(f"{k} {v}" for k, v in lengths.items())
+        raise InputError(f"{' and '.join(lengths)}: recordings of different lengths, {found} time points")
     if lengths:
         n_ticks = float(next(iter(lengths.values())))
         if options.duration is not None and abs(options.duration * per_unit - n_ticks) > 1:
@@ -141,7 +157,8 @@ def _recording_source(data: list, sides: tuple, options) -> Source:
     for i, side in enumerate(sides):
         if side.processor == "spikes":
             recs[i] = spikes_in_ticks(spike_trains(data[i], names[i]), rate, n_ticks, names[i])
-    return Source(recs[0], recs[1] if len(recs) > 1 else None, sides, per_unit, n_ticks)
+    return Source(recs[0], recs[1] if len(recs) > 1 else None, sides, per_unit, n_ticks,
+                  recs[2] if len(recs) > 2 else None)
 
 
 def source_unit(rate, sides) -> str:
@@ -162,13 +179,19 @@ def window_ticks(source: Source, options) -> tuple[float, float]:
 
 
 def samples(source: Source, options) -> tuple[np.ndarray, np.ndarray | None]:
-    """Both sides as float32 samples: windows (n, length, channels) of recordings, or the sample arrays.
+    """X and Y as float32 samples (`side_samples`; y None for one population)."""
+    out = side_samples(source, options)
+    return out[0], out[1] if len(out) > 1 else None
+
+
+def side_samples(source: Source, options) -> list[np.ndarray]:
+    """Every side (x, y, z as present) as float32 samples: windows (n, length, channels) of recordings, or the
+    sample arrays.
 
     Encoding settings come from `options` (so a sweep may change them); the processors are the source's.
     """
     if not source.time_series:
-        arrays = [r.values.astype(np.float32) for r in source._recordings()]
-        return arrays[0], arrays[1] if len(arrays) > 1 else None
+        return [r.values.astype(np.float32) for r in source._recordings()]
     size, step = window_ticks(source, options)
     if size > source.n_ticks * (1 + windows.TOLERANCE):
         unit = source_unit(options.sample_rate, source.sides)
@@ -178,10 +201,10 @@ def samples(source: Source, options) -> tuple[np.ndarray, np.ndarray | None]:
         )
     n = windows.count_windows(source.n_ticks, size, step)
     out = []
-    for rec, side, name in zip(source._recordings(), source.sides, "xy"):
+    for rec, side, name in zip(source._recordings(), source.sides, source._names()):
         settings = replace(side_settings(options, name), processor=side.processor)
         out.append(_encode(rec, settings, source, size, step, n).astype(np.float32))
-    return out[0], out[1] if len(out) > 1 else None
+    return out
 
 
 def _encode(rec, side: Side, source: Source, size: float, step: float, n: int) -> np.ndarray:

@@ -6,7 +6,7 @@ from pathlib import Path
 from snakemake.utils import validate
 
 from neuralmi.api import plan_groups
-from neuralmi.data.datasets import check_sides, has_y
+from neuralmi.data.datasets import check_conditioning, check_sides, has_y
 from neuralmi.errors import InputError
 from neuralmi.options import make_options
 
@@ -18,7 +18,7 @@ DATASETS = sorted(config["datasets"])
 
 def _check_config():
     for name, spec in config["datasets"].items():
-        for side in ("x", "y"):
+        for side in ("x", "y", "z"):
             if side in spec and not Path(spec[side]).is_file():
                 raise InputError(
                     f"config datasets.{name}.{side}: no such file {spec[side]!r}"
@@ -35,6 +35,10 @@ def _check_config():
                 f"config analyses.{name}: mode {spec['mode']!r} needs a dataset with x and y; "
                 f"{spec['dataset']!r} has no y"
             )
+        try:
+            check_conditioning(config["datasets"][spec["dataset"]], spec["mode"])
+        except InputError as exc:
+            raise InputError(f"config analyses.{name}: {exc}") from None
         try:
             options = make_options(spec.get("options", {}))
             plan_groups(spec["mode"], options, config["training"]["group"])
@@ -70,7 +74,7 @@ def get_seed(wildcards):
 
 def get_dataset(wildcards):
     name = analysis(wildcards.analysis)["dataset"]
-    return {side: f"results/datasets/{name}/{side}.parquet" for side in ("x", "y")}
+    return {side: f"results/datasets/{name}/{side}.parquet" for side in ("x", "y", "z")}
 
 
 def training_jobs(name):

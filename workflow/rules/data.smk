@@ -2,6 +2,7 @@ rule prepare_dataset:
     output:
         x="results/datasets/{dataset}/x.parquet",
         y="results/datasets/{dataset}/y.parquet",
+        z="results/datasets/{dataset}/z.parquet",
     log:
         "results/logs/prepare_dataset/{dataset}.log",
     conda:

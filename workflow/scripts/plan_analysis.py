@@ -11,6 +11,6 @@ from neuralmi.outputs import write_parquet
 
 sys.stderr = open(snakemake.log[0], "w")
 mode, options = snakemake.params.mode, make_options(snakemake.params.options)
-x, y = (side_from_table(pd.read_parquet(snakemake.input[side])) for side in ("x", "y"))
-table = plan(source(x, y, options, mode), mode, options, snakemake.params.seed)
+x, y, z = (side_from_table(pd.read_parquet(snakemake.input[side])) for side in ("x", "y", "z"))
+table = plan(source(x, y, options, mode, z), mode, options, snakemake.params.seed)
 write_parquet(snakemake.output[0], table)

@@ -6,6 +6,6 @@ from neuralmi.data.datasets import load_dataset, side_table
 from neuralmi.outputs import write_parquet
 
 sys.stderr = open(snakemake.log[0], "w")
-x, y = load_dataset(snakemake.wildcards.dataset, snakemake.params.spec)
-write_parquet(snakemake.output.x, side_table(x))
-write_parquet(snakemake.output.y, side_table(y))
+sides = load_dataset(snakemake.wildcards.dataset, snakemake.params.spec)
+for name, data in zip(("x", "y", "z"), sides):
+    write_parquet(snakemake.output[name], side_table(data))

@@ -12,10 +12,10 @@ from neuralmi.outputs import write_parquet
 sys.stderr = open(snakemake.log[0], "w")
 mode = snakemake.params.mode
 options = make_options({**snakemake.params.options, "threads": snakemake.threads})
-x, y = (side_from_table(pd.read_parquet(snakemake.input[side])) for side in ("x", "y"))
+x, y, z = (side_from_table(pd.read_parquet(snakemake.input[side])) for side in ("x", "y", "z"))
 plan = pd.read_parquet(snakemake.input.plan)
 fits, curves = train(
-    source(x, y, options, mode),
+    source(x, y, options, mode, z),
     plan[plan["fit_id"].isin(snakemake.params.fits)],
     mode,
     options,

@@ -1,0 +1,73 @@
+"""Conditional mode: I(X;Y|Z) = I([X, Z]; Y) - I(Z; Y), what X tells about Y beyond what Z already does.
+
+The two chain-rule terms are two points whose fits share every subset and split (the rigorous plan depends only
+on the number of samples, the options and the seed), so each (gamma, repeat, subset) gives a paired difference;
+the differences are extrapolated like the fits of rigorous mode (`rigorous.corrected`), giving the conditional MI
+with its interval, and each term is corrected too. Z is processed like X and Y (its own processor_z, the same
+windows) and joins X along the feature axis in the joint term.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from neuralmi.analysis import rigorous
+from neuralmi.analysis.fits import fit_warnings, reported_quantity, with_reported
+from neuralmi.analysis.paired import difference_summary, paired_difference, quantity_row
+from neuralmi.analysis.plots import plot_differences
+from neuralmi.analysis.points import params_frame
+from neuralmi.analysis.result import ConditionalResult
+from neuralmi.data.processing import Source, side_samples
+from neuralmi.errors import InputError
+
+TERMS = ("joint", "own")
+
+
+def points(options) -> list[dict]:
+    """The joint term I([X, Z]; Y) and Z's own term I(Z; Y)."""
+    return [{"term": t} for t in TERMS]
+
+
+def fit_gammas(options) -> list[int]:
+    return rigorous.fit_gammas(options)
+
+
+def plan(n: int, options, seed: int, point: dict):
+    """The rigorous plan, the same for both terms."""
+    return rigorous.plan(n, options, seed, point)
+
+
+def point_samples(source: Source, point: dict, options, seed: int):
+    """([X, Z], Y) for the joint term, (Z, Y) for Z's own; X and Z side by side on the last (feature) axis."""
+    if source.z is None:
+        raise InputError("z: conditional mode needs the conditioning variable z")
+    x, y, z = side_samples(source, options)
+    if x.ndim != z.ndim or x.shape[1:-1] != z.shape[1:-1]:
+        raise InputError(f"z: its samples of shape {z.shape[1:]} cannot join x's of shape {x.shape[1:]}; "
+                         f"give z the same window length (window_size) as x")
+    return (np.concatenate([x, z], axis=-1) if point["term"] == "joint" else z), y
+
+
+def summarise(fits: pd.DataFrame, curves: pd.DataFrame, options, units: str) -> ConditionalResult:
+    """The corrected conditional MI and both terms, with intervals, judged."""
+    reported = reported_quantity(options, "train")
+    table = with_reported(fits, reported)
+    terms = params_frame(table)["term"]
+    joint, own = (table[terms == t] for t in TERMS)
+    cmi = rigorous.corrected(paired_difference(joint, own), reported, options, units)
+    reasons = fit_warnings(table, options.bound, units) + [f"I(X;Y|Z): {r}" for r in cmi.reasons]
+    if cmi.ci_high < 0:
+        reasons.append(f"I(X;Y|Z) is below zero, {cmi.mi:.3f} [{cmi.ci_low:.3f}, {cmi.ci_high:.3f}] {units}: the "
+                       f"joint term's critic learned less than Z's alone; try more epochs, a larger critic or "
+                       f"more data")
+    rows = [quantity_row("conditional", cmi)]
+    rows += [quantity_row(t, rigorous.corrected(f, reported, options, units)) for t, f in zip(TERMS, (joint, own))]
+    return ConditionalResult(
+        mode="conditional", mi=cmi.mi, ci_low=cmi.ci_low, ci_high=cmi.ci_high, reliable=not reasons,
+        reasons=reasons, units=units, fits=table, curves=curves, summary=difference_summary("I(X;Y|Z)", cmi),
+        plotter=plot_differences, frame=pd.DataFrame(rows),
+        details={"se": cmi.details["se"], "slope": cmi.details["slope"], "gammas_used": cmi.details["gammas_used"],
+                 "terms": {r["quantity"]: {"mi": float(r["mi"]), "ci": [float(r["ci_low"]), float(r["ci_high"])]}
+                           for r in rows}},
+    )

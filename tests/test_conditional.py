@@ -1,0 +1,108 @@
+"""Conditional mode: exact answers of Gaussian triplets (a confound, a synergy, a partial effect), paired terms,
+windowed Z, errors; the CLI's --z."""
+
+import json
+
+import numpy as np
+import pytest
+
+import neuralmi
+from neuralmi.api import plan, source
+from neuralmi.cli import main
+from neuralmi.data.conditional import CASES, gaussian_triplet, triplet_information
+from neuralmi.errors import InputError
+from neuralmi.options import make_options
+
+FAST = {"hidden_dim": 16, "embedding_dim": 4, "max_epochs": 6, "patience": 3, "batch_size": 32, "eval_interval": 1,
+        "gammas": [1, 2, 3], "min_gammas": 2}
+
+
+def test_triplets_have_the_stated_covariance_and_information():
+    """Each case's draw has its covariance; the chain rule holds; the confound has no conditional MI and the
+    synergy more conditional than marginal MI."""
+    for case, cov in CASES.items():
+        x, y, z = gaussian_triplet(100_000, case, dim=2, seed=1)
+        np.testing.assert_allclose(np.cov(np.c_[x[:, 0], y[:, 0], z[:, 0]].T), cov, rtol=0.03, atol=0.01)
+        info = triplet_information(case, dim=2)
+        assert info["conditional"] == pytest.approx(info["joint"] - info["own"], abs=1e-9)
+    assert triplet_information("confound")["conditional"] == pytest.approx(0, abs=1e-12)
+    assert triplet_information("confound")["marginal"] > 0.5
+    assert triplet_information("synergy")["conditional"] > 2 * triplet_information("synergy")["marginal"]
+
+
+def test_a_confound_gives_zero_conditional_mi_though_x_and_y_share_information():
+    """Defaults, 5000 samples: I(X;Y|Z) has an interval holding 0 with its upper end below 0.15 bits, while
+    I(X;Y) is above 0.5 bits."""
+    x, y, z = gaussian_triplet(5000, "confound", seed=2)
+    result = neuralmi.run(x, y, z=z, mode="conditional", seed=0)
+    assert result.ci_low <= 0 <= result.ci_high and result.ci_high < 0.15, result.finding
+    assert neuralmi.run(x, y, mode="rigorous", seed=0).ci_low > 0.5
+
+
+@pytest.mark.parametrize("case", ["partial", "synergy"])
+def test_a_known_positive_conditional_mi_is_within_0_15_bits_and_covered(case):
+    x, y, z = gaussian_triplet(5000, case, seed=3)
+    result = neuralmi.run(x, y, z=z, mode="conditional", seed=0)
+    truth = triplet_information(case)
+    assert abs(result.mi - truth["conditional"]) < 0.15 and result.ci_low <= truth["conditional"] <= result.ci_high
+    frame = result.to_frame().set_index("quantity")
+    for term in ("joint", "own"):
+        assert abs(frame.loc[term, "mi"] - truth[term]) < 0.15, (term, frame.loc[term, "mi"], truth[term])
+    assert result.finding.startswith("I(X;Y|Z)")
+    json.dumps(result.to_dict())
+
+
+def test_both_terms_share_every_subset_and_split():
+    x, y, z = gaussian_triplet(500, seed=0)
+    opts = make_options(FAST)
+    table = plan(source(x, y, opts, "conditional", z), "conditional", opts, 0)
+    groups = [rows for _, rows in table.groupby("point")]
+    fits = [[(r.gamma, r.subset, tuple(r.train), tuple(r.val), r.seed) for r in rows.itertuples()] for rows in groups]
+    assert len(fits) == 2 and fits[0] == fits[1] and len(fits[0]) == sum(FAST["gammas"])
+
+
+def test_z_is_windowed_like_x_and_y():
+    """A time series with windows of 4 samples: the joint term's X holds X's and Z's channels side by side."""
+    from neuralmi.analysis import conditional
+    from neuralmi.analysis.points import resolved
+
+    rng = np.random.default_rng(0)
+    x, y, z = rng.standard_normal((400, 2)), rng.standard_normal((400, 1)), rng.standard_normal((400, 3))
+    opts = make_options({"processor": "continuous", "window_size": 4, **FAST})
+    src = source(x, y, opts, "conditional", z)
+    point_opts = resolved(conditional, opts, {"term": "joint"}, src, "conditional")
+    joint, target = conditional.point_samples(src, {"term": "joint"}, point_opts, 0)
+    own, _ = conditional.point_samples(src, {"term": "own"}, point_opts, 0)
+    assert joint.shape == (100, 4, 5) and own.shape == (100, 4, 3) and target.shape == (100, 4, 1)
+    np.testing.assert_allclose(joint[1, :, 2:], z[4:8], rtol=1e-6)  # float32 samples
+    result = neuralmi.run(x, y, z=z, mode="conditional", processor="continuous", window_size=4, seed=0, **FAST)
+    assert np.isfinite([result.mi, result.ci_low, result.ci_high]).all()
+
+
+def test_conditional_errors_name_the_problem():
+    x, y, z = gaussian_triplet(100, seed=0)
+    with pytest.raises(InputError, match="z: conditional mode needs the conditioning variable z"):
+        neuralmi.run(x, y, mode="conditional", **FAST)
+    with pytest.raises(InputError, match="z: only conditional mode takes a conditioning variable, not mode 'rigorous'"):
+        neuralmi.run(x, y, z=z, mode="rigorous", **FAST)
+    with pytest.raises(InputError, match="z: has 99 samples, x and y have 100"):
+        neuralmi.run(x, y, z=z[:99], mode="conditional", **FAST)
+    with pytest.raises(InputError, match="x and y and z: recordings of different lengths, x 100 and y 100 and z 90"):
+        neuralmi.run(x, y, z=z[:90], mode="conditional", processor="continuous", **FAST)
+
+
+def test_cli_takes_z(tmp_path):
+    x, y, z = gaussian_triplet(400, "partial", seed=0)
+    for name, array in {"x": x, "y": y, "z": z}.items():
+        np.save(tmp_path / f"{name}.npy", array)
+    out = tmp_path / "result.json"
+    options = tmp_path / "options.json"
+    options.write_text(json.dumps(FAST))
+    code = main(["run", str(tmp_path / "x.npy"), str(tmp_path / "y.npy"), "--z", str(tmp_path / "z.npy"),
+                 "--mode", "conditional", "--options", str(options), "--out", str(out),
+                 "--fits", str(tmp_path / "terms.parquet")])
+    assert code == 0
+    result = json.loads(out.read_text())
+    assert result["mode"] == "conditional" and set(result["terms"]) == {"conditional", "joint", "own"}
+    assert main(["run", str(tmp_path / "x.npy"), str(tmp_path / "y.npy"), "--mode", "conditional",
+                 "--out", str(out)]) == 2
