@@ -77,6 +77,7 @@ def test_z_is_windowed_like_x_and_y():
     np.testing.assert_allclose(joint[1, :, 2:], z[4:8], rtol=1e-6)  # float32 samples
     result = neuralmi.run(x, y, z=z, mode="conditional", processor="continuous", window_size=4, seed=0, **FAST)
     assert np.isfinite([result.mi, result.ci_low, result.ci_high]).all()
+    assert [t.get_text() for t in result.plot().axes[1].get_yticklabels()] == ["I(X;Y|Z)", "joint term", "own term"]
 
 
 def test_conditional_errors_name_the_problem():

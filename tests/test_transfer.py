@@ -114,6 +114,8 @@ def test_history_in_seconds_counts_windows_of_binned_spikes():
     result = neuralmi.run(spikes, signal, mode="transfer", history=0.06, directions="x_to_y", seed=0, **opts)
     assert np.isfinite([result.mi, result.ci_low, result.ci_high]).all()
     assert set(result.to_frame()["direction"]) == {"x_to_y"}
+    figure = result.plot()
+    assert len(figure.axes) == 2 and figure.axes[1].get_yticklabels()[0].get_text() == "TE X->Y"
     with pytest.raises(InputError, match="whole number"):
         neuralmi.run(spikes, signal, mode="transfer", history=0.05, seed=0, **opts)
 

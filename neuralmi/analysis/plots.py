@@ -122,10 +122,21 @@ def _is_numeric(series) -> bool:
     return pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
 
 
+QUANTITY_LABELS = {"te": "TE", "conditional": "I(X;Y|Z)", "joint": "joint term", "own": "own term"}
+DIRECTION_LABELS = {"x_to_y": "X->Y", "y_to_x": "Y->X", "net": "X->Y minus Y->X"}
+
+
 def plot_differences(result, ax=None):
-    """Each corrected difference of a chain-rule mode (TE, conditional MI): the paired differences' means per
-    gamma against 1/N, the extrapolated line and the value with its interval at 1/N = 0."""
-    fig, ax = _axes(ax)
+    """A chain-rule mode (TE, conditional MI). Left: each corrected difference's paired means per gamma against
+    1/N, its line, and the value with its interval at 1/N = 0. Right (on a new figure only): every corrected
+    quantity, the differences and both terms of each, with its interval."""
+    if ax is None:
+        from matplotlib.figure import Figure
+
+        fig = Figure(figsize=(9, 3.5), layout="constrained")
+        ax, terms_ax = fig.subplots(1, 2, width_ratios=[3, 2])
+        _quantities(terms_ax, result.frame, result.units)
+    fig = ax.figure
     for i, (name, table) in enumerate(result.summary.groupby("quantity", sort=False)):
         line, color = table.iloc[0], f"C{i}"
         ax.errorbar(table["x"], table["mean"], yerr=np.sqrt(table["var_of_mean"]), fmt="o", ms=4, color=color)
@@ -137,3 +148,16 @@ def plot_differences(result, ax=None):
     ax.set_xlabel("1 / N (subset size)")
     ax.ticklabel_format(axis="x", style="sci", scilimits=(0, 0))
     return _finish(fig, ax, result.units)
+
+
+def _quantities(ax, frame, units: str) -> None:
+    """Each row of a chain-rule table as a value with its interval, top to bottom."""
+    labels = [QUANTITY_LABELS[r.quantity] + (f" {DIRECTION_LABELS[r.direction]}" if "direction" in frame else "")
+              for r in frame.itertuples()]
+    rows = np.arange(len(frame))[::-1]
+    colors = ["k" if q in ("te", "conditional") else "0.5" for q in frame["quantity"]]
+    for row, r, color in zip(rows, frame.itertuples(), colors):
+        ax.errorbar([r.mi], [row], xerr=[[r.mi - r.ci_low], [r.ci_high - r.mi]], fmt="o", color=color, capsize=3)
+    ax.set_yticks(rows, labels, fontsize=8)
+    ax.axvline(0, color="0.5", lw=0.8)
+    ax.set_xlabel(f"corrected value ({units})")
