@@ -21,7 +21,7 @@ GROUPINGS = ("fit", "gamma", "analysis")
 
 
 MODE_OPTIONS = {"lags": "lag", "embedding_dims": "dimensionality", "grid": "sweep", "history": "transfer",
-                "horizon": "transfer", "directions": "transfer"}
+                "horizon": "transfer", "directions": "transfer", "processor_z": "conditional"}
 
 
 def _mode(name: str):

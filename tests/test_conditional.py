@@ -10,6 +10,7 @@ import neuralmi
 from neuralmi.api import plan, source
 from neuralmi.cli import main
 from neuralmi.data.conditional import CASES, gaussian_triplet, triplet_information
+from neuralmi.data.generators import latent_spikes
 from neuralmi.errors import InputError
 from neuralmi.options import make_options
 
@@ -62,22 +63,37 @@ def test_both_terms_share_every_subset_and_split():
 
 
 def test_z_is_windowed_like_x_and_y():
-    """A time series with windows of 4 samples: the joint term's X holds X's and Z's channels side by side."""
+    """A time series with windows of 4 samples: the joint term's X holds X's and Z's windows side by side,
+    flattened for the mlp embedding and as channels of equal-length windows for the gru."""
     from neuralmi.analysis import conditional
     from neuralmi.analysis.points import resolved
 
     rng = np.random.default_rng(0)
     x, y, z = rng.standard_normal((400, 2)), rng.standard_normal((400, 1)), rng.standard_normal((400, 3))
-    opts = make_options({"processor": "continuous", "window_size": 4, **FAST})
-    src = source(x, y, opts, "conditional", z)
-    point_opts = resolved(conditional, opts, {"term": "joint"}, src, "conditional")
-    joint, target = conditional.point_samples(src, {"term": "joint"}, point_opts, 0)
-    own, _ = conditional.point_samples(src, {"term": "own"}, point_opts, 0)
-    assert joint.shape == (100, 4, 5) and own.shape == (100, 4, 3) and target.shape == (100, 4, 1)
-    np.testing.assert_allclose(joint[1, :, 2:], z[4:8], rtol=1e-6)  # float32 samples
+    for extra, joint_shape, own_shape in (({}, (100, 20), (100, 12)), ({"embedding": "gru"}, (100, 4, 5), (100, 4, 3))):
+        opts = make_options({"processor": "continuous", "window_size": 4, **FAST, **extra})
+        src = source(x, y, opts, "conditional", z)
+        point_opts = resolved(conditional, opts, {"term": "joint"}, src, "conditional")
+        joint, target = conditional.point_samples(src, {"term": "joint"}, point_opts, 0)
+        own, _ = conditional.point_samples(src, {"term": "own"}, point_opts, 0)
+        assert joint.shape == joint_shape and own.shape == own_shape and target.shape == (100, 4, 1)
+        np.testing.assert_allclose(own[1].reshape(4, 3), z[4:8], rtol=1e-6)  # float32 samples
     result = neuralmi.run(x, y, z=z, mode="conditional", processor="continuous", window_size=4, seed=0, **FAST)
     assert np.isfinite([result.mi, result.ci_low, result.ci_high]).all()
     assert [t.get_text() for t in result.plot().axes[1].get_yticklabels()] == ["I(X;Y|Z)", "joint term", "own term"]
+
+
+def test_z_may_come_from_another_processor():
+    """Spike counts of a third population (one bin per window) beside a continuous X of 5-sample windows."""
+    spikes, signal = latent_spikes(duration=20, sample_rate=100, n_neurons=3, latent_dim=1, n_signal=3, seed=1)
+    result = neuralmi.run(signal[:, :2], signal[:, 2:], z=spikes, mode="conditional", processor="continuous",
+                          processor_z="spikes", spike_encoding="counts", sample_rate=100, window_size=0.05, seed=0,
+                          **FAST)
+    assert np.isfinite([result.mi, result.ci_low, result.ci_high]).all()
+    with pytest.raises(InputError, match="cannot join x's"):
+        neuralmi.run(signal[:, :2], signal[:, 2:], z=spikes, mode="conditional", processor="continuous",
+                     processor_z="spikes", spike_encoding="counts", sample_rate=100, window_size=0.05, seed=0,
+                     embedding="gru", **FAST)
 
 
 def test_conditional_errors_name_the_problem():
@@ -90,6 +106,8 @@ def test_conditional_errors_name_the_problem():
         neuralmi.run(x, y, z=z[:99], mode="conditional", **FAST)
     with pytest.raises(InputError, match="x and y and z: recordings of different lengths, x 100 and y 100 and z 90"):
         neuralmi.run(x, y, z=z[:90], mode="conditional", processor="continuous", **FAST)
+    with pytest.raises(InputError, match="'processor_z': applies to mode 'conditional'"):
+        neuralmi.run(x, y, mode="rigorous", processor_z="continuous", **FAST)
 
 
 def test_cli_takes_z(tmp_path):

@@ -120,6 +120,23 @@ def test_history_in_seconds_counts_windows_of_binned_spikes():
         neuralmi.run(spikes, signal, mode="transfer", history=0.05, seed=0, **opts)
 
 
+def test_the_default_horizon_starts_after_overlapping_past_windows():
+    """Windows of 4 samples every 2 overlap by one step: the predicted window must start after the last past
+    window ends, so the default horizon is 2 steps and 1 is an error."""
+    x, y = np.arange(40.0)[:, None], 100 + np.arange(40.0)[:, None]
+    opts = make_options({"processor": "continuous", "window_size": 4, "step_size": 2, "history": 4})
+    src = source(x, y, opts, "transfer")
+    assert transfer.steps(src, opts) == (2, 2)
+    past, future = transfer.point_samples(src, {"direction": "x_to_y", "term": "own"}, opts, 0)
+    assert past[0].max() < future[0].min()  # no shared time points
+    np.testing.assert_array_equal(future[0, 0], [106, 107, 108, 109])
+    with pytest.raises(InputError, match="horizon: 1 steps ahead, the predicted window shares time points"):
+        transfer.steps(src, opts.replace(horizon=2))
+    with pytest.raises(InputError, match="gap: 1 steps would let training samples share time points"):
+        neuralmi.run(x, y, mode="transfer", processor="continuous", window_size=4, step_size=2, history=4, gap=1,
+                     **FAST)
+
+
 def test_transfer_errors_name_the_problem():
     x, y = coupled_autoregression(60, seed=0)
     with pytest.raises(InputError, match="history: transfer mode needs"):

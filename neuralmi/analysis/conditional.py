@@ -20,6 +20,7 @@ from neuralmi.analysis.points import params_frame
 from neuralmi.analysis.result import ConditionalResult
 from neuralmi.data.processing import Source, side_samples
 from neuralmi.errors import InputError
+from neuralmi.nets.embeddings import sample_ndim
 
 TERMS = ("joint", "own")
 
@@ -39,13 +40,17 @@ def plan(n: int, options, seed: int, point: dict):
 
 
 def point_samples(source: Source, point: dict, options, seed: int):
-    """([X, Z], Y) for the joint term, (Z, Y) for Z's own; X and Z side by side on the last (feature) axis."""
+    """([X, Z], Y) for the joint term, (Z, Y) for Z's own; X and Z side by side on the feature axis (flattened
+    windows, or the channels of windows of equal length for cnn/gru embeddings)."""
     if source.z is None:
         raise InputError("z: conditional mode needs the conditioning variable z")
     x, y, z = side_samples(source, options)
-    if x.ndim != z.ndim or x.shape[1:-1] != z.shape[1:-1]:
-        raise InputError(f"z: its samples of shape {z.shape[1:]} cannot join x's of shape {x.shape[1:]}; "
-                         f"give z the same window length (window_size) as x")
+    if sample_ndim(options) != 3:
+        x, z = x.reshape(len(x), -1), z.reshape(len(z), -1)
+    elif x.shape[1:-1] != z.shape[1:-1]:
+        raise InputError(f"z: its windows of shape {z.shape[1:]} (length, channels) cannot join x's {x.shape[1:]} "
+                         f"for the {options.embedding} embedding: give both the same number of time points per "
+                         f"window (bin_size, spike_encoding, processor_z), or use the mlp embedding")
     return (np.concatenate([x, z], axis=-1) if point["term"] == "joint" else z), y
 
 

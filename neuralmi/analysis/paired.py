@@ -1,5 +1,5 @@
 """Differences of paired fits: two terms of a chain rule fitted on the same subsets and splits (same gamma,
-repeat, subset and seed), so that their difference is paired and the noise common to both cancels."""
+repeat, subset, size and seed), so that their difference is paired and the noise common to both cancels."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pandas as pd
 
 from neuralmi.errors import InputError
 
-PAIR_KEYS = ["gamma", "repeat", "subset"]
+PAIR_KEYS = ["gamma", "repeat", "subset", "n_samples", "seed"]
 
 
 def paired_difference(first: pd.DataFrame, second: pd.DataFrame) -> pd.DataFrame:
@@ -17,7 +17,7 @@ def paired_difference(first: pd.DataFrame, second: pd.DataFrame) -> pd.DataFrame
     both = first.merge(second, on=PAIR_KEYS, suffixes=("", "_2"), validate="one_to_one")
     if len(both) != len(first) or len(both) != len(second):
         raise InputError("paired terms: the two terms' fits do not pair up (were all planned fits trained?)")
-    out = both[["fit_id", *PAIR_KEYS, "n_samples", "n_val"]].copy()
+    out = both[["fit_id", *PAIR_KEYS, "n_val"]].copy()
     for column in ("mi", "val_mi", "train_mi"):
         out[column] = both[column] - both[f"{column}_2"]
     out["se"] = np.sqrt(both["se"] ** 2 + both["se_2"] ** 2)

@@ -128,7 +128,7 @@ DIRECTION_LABELS = {"x_to_y": "X->Y", "y_to_x": "Y->X", "net": "X->Y minus Y->X"
 
 def plot_differences(result, ax=None):
     """A chain-rule mode (TE, conditional MI). Left: each corrected difference's paired means per gamma against
-    1/N, its line, and the value with its interval at 1/N = 0. Right (on a new figure only): every corrected
+    1/N (hollow: dropped for curvature), its line, and the value with its interval at 1/N = 0. Right (on a new figure only): every corrected
     quantity, the differences and both terms of each, with its interval."""
     if ax is None:
         from matplotlib.figure import Figure
@@ -138,9 +138,11 @@ def plot_differences(result, ax=None):
         _quantities(terms_ax, result.frame, result.units)
     fig = ax.figure
     for i, (name, table) in enumerate(result.summary.groupby("quantity", sort=False)):
-        line, color = table.iloc[0], f"C{i}"
-        ax.errorbar(table["x"], table["mean"], yerr=np.sqrt(table["var_of_mean"]), fmt="o", ms=4, color=color)
-        xs = np.linspace(0, table["x"].max(), 50)
+        line, color, used = table.iloc[0], f"C{i}", table["used"].to_numpy(bool)
+        for rows, fill in ((used, color), (~used, "none")):
+            ax.errorbar(table["x"][rows], table["mean"][rows], yerr=np.sqrt(table["var_of_mean"][rows]), fmt="o",
+                        ms=4, color=color, mfc=fill)
+        xs = np.linspace(0, table["x"][used].max(), 50)
         ax.plot(xs, line["mi"] + line["slope"] * xs, color=color, lw=1)
         ax.errorbar([0], [line["mi"]], yerr=[[line["mi"] - line["ci_low"]], [line["ci_high"] - line["mi"]]],
                     fmt="s", color=color, capsize=3, label=f"{name} {line['mi']:.3f} {result.units}")

@@ -59,7 +59,7 @@ def resolved(module, options, point: dict, source: Source, mode: str):
 
 
 def _encodings(options) -> set:
-    sides = [side_settings(options, name) for name in "xy"]
+    sides = [side_settings(options, name) for name in "xyz"]
     return {s.spike_encoding for s in sides if s.processor == "spikes"}
 
 

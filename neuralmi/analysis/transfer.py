@@ -50,30 +50,39 @@ def plan(n: int, options, seed: int, point: dict):
 
 
 def steps(source: Source, options) -> tuple[int, int]:
-    """(history, horizon) in steps (windows, or rows of a sample table)."""
+    """(history, horizon) in steps (windows of a recording, or rows of a sample table). The horizon must put the
+    predicted window wholly after the last past window: by default the first such step (1 unless windows
+    overlap)."""
     _, step = window_ticks(source, options) if source.time_series else (1.0, 1.0)
+    unit = "steps (step_size, or the window when step_size is unset)" if source.time_series else "rows"
+    overlap = window_gap(source, options)
     counts = []
     for key, value in (("history", options.history), ("horizon", options.horizon)):
         if value is None:
-            counts.append(1)
+            counts.append(overlap + 1)
             continue
         ticks = source.ticks(value, key) if source.time_series else float(value)
         count = ticks / step
         if abs(count - round(count)) > 1e-6 * max(1.0, count) or round(count) < 1:
-            raise InputError(f"{key}: {value:g} is {count:g} steps; use a whole number (>= 1) of steps "
-                             f"(step_size, or the window when step_size is unset)")
+            raise InputError(f"{key}: {value:g} is {count:g} {unit}; use a whole number (>= 1) of {unit}")
         counts.append(int(round(count)))
+    if counts[1] <= overlap:
+        raise InputError(f"horizon: {counts[1]} steps ahead, the predicted window shares time points with the last "
+                         f"past window (windows overlap {overlap} steps); use at least {overlap + 1} steps")
     return counts[0], counts[1]
 
 
 def resolve(options, source: Source):
-    """Time order kept: a blocked split (contiguous subsets), with a gap of a sample's span in steps."""
+    """Time order kept: a blocked split (contiguous subsets), with a gap of at least a sample's span in steps."""
     if options.split not in ("auto", "blocked"):
         raise InputError(f"split: transfer mode keeps time order and splits in contiguous blocks ('blocked' or "
                          f"'auto'), found {options.split!r}")
     past, ahead = steps(source, options)
-    gap = options.gap if options.gap is not None else window_gap(source, options) + past + ahead - 1
-    return options.replace(split="blocked", gap=gap)
+    span = window_gap(source, options) + past + ahead - 1
+    if options.gap is not None and options.gap < span:
+        raise InputError(f"gap: {options.gap} steps would let training samples share time points with held-out "
+                         f"ones; transfer mode needs at least {span} (history + horizon - 1 + window overlap)")
+    return options.replace(split="blocked", gap=span if options.gap is None else options.gap)
 
 
 def point_samples(source: Source, point: dict, options, seed: int):

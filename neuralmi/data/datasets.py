@@ -44,16 +44,14 @@ def has_z(spec: dict) -> bool:
 
 
 def check_conditioning(spec: dict, mode: str) -> None:
-    """Conditional mode needs a dataset with Z; no other mode takes one."""
+    """Conditional mode needs a dataset with Z (other modes leave a dataset's Z unused)."""
     if mode == "conditional" and not has_z(spec):
         raise InputError("mode 'conditional' needs a dataset with z (the conditioning side)")
-    if mode != "conditional" and has_z(spec):
-        raise InputError(f"mode {mode!r} does not take z; only conditional mode does")
 
 
-def check_sides(spec: dict, options) -> None:
-    """A dataset's spike sides must be read by the spikes processor, and only those."""
-    for side in SIDES if has_z(spec) else SIDES[:2]:
+def check_sides(spec: dict, options, mode: str) -> None:
+    """A dataset's spike sides must be read by the spikes processor, and only those (Z in conditional mode)."""
+    for side in SIDES if mode == "conditional" else SIDES[:2]:
         processor = side_settings(options, side).processor
         is_spikes = spec.get(f"{side}_kind") == "spikes" or (spec.get("generator") == "latent_spikes" and side == "x")
         if is_spikes != (processor == "spikes") and (side in spec or "generator" in spec):

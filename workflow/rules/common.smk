@@ -42,7 +42,7 @@ def _check_config():
         try:
             options = make_options(spec.get("options", {}))
             plan_groups(spec["mode"], options, config["training"]["group"])
-            check_sides(config["datasets"][spec["dataset"]], options)
+            check_sides(config["datasets"][spec["dataset"]], options, spec["mode"])
         except InputError as exc:
             raise InputError(f"config analyses.{name}.options: {exc}") from None
 

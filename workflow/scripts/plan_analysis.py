@@ -12,5 +12,6 @@ from neuralmi.outputs import write_parquet
 sys.stderr = open(snakemake.log[0], "w")
 mode, options = snakemake.params.mode, make_options(snakemake.params.options)
 x, y, z = (side_from_table(pd.read_parquet(snakemake.input[side])) for side in ("x", "y", "z"))
+z = z if mode == "conditional" else None  # a dataset's Z is used by conditional mode only
 table = plan(source(x, y, options, mode, z), mode, options, snakemake.params.seed)
 write_parquet(snakemake.output[0], table)

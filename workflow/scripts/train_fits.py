@@ -13,6 +13,7 @@ sys.stderr = open(snakemake.log[0], "w")
 mode = snakemake.params.mode
 options = make_options({**snakemake.params.options, "threads": snakemake.threads})
 x, y, z = (side_from_table(pd.read_parquet(snakemake.input[side])) for side in ("x", "y", "z"))
+z = z if mode == "conditional" else None  # a dataset's Z is used by conditional mode only
 plan = pd.read_parquet(snakemake.input.plan)
 fits, curves = train(
     source(x, y, options, mode, z),
