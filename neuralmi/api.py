@@ -21,7 +21,8 @@ GROUPINGS = ("fit", "gamma", "analysis")
 
 
 MODE_OPTIONS = {"lags": "lag", "embedding_dims": "dimensionality", "grid": "sweep", "history": "transfer",
-                "horizon": "transfer", "directions": "transfer", "processor_z": "conditional"}
+                "horizon": "transfer", "directions": "transfer", "processor_z": "conditional",
+                "conditional_correction": "conditional"}
 
 
 def _mode(name: str):

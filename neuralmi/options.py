@@ -83,6 +83,7 @@ class Options:
     history: float | None
     horizon: float | None
     directions: str
+    conditional_correction: str
     device: str
     threads: int | None
 
@@ -138,7 +139,8 @@ def validate_options(options: Mapping[str, Any]) -> dict:
     return full
 
 
-NOT_SWEPT = ("grid", "lags", "embedding_dims", "history", "horizon", "directions", "gammas", "repeats",
+NOT_SWEPT = ("grid", "lags", "embedding_dims", "history", "horizon", "directions",
+             "conditional_correction", "gammas", "repeats",
              "validation_indices", "device", "threads", "processor", "processor_x", "processor_y", "processor_z",
              "sample_rate", "duration")
 

@@ -1,5 +1,7 @@
 """The stacked trainer: determinism, stacks equal lone fits, sizes coexist, every critic/bound/embedding runs."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 import torch
@@ -250,3 +252,18 @@ def test_training_samples_are_scored_in_whole_blocks_of_the_held_out_size():
     spec = FitSpec(np.arange(333, 1666), np.arange(333), seed=1)
     fit = train_fits(x, y, [spec], make_options({"max_epochs": 2, "patience": None, "hidden_dim": 8}))[0]
     assert fit.eval_n == 333 and np.isfinite(fit.train_curve).all()
+
+
+def test_kept_held_out_terms_are_those_of_the_selected_evaluation_and_change_nothing(fast):
+    """keep_terms returns the selected evaluation's per-sample held-out terms in sample order: their mean is that
+    evaluation's value and their spread its error, with or without blocks; the fit is otherwise the same bits."""
+    x, y = data(n=900)
+    spec = FitSpec(np.arange(200, 900), np.arange(200), seed=4)
+    for block in (None, 64):
+        options = make_options({**fast, "max_epochs": 5, "patience": None, "eval_block_size": block})
+        kept, plain = train_fits(x, y, [dataclasses.replace(spec, keep_terms=True), spec], options)
+        best = list(kept.eval_epochs).index(kept.best_epoch)
+        assert kept.val_terms.shape == (200,) and plain.val_terms is None
+        assert kept.val_terms.mean() == pytest.approx(kept.val_curve[best], rel=1e-9)
+        assert kept.val_terms.std(ddof=1) / np.sqrt(200) == pytest.approx(kept.se, rel=1e-9)
+        assert np.array_equal(kept.val_curve, plain.val_curve) and np.array_equal(kept.train_curve, plain.train_curve)

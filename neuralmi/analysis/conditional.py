@@ -3,8 +3,10 @@
 The two chain-rule terms are two points whose fits share every subset and split (the rigorous plan depends only
 on the number of samples, the options and the seed), so each (gamma, repeat, subset) gives a paired difference;
 the differences are extrapolated like the fits of rigorous mode (`rigorous.corrected`), giving the conditional MI
-with its interval, and each term is corrected too. Z is processed like X and Y (its own processor_z, the same
-windows) and joins X along the feature axis in the joint term.
+with its interval, and each term is corrected too. With `conditional_correction: none` each term is one fit per
+repeat on all samples and the held-out difference gets a paired standard error from the two critics' per-sample
+terms on the same held-out samples. Z is processed like X and Y (its own processor_z, the same windows) and joins
+X along the feature axis in the joint term.
 """
 
 from __future__ import annotations
@@ -14,9 +16,10 @@ import pandas as pd
 
 from neuralmi.analysis import rigorous
 from neuralmi.analysis.fits import fit_warnings, reported_quantity, with_reported
-from neuralmi.analysis.paired import difference_summary, paired_difference, quantity_row
+from neuralmi.analysis.paired import (difference_summary, held_out_difference, held_out_value, paired_difference,
+                                      quantity_row)
 from neuralmi.analysis.plots import plot_differences
-from neuralmi.analysis.points import params_frame
+from neuralmi.analysis.points import params_frame, repeated_fits
 from neuralmi.analysis.result import ConditionalResult
 from neuralmi.data.processing import Source, side_samples
 from neuralmi.errors import InputError
@@ -30,13 +33,24 @@ def points(options) -> list[dict]:
     return [{"term": t} for t in TERMS]
 
 
+def _extrapolated(options) -> bool:
+    return options.conditional_correction == "extrapolate"
+
+
 def fit_gammas(options) -> list[int]:
-    return rigorous.fit_gammas(options)
+    return rigorous.fit_gammas(options) if _extrapolated(options) else [1] * (options.repeats or 1)
 
 
 def plan(n: int, options, seed: int, point: dict):
-    """The rigorous plan, the same for both terms."""
-    return rigorous.plan(n, options, seed, point)
+    """The rigorous plan, or one fit on all samples per repeat; the same for both terms."""
+    if _extrapolated(options):
+        return rigorous.plan(n, options, seed, point)
+    return repeated_fits(n, options, seed, range(options.repeats or 1))
+
+
+def keeps_terms(options) -> bool:
+    """Without extrapolation the terms are differenced sample by sample, so their held-out terms are kept."""
+    return not _extrapolated(options)
 
 
 def point_samples(source: Source, point: dict, options, seed: int):
@@ -55,24 +69,31 @@ def point_samples(source: Source, point: dict, options, seed: int):
 
 
 def summarise(fits: pd.DataFrame, curves: pd.DataFrame, options, units: str) -> ConditionalResult:
-    """The corrected conditional MI and both terms, with intervals, judged."""
-    reported = reported_quantity(options, "train")
+    """The conditional MI and both terms, corrected (or held-out with paired errors), with intervals, judged."""
+    reported = reported_quantity(options, "train") if _extrapolated(options) else "val_mi"
     table = with_reported(fits, reported)
     terms = params_frame(table)["term"]
     joint, own = (table[terms == t] for t in TERMS)
-    cmi = rigorous.corrected(paired_difference(joint, own), reported, options, units)
+    if _extrapolated(options):
+        cmi = rigorous.corrected(paired_difference(joint, own), reported, options, units)
+        term_results = [rigorous.corrected(f, reported, options, units) for f in (joint, own)]
+    else:
+        cmi = held_out_difference(joint, own, options.confidence)
+        term_results = [held_out_value(f, options.confidence) for f in (joint, own)]
     reasons = fit_warnings(table, options.bound, units) + [f"I(X;Y|Z): {r}" for r in cmi.reasons]
     if cmi.ci_high < 0:
         reasons.append(f"I(X;Y|Z) is below zero, {cmi.mi:.3f} [{cmi.ci_low:.3f}, {cmi.ci_high:.3f}] {units}: the "
                        f"joint term's critic learned less than Z's alone; try more epochs, a larger critic or "
                        f"more data")
-    rows = [quantity_row("conditional", cmi)]
-    rows += [quantity_row(t, rigorous.corrected(f, reported, options, units)) for t, f in zip(TERMS, (joint, own))]
+    rows = [quantity_row("conditional", cmi)] + [quantity_row(t, r) for t, r in zip(TERMS, term_results)]
+    details = {"se": cmi.details["se"], "correction": options.conditional_correction,
+               "terms": {r["quantity"]: {"mi": float(r["mi"]), "ci": [float(r["ci_low"]), float(r["ci_high"])]}
+                         for r in rows}}
+    if _extrapolated(options):
+        details.update(slope=cmi.details["slope"], gammas_used=cmi.details["gammas_used"])
     return ConditionalResult(
         mode="conditional", mi=cmi.mi, ci_low=cmi.ci_low, ci_high=cmi.ci_high, reliable=not reasons,
-        reasons=reasons, units=units, fits=table, curves=curves, summary=difference_summary("I(X;Y|Z)", cmi),
-        plotter=plot_differences, frame=pd.DataFrame(rows),
-        details={"se": cmi.details["se"], "slope": cmi.details["slope"], "gammas_used": cmi.details["gammas_used"],
-                 "terms": {r["quantity"]: {"mi": float(r["mi"]), "ci": [float(r["ci_low"]), float(r["ci_high"])]}
-                           for r in rows}},
+        reasons=reasons, units=units, fits=table, curves=curves,
+        summary=difference_summary("I(X;Y|Z)", cmi) if _extrapolated(options) else None,
+        plotter=plot_differences, frame=pd.DataFrame(rows), details=details,
     )

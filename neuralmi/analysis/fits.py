@@ -19,7 +19,7 @@ PLAN_COLUMNS = LABEL_COLUMNS + ["train", "val"]
 FIT_COLUMNS = [
     "fit_id", "point", "params", "gamma", "repeat", "subset", "n_samples", "n_train", "n_val", "eval_n", "seed",
     "mi", "se", "val_mi", "train_mi", "bound_gap", "best_epoch", "n_epochs", "stopped_early", "seconds", "device",
-    "reference_mi", "reference_se",
+    "reference_mi", "reference_se", "val_terms",
 ]
 CURVE_COLUMNS = ["fit_id", "epoch", "val_mi", "val_se", "train_mi", "val_smoothed", "val_gap", "train_gap"]
 
@@ -66,6 +66,7 @@ def fit_table(plan: pd.DataFrame, fits, units: str, device: str, references: dic
             "device": device,
             "reference_mi": from_nats(reference_mi, units),
             "reference_se": from_nats(reference_se, units),
+            "val_terms": [] if fit.val_terms is None else from_nats(fit.val_terms, units).tolist(),
         })
     return pd.DataFrame(rows, columns=FIT_COLUMNS)
 

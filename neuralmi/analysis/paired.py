@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
+from neuralmi.analysis.rigorous import Corrected
 from neuralmi.errors import InputError
 
 PAIR_KEYS = ["gamma", "repeat", "subset", "n_samples", "seed"]
@@ -36,3 +38,31 @@ def difference_summary(name: str, result) -> pd.DataFrame:
     row, as the chain-rule modes' `summary` holds it for the figure."""
     return result.summary.assign(quantity=name, mi=result.mi, ci_low=result.ci_low, ci_high=result.ci_high,
                                  slope=result.details["slope"])
+
+
+def held_out_difference(first: pd.DataFrame, second: pd.DataFrame, confidence: float):
+    """Without extrapolation: the mean over repeats of the held-out difference `first` minus `second` (val_mi),
+    each repeat's standard error from the per-sample differences of the two critics' held-out terms
+    (`val_terms`, same samples): a paired error, free of the sampling noise the two terms share. With several
+    repeats the error is at least their spread over sqrt(repeats). A `rigorous.Corrected` without a line."""
+    both = first.merge(second, on=PAIR_KEYS, suffixes=("", "_2"), validate="one_to_one")
+    if len(both) != len(first) or len(both) != len(second):
+        raise InputError("paired terms: the two terms' fits do not pair up (were all planned fits trained?)")
+    values = (both["val_mi"] - both["val_mi_2"]).to_numpy(float)
+    errors = np.array([np.std(np.asarray(a) - np.asarray(b), ddof=1) / np.sqrt(len(a))
+                       for a, b in zip(both["val_terms"], both["val_terms_2"])])
+    return _normal(values, errors, confidence)
+
+
+def held_out_value(fits: pd.DataFrame, confidence: float):
+    """The mean held-out value of one term's fits with its standard error (as `held_out_difference`)."""
+    return _normal(fits["val_mi"].to_numpy(float), fits["se"].to_numpy(float), confidence)
+
+
+def _normal(values: np.ndarray, errors: np.ndarray, confidence: float) -> Corrected:
+    mean = float(values.mean())
+    se = float(np.sqrt((errors**2).sum()) / len(values))
+    if len(values) > 1:
+        se = max(se, float(values.std(ddof=1) / np.sqrt(len(values))))
+    half = float(stats.norm.ppf(0.5 + confidence / 2)) * se
+    return Corrected(mean, mean - half, mean + half, [], None, {"se": se, "slope": np.nan})

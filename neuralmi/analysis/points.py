@@ -8,6 +8,7 @@ same shape and whose options are equal are concatenated and trained as one vecto
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 
@@ -108,6 +109,8 @@ def train(module, mode: str, source: Source, plan: pd.DataFrame, options, seed: 
     for opts, members in stacks.values():
         rows = pd.concat([r for r, _, _ in members])
         x, y, specs = _concatenated(members)
+        if hasattr(module, "keeps_terms") and module.keeps_terms(opts):
+            specs = [dataclasses.replace(spec, keep_terms=True) for spec in specs]
         trained = train_fits(x, y, specs, opts)
         references = {int(r["point"].iloc[0]): reference_estimate(px, py, opts, mode) for r, px, py in members}
         fits.append(fit_table(rows, trained, units, str(resolve_device(opts.device)), references))

@@ -57,11 +57,13 @@ def eval_floats(device: torch.device) -> int:
 
 @dataclass
 class FitSpec:
-    """One fit: global indices of its training and held-out samples, and its seed."""
+    """One fit: global indices of its training and held-out samples, and its seed; `keep_terms` asks for the
+    held-out per-sample terms at the selected evaluation (`Fit.val_terms`)."""
 
     train: np.ndarray
     val: np.ndarray
     seed: int
+    keep_terms: bool = False
 
 
 @dataclass
@@ -72,7 +74,9 @@ class Fit:
     so InfoNCE values are at most about log(eval_n). `bound_gap` is the bound's measured bias gap on the held-out
     set at the selected evaluation (bounds.Bound.gap). Curves hold one value per
     evaluation, made after the (0-based) epochs `eval_epochs`; `best_epoch` is the selected one's epoch,
-    `n_epochs` the epochs trained."""
+    `n_epochs` the epochs trained. `val_terms`: with `FitSpec.keep_terms`, the held-out per-sample terms of the
+    selected evaluation in the order of `FitSpec.val` (their mean and spread give that evaluation's value and
+    `se`), so two fits on the same held-out samples can be differenced sample by sample; else None."""
 
     se: float
     bound_gap: float
@@ -91,6 +95,7 @@ class Fit:
     val_gap_curve: np.ndarray
     train_gap_curve: np.ndarray
     eval_epochs: np.ndarray
+    val_terms: np.ndarray | None = None
 
 
 @dataclass
@@ -137,6 +142,7 @@ class _Member:
     val_gap: list = field(default_factory=list)
     train: list = field(default_factory=list)
     train_gap: list = field(default_factory=list)
+    val_terms: list = field(default_factory=list)
 
 
 @dataclass
@@ -148,6 +154,13 @@ class _Snapshot:
     epoch: int
     params: dict
     bound_params: torch.Tensor
+
+
+def _in_sample_order(terms: np.ndarray, blocks: _Blocks) -> np.ndarray:
+    """Per-row terms of a scored set (rows in its block order, padding included) in sorted sample order."""
+    index = blocks.index.ravel()
+    real = np.ones(index.size, bool) if blocks.valid is None else blocks.valid.ravel()
+    return terms[real][np.argsort(index[real], kind="stable")]
 
 
 def training_eval_size(n_train: int, width: int) -> int:
@@ -357,7 +370,9 @@ class _StackTrainer:
         them is finished there (the steps it trained since are dropped) and leaves the stack."""
         snaps, self.pending, self.since_flush = self.pending, [], 0
         sets = [(self.members[s.position].val_set, self.members[s.position].train_set) for s in snaps]
-        values = self._evaluate([(s, pair[j]) for s, pair in zip(snaps, sets) for j in (0, 1)])
+        tasks = [(s, pair[j]) for s, pair in zip(snaps, sets) for j in (0, 1)]
+        keep = [j == 0 and self.members[s.position].spec.keep_terms for s in snaps for j in (0, 1)]
+        values, terms = self._evaluate(tasks, keep)
         o, stopped = self.options, set()
         for i, snap in enumerate(snaps):
             p = snap.position
@@ -370,6 +385,8 @@ class _StackTrainer:
             m.val_gap.append(gap)
             m.train.append(t)
             m.train_gap.append(t_gap)
+            if m.spec.keep_terms:
+                m.val_terms.append(terms[2 * i])
             stop = should_stop(np.array(m.val), o.patience, o.median_window, o.smoothing_sigma)
             if stop or snap.epoch + 1 >= o.max_epochs:
                 self.finished[self.ids[p]] = self._fit(m, stop)
@@ -390,8 +407,9 @@ class _StackTrainer:
         self.bound_state = {n: v[sel] for n, v in self.bound_state.items()}
         self.mu_x, self.sd_x, self.mu_y, self.sd_y = (t[sel] for t in (self.mu_x, self.sd_x, self.mu_y, self.sd_y))
 
-    def _evaluate(self, tasks: list[tuple[_Snapshot, _Blocks]]) -> np.ndarray:
-        """Bound estimate, standard error and bias gap (nats) of each (snapshot, set) task: shape (tasks, 3).
+    def _evaluate(self, tasks: list[tuple[_Snapshot, _Blocks]], keep: list[bool]) -> tuple[np.ndarray, list]:
+        """Bound estimate, standard error and bias gap (nats) of each (snapshot, set) task: shape (tasks, 3); and
+        for the tasks marked in `keep`, the per-sample terms in sorted sample order (None for the others).
 
         Only sets of one block shape are scored together, in chunks of a size fixed by that shape (at most
         EVAL_CHUNK_MAX, holding about eval_floats() scores), a short chunk padded with
@@ -400,7 +418,7 @@ class _StackTrainer:
         bits whichever members share its stack. One transfer to the host.
         """
         order = sorted(range(len(tasks)), key=lambda i: tasks[i][1].index.shape)
-        out = [None] * len(tasks)
+        out, terms = [None] * len(tasks), [None] * len(tasks)
         for bucket in _size_buckets([tasks[i][1].index.shape for i in order]):
             ids = [order[j] for j in bucket]
             width = tasks[ids[0]][1].index.shape[1]
@@ -409,13 +427,16 @@ class _StackTrainer:
             for c in range(0, len(ids), chunk):
                 part = ids[c : c + chunk]
                 padded = part + part[:1] * (chunk - len(part))
-                values = self._evaluate_chunk([tasks[i][0] for i in padded], [tasks[i][1] for i in padded])
-                for i, value in zip(part, values):
-                    out[i] = value
-        return torch.stack(out).cpu().numpy()
+                values, rows = self._evaluate_chunk([tasks[i][0] for i in padded], [tasks[i][1] for i in padded],
+                                                    any(keep[i] for i in part))
+                for k, i in enumerate(part):
+                    out[i] = values[k]
+                    if keep[i]:
+                        terms[i] = _in_sample_order(rows[k].cpu().numpy(), tasks[i][1])
+        return torch.stack(out).cpu().numpy(), terms
 
     @torch.no_grad()
-    def _evaluate_chunk(self, snaps: list[_Snapshot], sets: list[_Blocks]) -> torch.Tensor:
+    def _evaluate_chunk(self, snaps: list[_Snapshot], sets: list[_Blocks], with_terms: bool = False):
         """Row statistics are written into tensors made once per chunk: small results kept alive between the
         row blocks' score matrices would fragment the heap, which then grows by a block per block."""
         device = self.x.device
@@ -439,7 +460,8 @@ class _StackTrainer:
         valid_rows = torch.ones_like(stats.diag, dtype=torch.bool) if valid is None else valid.flatten(1)
         bound_params = torch.stack([s.bound_params for s in snaps])
         mean, se = estimate(self.bound, stats, bound_params, valid_rows)
-        return torch.stack([mean, se, self.bound.gap(stats, bound_params, valid_rows).to(mean.dtype)], 1)
+        values = torch.stack([mean, se, self.bound.gap(stats, bound_params, valid_rows).to(mean.dtype)], 1)
+        return values, self.bound.rows(stats, bound_params, valid_rows).double() if with_terms else None
 
     def _score_blocks(self, weights, xe, ye, shape):
         """(block, first row, scores) of each row block of every set block, in row order.
@@ -483,4 +505,5 @@ class _StackTrainer:
             val_gap_curve=np.array(m.val_gap),
             train_gap_curve=np.array(m.train_gap),
             eval_epochs=np.array(m.evaluated),
+            val_terms=m.val_terms[best] if m.spec.keep_terms else None,
         )
