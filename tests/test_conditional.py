@@ -143,3 +143,20 @@ def test_without_extrapolation_the_held_out_difference_has_a_paired_error():
     truth = triplet_information("partial")["conditional"]
     assert abs(result.mi - truth) < 0.15 and result.ci_low <= truth <= result.ci_high, result.finding
     assert len(result.fits) == 4 and result.details["correction"] == "none"
+
+
+def test_a_paired_difference_needs_both_fits_terms():
+    """Fits without kept terms (or with terms of another length) cannot be differenced sample by sample."""
+    import pandas as pd
+
+    from neuralmi.analysis.paired import held_out_difference
+
+    row = {"fit_id": 0, "gamma": 1, "repeat": 0, "subset": 0, "n_samples": 10, "seed": 1, "n_val": 3, "val_mi": 0.5,
+           "se": 0.1}
+    with_terms = pd.DataFrame([{**row, "val_terms": np.array([0.4, 0.5, 0.6])}])
+    held_out_difference(with_terms, with_terms.assign(fit_id=1), 0.95)
+    with pytest.raises(InputError, match="val_terms: fit 0 holds 3 and its pair 0 held-out terms"):
+        held_out_difference(with_terms, with_terms.assign(fit_id=1, val_terms=[np.empty(0)]), 0.95)
+    with pytest.raises(InputError, match="repeats: with split='indices'"):
+        neuralmi.run(np.zeros((50, 1)), np.zeros((50, 1)), z=np.zeros((50, 1)), mode="conditional",
+                     conditional_correction="none", split="indices", validation_indices=list(range(10)), repeats=2)

@@ -263,7 +263,16 @@ def test_kept_held_out_terms_are_those_of_the_selected_evaluation_and_change_not
         options = make_options({**fast, "max_epochs": 5, "patience": None, "eval_block_size": block})
         kept, plain = train_fits(x, y, [dataclasses.replace(spec, keep_terms=True), spec], options)
         best = list(kept.eval_epochs).index(kept.best_epoch)
-        assert kept.val_terms.shape == (200,) and plain.val_terms is None
-        assert kept.val_terms.mean() == pytest.approx(kept.val_curve[best], rel=1e-9)
-        assert kept.val_terms.std(ddof=1) / np.sqrt(200) == pytest.approx(kept.se, rel=1e-9)
+        terms = kept.val_terms.astype(np.float64)
+        assert terms.shape == (200,) and plain.val_terms is None
+        assert terms.mean() == pytest.approx(kept.val_curve[best], rel=1e-6)
+        assert terms.std(ddof=1) / np.sqrt(200) == pytest.approx(kept.se, rel=1e-6)
         assert np.array_equal(kept.val_curve, plain.val_curve) and np.array_equal(kept.train_curve, plain.train_curve)
+
+
+def test_kept_terms_come_back_in_sorted_sample_order_without_padding():
+    """Rows are scored in each set's shuffled block order with padded short blocks; the kept terms are mapped back
+    to sorted sample order, padding dropped (here each row's term is its own sample index)."""
+    blocks = trainer._Blocks(5, np.array([[9, 2, 7], [4, 5, 0]]), np.array([[True, True, True], [True, True, False]]))
+    terms = np.array([9.0, 2.0, 7.0, 4.0, 5.0, -1.0])
+    np.testing.assert_array_equal(trainer._in_sample_order(terms, blocks), [2, 4, 5, 7, 9])

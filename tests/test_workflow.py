@@ -192,6 +192,8 @@ def test_chain_rule_modes_end_to_end_equal_the_library(tmp_path):
         },
         "analyses": {
             "cmi": {"dataset": "triplet", "mode": "conditional", "options": chain},
+            "cmi_held_out": {"dataset": "triplet", "mode": "conditional",
+                             "options": {**FAST, "conditional_correction": "none", "repeats": 2}},
             "te": {"dataset": "coupled", "mode": "transfer", "options": {"history": 2, **chain}},
         },
         "training": {"group": "gamma", "threads": 1},
@@ -203,6 +205,12 @@ def test_chain_rule_modes_end_to_end_equal_the_library(tmp_path):
     expected = neuralmi.run(x, y, z=z, mode="conditional", threads=1, **chain)
     cmi = json.loads((where / "results/cmi/result.json").read_text())
     assert cmi["mi"] == pytest.approx(expected.mi, abs=1e-8) and summary.loc["cmi", "finding"] == expected.finding
+    held_out = json.loads((where / "results/cmi_held_out/result.json").read_text())
+    expected = neuralmi.run(x, y, z=z, mode="conditional", threads=1,
+                            **config["analyses"]["cmi_held_out"]["options"])
+    assert held_out["mi"] == pytest.approx(expected.mi, abs=1e-8) and held_out["se"] == pytest.approx(
+        expected.details["se"], abs=1e-8)
+    assert len(pd.read_parquet(where / "results/cmi_held_out/fits.parquet")["val_terms"].iloc[0]) > 0
     x, y, _ = load_dataset("coupled", config["datasets"]["coupled"])
     expected = neuralmi.run(x, y, mode="transfer", threads=1, history=2, **chain)
     te = json.loads((where / "results/te/result.json").read_text())

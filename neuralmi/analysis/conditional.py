@@ -45,6 +45,9 @@ def plan(n: int, options, seed: int, point: dict):
     """The rigorous plan, or one fit on all samples per repeat; the same for both terms."""
     if _extrapolated(options):
         return rigorous.plan(n, options, seed, point)
+    if options.split == "indices" and (options.repeats or 1) > 1:
+        raise InputError("repeats: with split='indices' every repeat holds out the same samples, so repeats would "
+                         "not be independent; use one repeat, or a random or blocked split")
     return repeated_fits(n, options, seed, range(options.repeats or 1))
 
 

@@ -66,7 +66,7 @@ def fit_table(plan: pd.DataFrame, fits, units: str, device: str, references: dic
             "device": device,
             "reference_mi": from_nats(reference_mi, units),
             "reference_se": from_nats(reference_se, units),
-            "val_terms": [] if fit.val_terms is None else from_nats(fit.val_terms, units).tolist(),
+            "val_terms": np.empty(0) if fit.val_terms is None else from_nats(fit.val_terms.astype(np.float64), units),
         })
     return pd.DataFrame(rows, columns=FIT_COLUMNS)
 

@@ -41,16 +41,23 @@ def difference_summary(name: str, result) -> pd.DataFrame:
 
 
 def held_out_difference(first: pd.DataFrame, second: pd.DataFrame, confidence: float):
-    """Without extrapolation: the mean over repeats of the held-out difference `first` minus `second` (val_mi),
-    each repeat's standard error from the per-sample differences of the two critics' held-out terms
-    (`val_terms`, same samples): a paired error, free of the sampling noise the two terms share. With several
-    repeats the error is at least their spread over sqrt(repeats). A `rigorous.Corrected` without a line."""
+    """Without extrapolation: the mean over repeats of the held-out difference `first` minus `second`, from the
+    per-sample differences of the two critics' held-out terms at their selected evaluations (`val_terms`, same
+    samples): each repeat's value is their mean and its standard error their spread over sqrt(n_val), a paired
+    error free of the sampling noise the two terms share. With several repeats the error is at least their
+    spread over sqrt(repeats). A `rigorous.Corrected` without a line."""
     both = first.merge(second, on=PAIR_KEYS, suffixes=("", "_2"), validate="one_to_one")
     if len(both) != len(first) or len(both) != len(second):
         raise InputError("paired terms: the two terms' fits do not pair up (were all planned fits trained?)")
-    values = (both["val_mi"] - both["val_mi_2"]).to_numpy(float)
-    errors = np.array([np.std(np.asarray(a) - np.asarray(b), ddof=1) / np.sqrt(len(a))
-                       for a, b in zip(both["val_terms"], both["val_terms_2"])])
+    differences = []
+    for r in both.itertuples():
+        a, b = np.asarray(r.val_terms, np.float64), np.asarray(r.val_terms_2, np.float64)
+        if not len(a) == len(b) == r.n_val == r.n_val_2 or len(a) < 2:
+            raise InputError(f"val_terms: fit {r.fit_id} holds {len(a)} and its pair {len(b)} held-out terms, "
+                             f"expected n_val = {r.n_val} each (fits trained without keep_terms?)")
+        differences.append(a - b)
+    values = np.array([d.mean() for d in differences])
+    errors = np.array([d.std(ddof=1) / np.sqrt(len(d)) for d in differences])
     return _normal(values, errors, confidence)
 
 

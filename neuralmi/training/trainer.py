@@ -75,8 +75,9 @@ class Fit:
     set at the selected evaluation (bounds.Bound.gap). Curves hold one value per
     evaluation, made after the (0-based) epochs `eval_epochs`; `best_epoch` is the selected one's epoch,
     `n_epochs` the epochs trained. `val_terms`: with `FitSpec.keep_terms`, the held-out per-sample terms of the
-    selected evaluation in the order of `FitSpec.val` (their mean and spread give that evaluation's value and
-    `se`), so two fits on the same held-out samples can be differenced sample by sample; else None."""
+    selected evaluation (float32) in sorted sample order (their mean and spread give that evaluation's value and
+    `se`), so two fits on the same held-out samples can be differenced sample by sample; else None. A flagged fit
+    keeps n_val terms per evaluation while it trains."""
 
     se: float
     bound_gap: float
@@ -415,7 +416,7 @@ class _StackTrainer:
         EVAL_CHUNK_MAX, holding about eval_floats() scores), a short chunk padded with
         copies of its first task, and with row blocks whose size depends only on the shape: batched matrix
         products may round differently for different batch counts, so this keeps a member's numbers the same
-        bits whichever members share its stack. One transfer to the host.
+        bits whichever members share its stack. One transfer to the host (and one per chunk with kept terms).
         """
         order = sorted(range(len(tasks)), key=lambda i: tasks[i][1].index.shape)
         out, terms = [None] * len(tasks), [None] * len(tasks)
@@ -429,10 +430,11 @@ class _StackTrainer:
                 padded = part + part[:1] * (chunk - len(part))
                 values, rows = self._evaluate_chunk([tasks[i][0] for i in padded], [tasks[i][1] for i in padded],
                                                     any(keep[i] for i in part))
+                rows = None if rows is None else rows.cpu().numpy()
                 for k, i in enumerate(part):
                     out[i] = values[k]
                     if keep[i]:
-                        terms[i] = _in_sample_order(rows[k].cpu().numpy(), tasks[i][1])
+                        terms[i] = _in_sample_order(rows[k], tasks[i][1])
         return torch.stack(out).cpu().numpy(), terms
 
     @torch.no_grad()
@@ -461,7 +463,7 @@ class _StackTrainer:
         bound_params = torch.stack([s.bound_params for s in snaps])
         mean, se = estimate(self.bound, stats, bound_params, valid_rows)
         values = torch.stack([mean, se, self.bound.gap(stats, bound_params, valid_rows).to(mean.dtype)], 1)
-        return values, self.bound.rows(stats, bound_params, valid_rows).double() if with_terms else None
+        return values, self.bound.rows(stats, bound_params, valid_rows).float() if with_terms else None
 
     def _score_blocks(self, weights, xe, ye, shape):
         """(block, first row, scores) of each row block of every set block, in row order.
