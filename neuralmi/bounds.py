@@ -243,7 +243,12 @@ class SMILE(Bound):
 
 def estimate(bound: Bound, stats: RowStats, params: torch.Tensor, valid_rows: torch.Tensor):
     """The bound's estimate (mean of its row terms over valid rows) and standard error, each shape (k,)."""
-    terms = bound.rows(stats, params, valid_rows).double().masked_fill(~valid_rows, 0.0)
+    return row_estimate(bound.rows(stats, params, valid_rows), valid_rows)
+
+
+def row_estimate(terms: torch.Tensor, valid_rows: torch.Tensor):
+    """Mean of row terms over the valid rows and its standard error, each shape (k,)."""
+    terms = terms.double().masked_fill(~valid_rows, 0.0)
     count = valid_rows.sum(-1).double()
     mean = terms.sum(-1) / count
     var = ((terms - mean[:, None]) ** 2).masked_fill(~valid_rows, 0.0).sum(-1) / (count - 1)

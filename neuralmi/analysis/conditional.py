@@ -16,8 +16,8 @@ import pandas as pd
 
 from neuralmi.analysis import rigorous
 from neuralmi.analysis.fits import fit_warnings, reported_quantity, with_reported
-from neuralmi.analysis.paired import (difference_summary, held_out_difference, held_out_value, paired_difference,
-                                      quantity_row)
+from neuralmi.analysis.paired import (below_zero, difference_summary, held_out_difference, held_out_value,
+                                      intervals, paired_difference, quantity_row)
 from neuralmi.analysis.plots import plot_differences
 from neuralmi.analysis.points import params_frame, repeated_fits
 from neuralmi.analysis.result import ConditionalResult
@@ -84,14 +84,9 @@ def summarise(fits: pd.DataFrame, curves: pd.DataFrame, options, units: str) -> 
         cmi = held_out_difference(joint, own, options.confidence)
         term_results = [held_out_value(f, options.confidence) for f in (joint, own)]
     reasons = fit_warnings(table, options.bound, units) + [f"I(X;Y|Z): {r}" for r in cmi.reasons]
-    if cmi.ci_high < 0:
-        reasons.append(f"I(X;Y|Z) is below zero, {cmi.mi:.3f} [{cmi.ci_low:.3f}, {cmi.ci_high:.3f}] {units}: the "
-                       f"joint term's critic learned less than Z's alone; try more epochs, a larger critic or "
-                       f"more data")
+    reasons += below_zero("I(X;Y|Z)", cmi, units, "Z's alone")
     rows = [quantity_row("conditional", cmi)] + [quantity_row(t, r) for t, r in zip(TERMS, term_results)]
-    details = {"se": cmi.details["se"], "correction": options.conditional_correction,
-               "terms": {r["quantity"]: {"mi": float(r["mi"]), "ci": [float(r["ci_low"]), float(r["ci_high"])]}
-                         for r in rows}}
+    details = {"se": cmi.details["se"], "correction": options.conditional_correction, "terms": intervals(rows)}
     if _extrapolated(options):
         details.update(slope=cmi.details["slope"], gammas_used=cmi.details["gammas_used"])
     return ConditionalResult(

@@ -33,13 +33,13 @@ def plan(n: int, options, seed: int, point: dict) -> tuple[list[dict], list[FitS
 
 def summarise(fits: pd.DataFrame, curves: pd.DataFrame, options, units: str) -> MIResult:
     """The fit's reported quantity with a normal interval from its held-out standard error."""
-    held_out = reported_quantity(options, "validation") == "val_mi"
-    table = with_reported(fits, "val_mi" if held_out else "train_mi")
+    reported = reported_quantity(options, "validation")
+    table = with_reported(fits, reported)
     mi, se = float(table["mi"].iloc[0]), float(table["se"].iloc[0])
     z = float(stats.norm.ppf(0.5 + options.confidence / 2))
     bound = make_bound(options)
     reasons = fit_warnings(table, options.bound, units) + reference_warnings(table, mi + z * se, units)
-    if held_out:
+    if reported == "val_mi":
         reasons += bias_warnings(table, bound, z * se, units)
         direction = "lower bound" if bound.direction == "lower" else "not a bound"
     else:

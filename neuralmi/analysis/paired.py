@@ -5,20 +5,26 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from neuralmi.analysis.points import point_means
 from neuralmi.analysis.rigorous import Corrected
 from neuralmi.errors import InputError
 
 PAIR_KEYS = ["gamma", "repeat", "subset", "n_samples", "seed"]
 
 
-def paired_difference(first: pd.DataFrame, second: pd.DataFrame) -> pd.DataFrame:
-    """Fits of `first` minus their paired fits of `second`: the difference of every MI column, and the standard
-    error as if the two were independent (an upper bound for positively correlated terms)."""
+def _pairs(first: pd.DataFrame, second: pd.DataFrame) -> pd.DataFrame:
+    """Each fit of `first` beside its paired fit of `second` (columns of the second suffixed `_2`)."""
     both = first.merge(second, on=PAIR_KEYS, suffixes=("", "_2"), validate="one_to_one")
     if len(both) != len(first) or len(both) != len(second):
         raise InputError("paired terms: the two terms' fits do not pair up (were all planned fits trained?)")
+    return both
+
+
+def paired_difference(first: pd.DataFrame, second: pd.DataFrame) -> pd.DataFrame:
+    """Fits of `first` minus their paired fits of `second`: the difference of every MI column, and the standard
+    error as if the two were independent (an upper bound for positively correlated terms)."""
+    both = _pairs(first, second)
     out = both[["fit_id", *PAIR_KEYS, "n_val"]].copy()
     for column in ("mi", "val_mi", "train_mi"):
         out[column] = both[column] - both[f"{column}_2"]
@@ -40,36 +46,44 @@ def difference_summary(name: str, result) -> pd.DataFrame:
                                  slope=result.details["slope"])
 
 
-def held_out_difference(first: pd.DataFrame, second: pd.DataFrame, confidence: float):
+def held_out_difference(first: pd.DataFrame, second: pd.DataFrame, confidence: float) -> Corrected:
     """Without extrapolation: the mean over repeats of the held-out difference `first` minus `second`, from the
     per-sample differences of the two critics' held-out terms at their selected evaluations (`val_terms`, same
     samples): each repeat's value is their mean and its standard error their spread over sqrt(n_val), a paired
-    error free of the sampling noise the two terms share. With several repeats the error is at least their
-    spread over sqrt(repeats). A `rigorous.Corrected` without a line."""
-    both = first.merge(second, on=PAIR_KEYS, suffixes=("", "_2"), validate="one_to_one")
-    if len(both) != len(first) or len(both) != len(second):
-        raise InputError("paired terms: the two terms' fits do not pair up (were all planned fits trained?)")
+    error free of the sampling noise the two terms share. Combined over repeats as `points.point_means` does.
+    A `rigorous.Corrected` without a line."""
     differences = []
-    for r in both.itertuples():
+    for r in _pairs(first, second).itertuples():
         a, b = np.asarray(r.val_terms, np.float64), np.asarray(r.val_terms_2, np.float64)
         if not len(a) == len(b) == r.n_val == r.n_val_2 or len(a) < 2:
             raise InputError(f"val_terms: fit {r.fit_id} holds {len(a)} and its pair {len(b)} held-out terms, "
                              f"expected n_val = {r.n_val} each (fits trained without keep_terms?)")
         differences.append(a - b)
-    values = np.array([d.mean() for d in differences])
-    errors = np.array([d.std(ddof=1) / np.sqrt(len(d)) for d in differences])
-    return _normal(values, errors, confidence)
+    repeats = pd.DataFrame({"mi": [d.mean() for d in differences],
+                            "se": [d.std(ddof=1) / np.sqrt(len(d)) for d in differences]})
+    return _held_out(repeats, confidence)
 
 
-def held_out_value(fits: pd.DataFrame, confidence: float):
-    """The mean held-out value of one term's fits with its standard error (as `held_out_difference`)."""
-    return _normal(fits["val_mi"].to_numpy(float), fits["se"].to_numpy(float), confidence)
+def held_out_value(fits: pd.DataFrame, confidence: float) -> Corrected:
+    """The mean held-out value of one term's fits with its standard error (`points.point_means`)."""
+    return _held_out(fits.assign(mi=fits["val_mi"]), confidence)
 
 
-def _normal(values: np.ndarray, errors: np.ndarray, confidence: float) -> Corrected:
-    mean = float(values.mean())
-    se = float(np.sqrt((errors**2).sum()) / len(values))
-    if len(values) > 1:
-        se = max(se, float(values.std(ddof=1) / np.sqrt(len(values))))
-    half = float(stats.norm.ppf(0.5 + confidence / 2)) * se
-    return Corrected(mean, mean - half, mean + half, [], None, {"se": se, "slope": np.nan})
+def _held_out(repeats: pd.DataFrame, confidence: float) -> Corrected:
+    mean = point_means(repeats.assign(group=0), ["group"], confidence).iloc[0]
+    return Corrected(float(mean["mi"]), float(mean["ci_low"]), float(mean["ci_high"]), [], None,
+                     {"se": float(mean["se"]), "slope": np.nan})
+
+
+def below_zero(name: str, result: Corrected, units: str, smaller: str) -> list[str]:
+    """A reason when a difference of chain-rule terms has its whole interval below zero: the joint term's critic
+    learned less than the `smaller` one's."""
+    if result.ci_high >= 0:
+        return []
+    return [f"{name} is below zero, {result.mi:.3f} [{result.ci_low:.3f}, {result.ci_high:.3f}] {units}: the joint "
+            f"term's critic learned less than {smaller}; try more epochs, a larger critic or more data"]
+
+
+def intervals(rows) -> dict:
+    """{quantity: {mi, ci}} of a chain-rule table's rows, JSON-ready."""
+    return {r["quantity"]: {"mi": float(r["mi"]), "ci": [float(r["ci_low"]), float(r["ci_high"])]} for r in rows}

@@ -128,9 +128,9 @@ DIRECTION_LABELS = {"x_to_y": "X->Y", "y_to_x": "Y->X", "net": "X->Y minus Y->X"
 
 def plot_differences(result, ax=None):
     """A chain-rule mode (TE, conditional MI). Left: each corrected difference's paired means per gamma against
-    1/N (hollow: dropped for curvature), its line, and the value with its interval at 1/N = 0. Right (on a new figure only): every corrected
-    quantity, the differences and both terms of each, with its interval. Without extrapolation (no per-gamma
-    summary) only the quantities."""
+    1/N (hollow: dropped for curvature), its line, and the value with its interval at 1/N = 0. Right (on a new
+    figure only): every corrected quantity, the differences and both terms of each, with its interval. Without
+    extrapolation (no per-gamma summary) only the quantities."""
     if result.summary is None:
         fig, ax = _axes(ax)
         _quantities(ax, result.frame, result.units)

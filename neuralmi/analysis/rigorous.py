@@ -59,14 +59,13 @@ class Corrected:
     details: dict
 
 
-def corrected(fits: pd.DataFrame, reported: str, options, units: str) -> Corrected:
-    """Extrapolate the fits' `reported` column ('train_mi' or 'val_mi'), cross-check it with the other one, and
-    judge the result.
+def corrected(table: pd.DataFrame, reported: str, options, units: str) -> Corrected:
+    """Extrapolate the fits' `mi`, the `reported` column ('train_mi' or 'val_mi'; `fits.with_reported`), cross-check
+    it with the other one, and judge the result.
 
     When the training-subset and held-out extrapolations do not meet (their gap extrapolates away from zero),
     the interval is widened to hold both intervals and a reason is given.
     """
-    table = with_reported(fits, reported)
     floor = sampling_se(table)
     ext = extrapolate(table, options.linearity_threshold, options.min_gammas, options.confidence, floor)
     check = crosscheck(table, ext.gammas_used, "val_mi" if reported == "train_mi" else "train_mi",

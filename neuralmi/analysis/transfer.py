@@ -16,7 +16,7 @@ import pandas as pd
 
 from neuralmi.analysis import rigorous
 from neuralmi.analysis.fits import fit_warnings, reported_quantity, with_reported
-from neuralmi.analysis.paired import difference_summary, paired_difference, quantity_row
+from neuralmi.analysis.paired import below_zero, difference_summary, intervals, paired_difference, quantity_row
 from neuralmi.analysis.plots import plot_differences
 from neuralmi.analysis.points import params_frame, window_gap
 from neuralmi.analysis.result import TransferResult
@@ -120,10 +120,8 @@ def summarise(fits: pd.DataFrame, curves: pd.DataFrame, options, units: str) -> 
     for key, paired in differences.items():
         te = rigorous.corrected(paired, reported, options, units)
         reasons += [f"{NAMES[key]}: {r}" for r in te.reasons]
-        if key != "net" and te.ci_high < 0:
-            reasons.append(f"{NAMES[key]} is below zero, {te.mi:.3f} [{te.ci_low:.3f}, {te.ci_high:.3f}] "
-                           f"{units}: the joint term's critic learned less than the own-past one; try more "
-                           f"epochs, a larger critic or more data")
+        if key != "net":
+            reasons += below_zero(NAMES[key], te, units, "the own-past one")
         rows.append(quantity_row("te", te, direction=key))
         per_gamma.append(difference_summary(NAMES[key], te))
         for term in TERMS if key != "net" else ():
@@ -141,8 +139,4 @@ def summarise(fits: pd.DataFrame, curves: pd.DataFrame, options, units: str) -> 
 
 def _te_details(frame: pd.DataFrame) -> dict:
     """Per direction (and net): the TE and its terms with their intervals, JSON-ready."""
-    out = {}
-    for direction, group in frame.groupby("direction", sort=False):
-        out[direction] = {q: {"mi": float(r.mi), "ci": [float(r.ci_low), float(r.ci_high)]}
-                          for r in group.itertuples() for q in [r.quantity]}
-    return out
+    return {d: intervals(group.to_dict("records")) for d, group in frame.groupby("direction", sort=False)}

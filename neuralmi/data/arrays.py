@@ -43,6 +43,15 @@ def as_pair(x, y, ndim_x: int = 2, ndim_y: int = 2) -> tuple[np.ndarray, np.ndar
     return x, y
 
 
+def as_triplet(x, y, z, ndim: int = 2) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """`as_pair` and a conditioning side z with the same number of samples."""
+    x, y = as_pair(x, y, ndim, ndim)
+    z = as_samples(z, "z", ndim)
+    if len(z) != len(x):
+        raise InputError(f"z: has {len(z)} samples, x and y have {len(x)}")
+    return x, y, z
+
+
 def rank_gaussianize(array: np.ndarray) -> np.ndarray:
     """Each feature (last axis) replaced by the standard-normal quantile of its average rank over all samples.
 

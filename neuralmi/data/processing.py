@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from neuralmi.data import windows
-from neuralmi.data.arrays import as_pair, as_samples
+from neuralmi.data.arrays import as_pair, as_samples, as_triplet
 from neuralmi.data.recordings import Sampled, SpikeTrains, sampled, spike_trains, spikes_in_ticks
 from neuralmi.errors import InputError
 from neuralmi.nets.embeddings import sample_ndim
@@ -120,14 +120,11 @@ def _sample_source(data: list, sides, options) -> Source:
     if len(data) == 1:
         x = as_samples(data[0], "x", ndim)
         return Source(Sampled("samples", x), None, sides, 1.0, float(len(x)))
-    x, y = as_pair(data[0], data[1], ndim, ndim)
-    z = None
     if len(data) == 3:
-        z = as_samples(data[2], "z", ndim)
-        if len(z) != len(x):
-            raise InputError(f"z: has {len(z)} samples, x and y have {len(x)}")
-        z = Sampled("samples", z)
-    return Source(Sampled("samples", x), Sampled("samples", y), sides, 1.0, float(len(x)), z)
+        x, y, z = as_triplet(*data, ndim)
+        return Source(Sampled("samples", x), Sampled("samples", y), sides, 1.0, float(len(x)), Sampled("samples", z))
+    x, y = as_pair(data[0], data[1], ndim, ndim)
+    return Source(Sampled("samples", x), Sampled("samples", y), sides, 1.0, float(len(x)))
 
 
 def _recording_source(data: list, sides: tuple, options) -> Source:

@@ -36,7 +36,7 @@ from dataclasses import dataclass, field, fields
 import numpy as np
 import torch
 
-from neuralmi.bounds import Bound, RowStats, estimate, make_bound, row_stats
+from neuralmi.bounds import Bound, RowStats, make_bound, row_estimate, row_stats
 from neuralmi.nets.critics import make_critic
 from neuralmi.nets.stack import ModelStack
 from neuralmi.training.adam import StackedAdam
@@ -461,9 +461,10 @@ class _StackTrainer:
             row += part.diag.shape[1]
         valid_rows = torch.ones_like(stats.diag, dtype=torch.bool) if valid is None else valid.flatten(1)
         bound_params = torch.stack([s.bound_params for s in snaps])
-        mean, se = estimate(self.bound, stats, bound_params, valid_rows)
+        terms = self.bound.rows(stats, bound_params, valid_rows)
+        mean, se = row_estimate(terms, valid_rows)
         values = torch.stack([mean, se, self.bound.gap(stats, bound_params, valid_rows).to(mean.dtype)], 1)
-        return values, self.bound.rows(stats, bound_params, valid_rows).float() if with_terms else None
+        return values, terms.float() if with_terms else None
 
     def _score_blocks(self, weights, xe, ye, shape):
         """(block, first row, scores) of each row block of every set block, in row order.
