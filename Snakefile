@@ -26,3 +26,4 @@ rule all:
         expand("results/{analysis}/result.json", analysis=ANALYSES),
         expand("results/{analysis}/figures/main.png", analysis=ANALYSES),
         expand("results/{analysis}/figures/curves.png", analysis=ANALYSES),
+        null_figures(),

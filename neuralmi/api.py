@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from neuralmi.analysis import conditional, dimensionality, estimate, lag, points, rigorous, sweep, transfer
+from neuralmi.analysis import (conditional, dimensionality, estimate, lag, null, pairwise, points, rigorous, sweep,
+                               transfer)
 from neuralmi.analysis.result import MIResult
 from neuralmi.data.processing import Source, make_source
 from neuralmi.errors import InputError
@@ -16,13 +17,13 @@ from neuralmi.options import DEFAULTS, Options, make_options
 from neuralmi.units import check_units
 
 MODES = {"estimate": estimate, "rigorous": rigorous, "sweep": sweep, "dimensionality": dimensionality, "lag": lag,
-         "transfer": transfer, "conditional": conditional}
+         "transfer": transfer, "conditional": conditional, "pairwise": pairwise}
 GROUPINGS = ("fit", "gamma", "analysis")
 
 
 MODE_OPTIONS = {"lags": "lag", "embedding_dims": "dimensionality", "grid": "sweep", "history": "transfer",
                 "horizon": "transfer", "directions": "transfer", "processor_z": "conditional",
-                "conditional_correction": "conditional"}
+                "conditional_correction": "conditional", "channel_groups": "pairwise"}
 
 
 def _mode(name: str):
@@ -42,24 +43,27 @@ def check_mode_options(mode: str, options: Options) -> None:
 def source(x, y, options: Options, mode: str = "estimate", z=None) -> Source:
     """Every side checked against its processor on one time axis (y may be None in dimensionality mode; z, the
     conditioning side, is conditional mode's and needed there)."""
-    if y is None and mode != "dimensionality":
-        raise InputError(f"y: mode {mode!r} needs both x and y (only dimensionality mode takes x alone)")
+    if y is None and mode not in ("dimensionality", "pairwise"):
+        raise InputError(f"y: mode {mode!r} needs both x and y (only dimensionality and pairwise modes take x "
+                         f"alone)")
     if (z is not None) != (mode == "conditional"):
         raise InputError("z: conditional mode needs the conditioning variable z" if z is None else
                          f"z: only conditional mode takes a conditioning variable, not mode {mode!r}")
     return make_source(x, y, options, z)
 
 
-def plan_groups(mode: str, options: Options, grouping: str) -> list[list[int]]:
-    """Fit ids of the plan gathered into training jobs, known before any data are read.
+def plan_groups(mode: str, options: Options, grouping: str, channels: tuple | None = None) -> list[list[int]]:
+    """Fit ids of the plan gathered into training jobs, known before the data are processed (pairwise mode needs
+    the sides' channel counts, `channels`: (X's, Y's)).
 
     "fit": one fit per job (most parallel); "gamma": the fits of one gamma of one point (a lag, grid point,
-    embedding dimension) together; "analysis": all at once (fastest on one machine: vectorised stacks).
-    Grouping does not change the fits' results.
+    embedding dimension, pair, surrogate) together; "analysis": all at once (fastest on one machine: vectorised
+    stacks). Grouping does not change the fits' results.
     """
     module = _mode(mode)
     check_mode_options(mode, options)
-    keys = [(p, g) for p, _ in enumerate(module.points(options)) for g in module.fit_gammas(options)]
+    keys = [(p, g) for p, _ in enumerate(points.mode_points(module, options, channels))
+            for g in module.fit_gammas(options)]
     if grouping == "fit":
         return [[i] for i in range(len(keys))]
     if grouping == "gamma":
@@ -81,8 +85,14 @@ def train(src: Source, plan: pd.DataFrame, mode: str, options: Options, seed: in
 
 
 def summarise(mode: str, fits: pd.DataFrame, curves: pd.DataFrame, options: Options, units: str) -> MIResult:
-    """The mode's result from all of its fits."""
-    return _mode(mode).summarise(fits, curves, options, units)
+    """The mode's result from all of its fits (with null_permutations, the observed ones; the surrogates give
+    the null distribution, p- and q-values: analysis/null.py). `curves`: the observed fits' curves are kept."""
+    module = _mode(mode)
+    observed, _ = null.split_fits(fits)
+    result = module.summarise(observed, curves[curves["fit_id"].isin(observed["fit_id"])], options, units)
+    if len(observed) == len(fits):
+        return result
+    return null.attach(result, module, fits, options, units, mode, null.method(options, mode))
 
 
 def run(x, y=None, mode: str = "estimate", units: str = "bits", seed: int = 0, z=None, **options) -> MIResult:
@@ -101,7 +111,7 @@ def run(x, y=None, mode: str = "estimate", units: str = "bits", seed: int = 0, z
         raise InputError(f"seed: expected a non-negative integer, found {seed!r}")
     opts = make_options(options)
     check_mode_options(mode, opts)
-    _mode(mode).points(opts)
     src = source(x, y, opts, mode, z)
+    points.source_points(_mode(mode), opts, src)
     fits, curves = train(src, plan(src, mode, opts, seed), mode, opts, seed, units)
     return summarise(mode, fits, curves, opts, units)

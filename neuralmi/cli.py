@@ -21,10 +21,10 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     est = sub.add_parser("run", help="estimate I(X;Y) from two files (.npy, .npz, .parquet, .csv)")
     est.add_argument("x", help="X: samples or time points in rows, channels in columns; or spike trains")
-    est.add_argument("y", nargs="?", help="Y, as X (leave out in dimensionality mode for one population)")
+    est.add_argument("y", nargs="?", help="Y, as X (leave out in dimensionality or pairwise mode for one population)")
     est.add_argument("--out", required=True, help="result JSON: mi, ci_low, ci_high, reliable, units, ...")
     est.add_argument("--mode", default="estimate",
-                     help="estimate, rigorous, sweep, dimensionality, lag, transfer or conditional")
+                     help="estimate, rigorous, sweep, dimensionality, lag, transfer, conditional or pairwise")
     est.add_argument("--z", help="Z, the conditioning variable of conditional mode (a file, as X)")
     est.add_argument("--units", default="bits", help="bits or nats")
     est.add_argument("--seed", type=int, default=0)
@@ -45,6 +45,9 @@ def _parser() -> argparse.ArgumentParser:
                                     "point) to this Parquet file")
     est.add_argument("--curves", help="write the per-epoch curves to this Parquet file")
     est.add_argument("--plot", help="write the mode's figure (png, pdf or svg)")
+    est.add_argument("--null", help="with null_permutations: write the null distribution (the statistic of the "
+                                    "observed data and of every surrogate, per point) to this Parquet file")
+    est.add_argument("--plot-null", help="with null_permutations: write the null's figure (png, pdf or svg)")
     sub.add_parser("schema", help="print the JSON schema of the estimator options")
     return parser
 
@@ -79,13 +82,21 @@ def _run(args) -> None:
     x = _load(args.x, args.x_spikes, args.x_key, args.x_columns)
     y = None if args.y is None else _load(args.y, args.y_spikes, args.y_key, args.y_columns)
     z = None if args.z is None else _load(args.z, args.z_spikes, args.z_key, args.z_columns)
-    result = run(x, y, mode=args.mode, units=args.units, seed=args.seed, z=z, **_options(args))
+    options = _options(args)
+    if (args.null or args.plot_null) and not options.get("null_permutations"):
+        raise InputError("--null, --plot-null: no permutation null is computed; set null_permutations (e.g. "
+                         "--set null_permutations=100)")
+    result = run(x, y, mode=args.mode, units=args.units, seed=args.seed, z=z, **options)
     if args.fits:
         write_parquet(args.fits, result.to_frame())
     if args.curves:
         write_parquet(args.curves, result.curves)
     if args.plot:
         write_figure(args.plot, result.plot())
+    if args.null:
+        write_parquet(args.null, result.null)
+    if args.plot_null:
+        write_figure(args.plot_null, result.plot_null())
     write_json(args.out, result.to_dict())
 
 

@@ -84,6 +84,9 @@ class Options:
     horizon: float | None
     directions: str
     conditional_correction: str
+    channel_groups: dict | None
+    null_permutations: int
+    null_method: str
     device: str
     threads: int | None
 
@@ -140,7 +143,7 @@ def validate_options(options: Mapping[str, Any]) -> dict:
 
 
 NOT_SWEPT = ("grid", "lags", "embedding_dims", "history", "horizon", "directions",
-             "conditional_correction", "gammas", "repeats",
+             "conditional_correction", "channel_groups", "null_permutations", "null_method", "gammas", "repeats",
              "validation_indices", "device", "threads", "processor", "processor_x", "processor_y", "processor_z",
              "sample_rate", "duration")
 

@@ -103,7 +103,7 @@ def test_dimensionality_needs_two_channels_and_a_separable_critic():
         neuralmi.run(np.zeros((100, 1)), None, mode="dimensionality", **FAST)
     with pytest.raises(InputError, match="needs the separable critic"):
         neuralmi.run(np.zeros((100, 4)), None, mode="dimensionality", critic="joint", **FAST)
-    with pytest.raises(InputError, match="only dimensionality mode takes x alone"):
+    with pytest.raises(InputError, match="only dimensionality and pairwise modes take x alone"):
         neuralmi.run(np.zeros((100, 4)), None, mode="estimate", **FAST)
 
 
@@ -115,7 +115,7 @@ def test_sweeping_an_encoding_setting_changes_the_samples():
     opts = make_options({"processor_x": "spikes", "processor_y": "continuous", "sample_rate": 100,
                          "window_size": 0.1, "grid": {"bin_size": [0.1, 0.05]}})
     src = source(spikes, np.zeros((1000, 2)), opts)
-    shapes = [point_arrays(sweep, src, p, resolve(point_options(sweep, opts, p), src, "sweep"), 0)[0].shape
+    shapes = [point_arrays(sweep, "sweep", src, p, resolve(point_options(sweep, opts, p), src, "sweep"), 0)[0].shape
               for p in sweep.points(opts)]
     assert shapes == [(100, 3), (100, 6)]
 

@@ -218,6 +218,33 @@ def test_chain_rule_modes_end_to_end_equal_the_library(tmp_path):
     assert (where / "results/te/figures/main.png").stat().st_size > 0
 
 
+def test_pairwise_with_a_null_end_to_end_equals_the_library(tmp_path):
+    """Pairwise MI of a generated population with a permutation null through the workflow (3 pairs and 2
+    surrogates of each in the plan, trained in one job): the same matrix, p-values and finding as neuralmi.run,
+    the null table and its figure."""
+    options = {**FAST, "null_permutations": 2}
+    config = {
+        "datasets": {"pairs": {"generator": "dependent_pairs",
+                               "params": {"n": 300, "n_channels": 3, "pairs": [[0, 1]], "seed": 1}}},
+        "analyses": {"pairs": {"dataset": "pairs", "mode": "pairwise", "options": options}},
+        "training": {"group": "analysis", "threads": 1},
+    }
+    where = workdir(tmp_path, config)
+    snakemake(where, "--cores", "2")
+    assert len(pd.read_parquet(where / "results/pairs/plan.parquet")) == 3 * 3
+    x, _, _ = load_dataset("pairs", config["datasets"]["pairs"])
+    expected = neuralmi.run(x, None, mode="pairwise", threads=1, **options)
+    result = json.loads((where / "results/pairs/result.json").read_text())
+    assert result["mi"] == pytest.approx(expected.mi, abs=1e-8) and result["finding"] == expected.finding
+    assert [r["p_value"] for r in result["p_values"]] == expected.significance["p_value"].tolist()
+    null = pd.read_parquet(where / "results/pairs/null.parquet")
+    pd.testing.assert_frame_equal(null, expected.null, atol=1e-8)
+    fits = pd.read_parquet(where / "results/pairs/fits.parquet")
+    assert sorted(fits["null"].unique()) == [0, 1, 2] and list(fits.columns) == FIT_COLUMNS
+    assert (where / "results/pairs/figures/null.png").stat().st_size > 0
+    assert (where / "results/pairs/figures/main.png").stat().st_size > 0
+
+
 def test_lint_and_format():
     snakemake(ROOT, "--lint")
     subprocess.run([sys.executable, "-m", "snakefmt", "--check", "Snakefile", "workflow"], cwd=ROOT, check=True)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from neuralmi.analysis import rigorous
+from neuralmi.analysis import null, rigorous
 from neuralmi.analysis.fits import fit_warnings, reported_quantity, with_reported
 from neuralmi.analysis.paired import (below_zero, difference_summary, held_out_difference, held_out_value,
                                       intervals, paired_difference, quantity_row)
@@ -56,12 +56,15 @@ def keeps_terms(options) -> bool:
     return not _extrapolated(options)
 
 
-def point_samples(source: Source, point: dict, options, seed: int):
+def point_samples(source: Source, point: dict, options, seed: int, x_order=None):
     """([X, Z], Y) for the joint term, (Z, Y) for Z's own; X and Z side by side on the feature axis (flattened
-    windows, or the channels of windows of equal length for cnn/gru embeddings)."""
+    windows, or the channels of windows of equal length for cnn/gru embeddings). `x_order(z)` gives the order of
+    X's samples (a permutation-null surrogate)."""
     if source.z is None:
         raise InputError("z: conditional mode needs the conditioning variable z")
     x, y, z = side_samples(source, options)
+    if x_order is not None:
+        x = x[x_order(z)]
     if sample_ndim(options) != 3:
         x, z = x.reshape(len(x), -1), z.reshape(len(z), -1)
     elif x.shape[1:-1] != z.shape[1:-1]:
@@ -69,6 +72,35 @@ def point_samples(source: Source, point: dict, options, seed: int):
                          f"for the {options.embedding} embedding: give both the same number of time points per "
                          f"window (bin_size, spike_encoding, processor_z), or use the mlp embedding")
     return (np.concatenate([x, z], axis=-1) if point["term"] == "joint" else z), y
+
+
+def null_point(point: dict) -> bool:
+    """The null changes only the joint term: Z and Y are kept."""
+    return point["term"] == "joint"
+
+
+def surrogate(source: Source, point: dict, options, seed: int):
+    """A surrogate of the joint term: X's samples reordered among neighbours in Z (`null_method: local`, the
+    default), so X keeps its relation to Z and loses any to Y beyond it; or permuted or shifted against (Z, Y)."""
+    kind = null.method(options, "conditional")
+
+    def order(z):
+        return null.surrogate_order(len(z), kind, options, seed, point["null"], z)
+
+    return point_samples(source, null.base_point(point), options, seed, order)
+
+
+def statistics(fits: pd.DataFrame, options, units: str) -> pd.DataFrame:
+    """The permutation null's statistic: I(X;Y|Z), corrected (or the held-out difference)."""
+    reported = reported_quantity(options, "train") if _extrapolated(options) else "val_mi"
+    table = with_reported(fits, reported)
+    terms = params_frame(table)["term"]
+    joint, own = (table[terms == t] for t in TERMS)
+    if _extrapolated(options):
+        cmi = rigorous.corrected(paired_difference(joint, own), reported, options, units)
+    else:
+        cmi = held_out_difference(joint, own, options.confidence)
+    return pd.DataFrame({"quantity": ["conditional"], "statistic": [cmi.mi]})
 
 
 def summarise(fits: pd.DataFrame, curves: pd.DataFrame, options, units: str) -> ConditionalResult:

@@ -60,6 +60,14 @@ def point_samples(source, point: dict, options, seed: int):
     return x[..., np.sort(order[: channels // 2])], x[..., np.sort(order[channels // 2 :])]
 
 
+def statistics(fits: pd.DataFrame, options, units: str) -> pd.DataFrame:
+    """The permutation null's statistic: the mean MI per embedding dimension."""
+    table = with_reported(fits, reported_quantity(options, "validation"))
+    table["embedding_dim"] = params_frame(table)["embedding_dim"]
+    means = point_means(table, ["embedding_dim"], options.confidence)
+    return means[["embedding_dim", "mi"]].rename(columns={"mi": "statistic"})
+
+
 def saturation(means: np.ndarray, se: np.ndarray, dims: np.ndarray, tolerance: float, z: float) -> int:
     """Smallest dimension whose mean MI is within tolerance (relative) or z standard errors of the plateau."""
     means = np.where(np.isfinite(means), means, -np.inf)

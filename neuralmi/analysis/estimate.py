@@ -31,6 +31,12 @@ def plan(n: int, options, seed: int, point: dict) -> tuple[list[dict], list[FitS
     return repeated_fits(n, options, seed, range(1))
 
 
+def statistics(fits: pd.DataFrame, options, units: str) -> pd.DataFrame:
+    """The permutation null's statistic: the fit's reported value."""
+    table = with_reported(fits, reported_quantity(options, "validation"))
+    return pd.DataFrame({"statistic": [float(table["mi"].iloc[0])]})
+
+
 def summarise(fits: pd.DataFrame, curves: pd.DataFrame, options, units: str) -> MIResult:
     """The fit's reported quantity with a normal interval from its held-out standard error."""
     reported = reported_quantity(options, "validation")

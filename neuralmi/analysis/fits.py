@@ -14,10 +14,10 @@ from neuralmi.training.smoothing import smooth
 from neuralmi.training.trainer import FitSpec
 from neuralmi.units import from_nats
 
-LABEL_COLUMNS = ["fit_id", "point", "params", "gamma", "repeat", "subset", "n_samples", "seed"]
+LABEL_COLUMNS = ["fit_id", "point", "params", "null", "gamma", "repeat", "subset", "n_samples", "seed"]
 PLAN_COLUMNS = LABEL_COLUMNS + ["train", "val"]
 FIT_COLUMNS = [
-    "fit_id", "point", "params", "gamma", "repeat", "subset", "n_samples", "n_train", "n_val", "eval_n", "seed",
+    "fit_id", "point", "params", "null", "gamma", "repeat", "subset", "n_samples", "n_train", "n_val", "eval_n", "seed",
     "mi", "se", "val_mi", "train_mi", "bound_gap", "best_epoch", "n_epochs", "stopped_early", "seconds", "device",
     "reference_mi", "reference_se", "val_terms",
 ]

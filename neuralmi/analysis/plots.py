@@ -15,6 +15,11 @@ def _axes(ax):
     return fig, fig.subplots()
 
 
+def observed_fits(result):
+    """The result's fits without a permutation null's surrogates."""
+    return result.fits[result.fits["null"] == 0]
+
+
 def _finish(fig, ax, units: str):
     """Common labelling: the MI axis in `units` and a frameless legend."""
     ax.set_ylabel(f"MI ({units})")
@@ -30,7 +35,7 @@ def plot_curves(result, ax=None):
         ax.plot(curve["epoch"], curve["val_mi"], color="C0", alpha=0.3, lw=0.8, label="held-out" if first else None)
         ax.plot(curve["epoch"], curve["val_smoothed"], color="C0", lw=1.5, label="held-out, smoothed" if first else None)
         ax.plot(curve["epoch"], curve["train_mi"], color="C1", alpha=0.6, lw=0.8, label="training subset" if first else None)
-    for best in result.fits["best_epoch"]:
+    for best in observed_fits(result)["best_epoch"]:
         ax.axvline(best, color="0.5", ls=":", lw=0.8)
     ax.axhline(result.mi, color="k", lw=0.8, ls="--", label=f"estimate {result.mi:.3f} {result.units}")
     ax.set_xlabel("epoch")
@@ -41,7 +46,7 @@ def plot_extrapolation(result, ax=None):
     """Fits and per-gamma means against 1/N, the weighted line and the corrected MI with its interval, and the
     other quantity's per-gamma means and line (the cross-check)."""
     fig, ax = _axes(ax)
-    fits, table, details = result.fits, result.summary, result.details
+    fits, table, details = observed_fits(result), result.summary, result.details
     ax.scatter(1.0 / fits["n_samples"], fits["mi"], s=8, color="0.6", label="fits")
     used = table[table["used"]]
     dropped = table[~table["used"]]
@@ -85,7 +90,7 @@ def plot_lag(result, ax=None):
 def plot_dimensionality(result, ax=None):
     """MI against embedding dimension: each repeat, the mean with its interval, and the saturation point."""
     fig, ax = _axes(ax)
-    for _, fits in result.fits.groupby("split"):
+    for _, fits in observed_fits(result).groupby("split"):
         fits = fits.sort_values("embedding_dim")
         ax.plot(fits["embedding_dim"], fits["mi"], color="0.7", lw=0.8)
     _band(ax, result.summary, "embedding_dim", "mean over repeats")
@@ -168,3 +173,67 @@ def _quantities(ax, frame, units: str) -> None:
     ax.set_yticks(rows, labels, fontsize=8)
     ax.axvline(0, color="0.5", lw=0.8)
     ax.set_xlabel(f"corrected value ({units})")
+
+
+def plot_pairwise(result, ax=None):
+    """The MI of every pair as a heatmap; pairs that are not significant (q >= 1 - confidence with a permutation
+    null, else an interval reaching zero) are masked grey; values are written in when there are few units."""
+    fig, ax = _axes(ax)
+    from neuralmi.analysis.result import pair_matrix
+
+    within = result.details["within_x"]
+    matrix = result.matrix()
+    keep = pair_matrix(result.frame.assign(significant=result.significant().astype(float)), "significant", within)
+    values = matrix.to_numpy(float)
+    shown = np.ma.masked_where(~(keep.to_numpy(float) == 1), values)
+    ax.imshow(np.where(np.isfinite(values), 0.0, np.nan), cmap="Greys", vmin=-1, vmax=4)
+    image = ax.imshow(shown, cmap="viridis", vmin=0, vmax=max(float(np.nanmax(values)), 1e-9))
+    fig.colorbar(image, ax=ax, label=f"MI ({result.units})")
+    ax.set_xticks(range(matrix.shape[1]), [str(c) for c in matrix.columns], fontsize=7, rotation=90)
+    ax.set_yticks(range(matrix.shape[0]), [str(i) for i in matrix.index], fontsize=7)
+    ax.set_xlabel("b" if not result.details.get("within_x") else "channel")
+    ax.set_ylabel("a" if not result.details.get("within_x") else "channel")
+    if max(matrix.shape) <= 12:
+        for (i, j), value in np.ndenumerate(values):
+            if np.isfinite(value):
+                ax.text(j, i, f"{value:.2f}", ha="center", va="center", fontsize=6, color="w")
+    ax.set_title("significant pairs in colour", fontsize=8)
+    return fig
+
+
+def plot_null(result, ax=None):
+    """The permutation null: a histogram of the surrogates' statistic with the observed value and p for one
+    point; for a scan, each point's observed statistic beside the null's central 95% and its q-value mark."""
+    if result.null is None:
+        raise ValueError("plot_null: the result has no permutation null (set null_permutations)")
+    fig, ax = _axes(ax)
+    keys = [c for c in result.null.columns if c not in ("surrogate", "statistic")]
+    significance = result.significance
+    if len(significance) == 1:
+        values = result.null.loc[result.null["surrogate"] > 0, "statistic"]
+        ax.hist(values[np.isfinite(values)], bins=max(10, len(values) // 10), color="0.6", label="surrogates")
+        observed, p = float(significance["observed"].iloc[0]), float(significance["p_value"].iloc[0])
+        ax.axvline(observed, color="C3", lw=1.5, label=f"observed {observed:.3f} (p = {p:.3g})")
+        ax.set_xlabel(f"statistic ({result.units})")
+        ax.set_ylabel("surrogates")
+        ax.legend(frameon=False, fontsize=8)
+        return fig
+    labels = [", ".join(str(v) for v in row) for row in significance[keys].itertuples(index=False)]
+    surrogates = result.null[result.null["surrogate"] > 0]
+    spread = surrogates.groupby(keys, sort=False)["statistic"].quantile([0.025, 0.975]).unstack()
+    spread = spread.reindex(pd_index(significance[keys]))
+    xs = np.arange(len(significance))
+    ax.fill_between(xs, spread.iloc[:, 0], spread.iloc[:, 1], color="0.8", step="mid", label="null, central 95%")
+    alpha = result.details["significance_level"]
+    hit = (significance["q_value"] < alpha).to_numpy()
+    ax.plot(xs, significance["observed"], "o", color="0.4", ms=3, label="observed")
+    ax.plot(xs[hit], significance["observed"][hit], "o", color="C3", ms=4, label=f"q < {alpha:g}")
+    ax.set_xticks(xs, labels, fontsize=7, rotation=90 if len(xs) > 8 else 0)
+    ax.set_xlabel(", ".join(keys))
+    return _finish(fig, ax, result.units)
+
+
+def pd_index(frame):
+    import pandas as pd
+
+    return pd.MultiIndex.from_frame(frame) if frame.shape[1] > 1 else pd.Index(frame.iloc[:, 0])

@@ -15,9 +15,11 @@ import math
 import numpy as np
 import pandas as pd
 
+from neuralmi.analysis import null
 from neuralmi.analysis.fits import curve_table, fit_table, plan_specs, plan_table
 from neuralmi.data.arrays import rank_gaussianize
-from neuralmi.data.processing import Source, as_model_input, samples, side_settings, spike_limit, window_ticks
+from neuralmi.data.processing import (Source, as_model_input, channel_counts, samples, side_settings, spike_limit,
+                                      window_ticks)
 from neuralmi.nets.embeddings import sample_ndim
 from neuralmi.reference import ksg_terms
 from neuralmi.training.trainer import FitSpec, resolve_device, train_fits
@@ -25,6 +27,17 @@ from neuralmi.training.trainer import FitSpec, resolve_device, train_fits
 REFERENCE_MODES = ("estimate", "rigorous")
 REFERENCE_DIMS = 6
 REFERENCE_SAMPLES = 20_000
+
+
+def mode_points(module, options, channels: tuple | None = None) -> list[dict]:
+    """A mode's points, then their permutation-null surrogates (`null.with_surrogates`). `channels`: (X's, Y's)
+    channel counts, for modes whose points depend on them (`DATA_POINTS`, e.g. pairwise)."""
+    base = module.points(options, channels) if getattr(module, "DATA_POINTS", False) else module.points(options)
+    return null.with_surrogates(base, options, getattr(module, "null_point", lambda point: True))
+
+
+def source_points(module, options, source: Source) -> list[dict]:
+    return mode_points(module, options, channel_counts(source))
 
 
 def resolve(options, source: Source, mode: str):
@@ -65,13 +78,23 @@ def _encodings(options) -> set:
 
 
 def _point_samples(module, source: Source, point: dict, options, seed: int):
+    """A point's samples; a surrogate's are its observed point's (modes with their own `surrogate` excepted)."""
+    if "null" in point and hasattr(module, "surrogate"):
+        return module.surrogate(source, point, options, seed)
+    point = null.base_point(point)
     if hasattr(module, "point_samples"):
         return module.point_samples(source, point, options, seed)
     return samples(source, options)
 
 
-def point_arrays(module, source: Source, point: dict, options, seed: int):
-    """The point's model inputs (x, y), float32, rank-Gaussianised per feature if options.rank_transform."""
+def point_arrays(module, mode: str, source: Source, point: dict, options, seed: int, cache: dict | None = None):
+    """The point's model inputs (x, y), float32, rank-Gaussianised per feature if options.rank_transform; a
+    surrogate's Y rows reordered (`null.surrogate_order`) unless its mode builds its own (`surrogate`).
+    `cache` keeps observed points' arrays for their surrogates within one call."""
+    if "null" in point and not hasattr(module, "surrogate"):
+        x, y = _cached(module, mode, source, null.base_point(point), options, seed, cache)
+        order = null.surrogate_order(len(y), null.method(options, mode), options, seed, point["null"])
+        return x, y[order]
     x, y = _point_samples(module, source, point, options, seed)
     windowed = sample_ndim(options) == 3
     x, y = as_model_input(x, windowed), as_model_input(y, windowed)
@@ -80,29 +103,43 @@ def point_arrays(module, source: Source, point: dict, options, seed: int):
     return x, y
 
 
+def _cached(module, mode, source, point, options, seed, cache):
+    if cache is None:
+        return point_arrays(module, mode, source, point, options, seed)
+    key = json.dumps(point, sort_keys=True)
+    if key not in cache:
+        cache[key] = point_arrays(module, mode, source, point, options, seed)
+    return cache[key]
+
+
 def point_options(module, options, point: dict):
     return module.point_options(options, point) if hasattr(module, "point_options") else options
 
 
 def plan(module, mode: str, source: Source, options, seed: int) -> pd.DataFrame:
     """Every fit of every point: labels (with `point` and its JSON `params`) and sample indices."""
-    labels, specs = [], []
-    for p, point in enumerate(module.points(options)):
-        opts = resolved(module, options, point, source, mode)
-        x, _ = _point_samples(module, source, point, opts, seed)
-        point_labels, point_specs = module.plan(len(x), opts, seed, point)
-        labels += [{"point": p, "params": json.dumps(point, sort_keys=True), **lab} for lab in point_labels]
+    labels, specs, sizes = [], [], {}
+    for p, point in enumerate(source_points(module, options, source)):
+        base = null.base_point(point)
+        opts = resolved(module, options, base, source, mode)
+        key = json.dumps(base, sort_keys=True)
+        if key not in sizes:
+            sizes[key] = len(_point_samples(module, source, base, opts, seed)[0])
+        point_labels, point_specs = module.plan(sizes[key], opts, seed, base)
+        labels += [{"point": p, "params": json.dumps(point, sort_keys=True), "null": point.get("null", 0), **lab}
+                   for lab in point_labels]
         specs += point_specs
     return plan_table(labels, specs)
 
 
 def train(module, mode: str, source: Source, plan: pd.DataFrame, options, seed: int, units: str):
     """Train the planned fits (any subset of a plan's rows): (fit table, curve table) in plan order."""
-    points = module.points(options)
+    points = source_points(module, options, source)
     stacks: dict = {}
+    cache: dict = {}
     for p, rows in plan.groupby("point", sort=True):
-        opts = resolved(module, options, points[p], source, mode)
-        x, y = point_arrays(module, source, points[p], opts, seed)
+        opts = resolved(module, options, null.base_point(points[p]), source, mode)
+        x, y = point_arrays(module, mode, source, points[p], opts, seed, cache)
         key = (_options_key(opts), x.shape[1:], y.shape[1:])
         stacks.setdefault(key, (opts, []))[1].append((rows, x, y))
     fits, curves = [], []
@@ -112,7 +149,8 @@ def train(module, mode: str, source: Source, plan: pd.DataFrame, options, seed: 
         if hasattr(module, "keeps_terms") and module.keeps_terms(opts):
             specs = [dataclasses.replace(spec, keep_terms=True) for spec in specs]
         trained = train_fits(x, y, specs, opts)
-        references = {int(r["point"].iloc[0]): reference_estimate(px, py, opts, mode) for r, px, py in members}
+        references = {int(r["point"].iloc[0]): reference_estimate(px, py, opts, mode) if r["null"].iloc[0] == 0
+                      else (math.nan, math.nan) for r, px, py in members}
         fits.append(fit_table(rows, trained, units, str(resolve_device(opts.device)), references))
         curves.append(curve_table(rows, trained, opts, units))
     return (pd.concat(fits).sort_values("fit_id", ignore_index=True),

@@ -14,7 +14,10 @@ class MIResult:
 
     `fits`: one row per fit (columns in analysis/fits.py); `curves`: per-epoch curves of every fit;
     `summary`: mode-specific table (per-gamma means for rigorous mode, per-point means for the scans), or
-    None; `frame`: the table `to_frame` returns when it is not the fit table.
+    None; `frame`: the table `to_frame` returns when it is not the fit table. With a permutation null
+    (analysis/null.py): `null`, the statistic of the observed data (surrogate 0) and of every surrogate per
+    point; `significance`, per point the observed statistic, `p_value`, `q_value` and `n_null`; `fits` then
+    also holds the surrogates' fits (`null` > 0).
     """
 
     mode: str
@@ -30,6 +33,9 @@ class MIResult:
     details: dict = field(default_factory=dict)
     plotter: Callable | None = field(default=None, repr=False)
     frame: pd.DataFrame | None = field(default=None, repr=False)
+    null: pd.DataFrame | None = field(default=None, repr=False)
+    significance: pd.DataFrame | None = field(default=None, repr=False)
+    null_text: str = field(default="", repr=False)
 
     def to_frame(self) -> pd.DataFrame:
         """The mode's main table: one row per fit (estimate, rigorous), per lag (lag), per embedding dimension
@@ -54,13 +60,25 @@ class MIResult:
 
     @property
     def finding(self) -> str:
-        """The mode's answer beyond the MI value, in words ("" when there is none)."""
+        """The mode's answer beyond the MI value and, with a permutation null, its p-value, in words ("" when
+        there is neither)."""
+        return "; ".join(part for part in (self.answer, self.null_text) if part)
+
+    @property
+    def answer(self) -> str:
         best = self.details.get("best")
         return "best grid point " + ", ".join(f"{k}={v}" for k, v in best.items()) if best else ""
 
     def plot(self, ax=None):
         """The mode's figure (the extrapolation plot in rigorous mode); returns the matplotlib Figure."""
         return self.plotter(self, ax)
+
+    def plot_null(self, ax=None):
+        """The permutation null: a histogram of the surrogates' statistic with the observed value, or per point
+        the null's 95% range beside the observed value; needs null_permutations."""
+        from neuralmi.analysis.plots import plot_null
+
+        return plot_null(self, ax)
 
 
 @dataclass
@@ -75,7 +93,7 @@ class LagResult(MIResult):
         return {**super().to_dict(), "peak_lag": self.peak_lag, "peak_lag_ci": list(self.peak_lag_ci)}
 
     @property
-    def finding(self) -> str:
+    def answer(self) -> str:
         return f"peak lag {self.peak_lag} [{self.peak_lag_ci[0]}, {self.peak_lag_ci[1]}]"
 
 
@@ -92,7 +110,7 @@ class DimensionalityResult(MIResult):
                 "dimensionality_ci": list(self.dimensionality_ci)}
 
     @property
-    def finding(self) -> str:
+    def answer(self) -> str:
         return f"dimensionality {self.dimensionality} [{self.dimensionality_ci[0]}, {self.dimensionality_ci[1]}]"
 
 
@@ -103,7 +121,7 @@ class TransferResult(MIResult):
     `details['te']` the same as nested dicts."""
 
     @property
-    def finding(self) -> str:
+    def answer(self) -> str:
         names = {"x_to_y": "TE(X->Y)", "y_to_x": "TE(Y->X)", "net": "net X->Y"}
         te = self.frame[self.frame["quantity"] == "te"]
         return "; ".join(f"{names[r.direction]} {r.mi:.3g} [{r.ci_low:.3g}, {r.ci_high:.3g}]" for r in te.itertuples())
@@ -115,7 +133,43 @@ class ConditionalResult(MIResult):
     I(Z;Y), each with its interval; `details['terms']` the same as a dict."""
 
     @property
-    def finding(self) -> str:
+    def answer(self) -> str:
         names = {"conditional": "I(X;Y|Z)", "joint": "I([X,Z];Y)", "own": "I(Z;Y)"}
         return "; ".join(f"{names[r.quantity]} {r.mi:.3g} [{r.ci_low:.3g}, {r.ci_high:.3g}]"
                          for r in self.frame.itertuples())
+
+
+@dataclass
+class PairwiseResult(MIResult):
+    """Pairwise mode: `mi` is the strongest pair's MI; `to_frame()` one row per pair (`a`, `b`, mi, se, ci_low,
+    ci_high, n_fits, and p_value, q_value with a permutation null); `matrix()` the MI as a table."""
+
+    def matrix(self, column: str = "mi") -> pd.DataFrame:
+        """`column` of every pair as a units-by-units table (symmetric, NaN diagonal, for pairs within X; X units
+        by Y channels otherwise)."""
+        return pair_matrix(self.frame, column, self.details["within_x"])
+
+    def significant(self) -> pd.Series:
+        """Per pair (frame order): q < 1 - confidence with a permutation null, else an interval above zero."""
+        alpha = 1 - self.details["confidence"]
+        if "q_value" in self.frame:
+            return self.frame["q_value"] < alpha
+        return self.frame["ci_low"] > 0
+
+    @property
+    def answer(self) -> str:
+        a, b = self.details["strongest"]
+        text = f"strongest pair {a}-{b} {self.mi:.3g} [{self.ci_low:.3g}, {self.ci_high:.3g}]"
+        if "q_value" in self.frame:
+            return text
+        return f"{text}; {int(self.significant().sum())} of {len(self.frame)} pairs with an interval above 0"
+
+
+def pair_matrix(frame: pd.DataFrame, column: str, within_x: bool) -> pd.DataFrame:
+    """A pairwise table's `column` as units by units (symmetric with a NaN diagonal when pairs are within X)."""
+    table = frame.pivot(index="a", columns="b", values=column)
+    if not within_x:
+        return table
+    names = list(dict.fromkeys([*frame["a"], *frame["b"]]))
+    table = table.reindex(index=names, columns=names)
+    return table.combine_first(table.T).reindex(index=names, columns=names)

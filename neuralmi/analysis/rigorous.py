@@ -97,6 +97,12 @@ def corrected(table: pd.DataFrame, reported: str, options, units: str) -> Correc
     return Corrected(ext.mi, ci_low, ci_high, reasons, summary, details)
 
 
+def statistics(fits: pd.DataFrame, options, units: str) -> pd.DataFrame:
+    """The permutation null's statistic: the corrected MI."""
+    reported = reported_quantity(options, "train")
+    return pd.DataFrame({"statistic": [corrected(with_reported(fits, reported), reported, options, units).mi]})
+
+
 def summarise(fits: pd.DataFrame, curves: pd.DataFrame, options, units: str) -> MIResult:
     """The corrected MI (`corrected`), judged also by the fits' training and the k-NN reference."""
     reported = reported_quantity(options, "train")

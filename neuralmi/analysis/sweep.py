@@ -33,6 +33,15 @@ def plan(n: int, options, seed: int, point: dict):
     return repeated_fits(n, options, seed, range(options.repeats or 1))
 
 
+def statistics(fits: pd.DataFrame, options, units: str) -> pd.DataFrame:
+    """The permutation null's statistic: the mean MI per grid point."""
+    table = with_reported(fits, reported_quantity(options, "validation"))
+    params = params_frame(table)
+    means = point_means(table, ["point"], options.confidence)
+    keys = params.groupby(table["point"]).first().reset_index(drop=True)
+    return pd.concat([keys, means[["mi"]].rename(columns={"mi": "statistic"})], axis=1)
+
+
 def summarise(fits: pd.DataFrame, curves: pd.DataFrame, options, units: str) -> MIResult:
     table = with_reported(fits, reported_quantity(options, "validation"))
     params = params_frame(table)

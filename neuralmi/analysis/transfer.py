@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from neuralmi.analysis import rigorous
+from neuralmi.analysis import null, rigorous
 from neuralmi.analysis.fits import fit_warnings, reported_quantity, with_reported
 from neuralmi.analysis.paired import below_zero, difference_summary, intervals, paired_difference, quantity_row
 from neuralmi.analysis.plots import plot_differences
@@ -85,12 +85,16 @@ def resolve(options, source: Source):
     return options.replace(split="blocked", gap=span if options.gap is None else options.gap)
 
 
-def point_samples(source: Source, point: dict, options, seed: int):
+def point_samples(source: Source, point: dict, options, seed: int, driver_order=None):
     """(past, future): past (n, history, features) of the target alone ('own') or of driver and target side by
-    side ('joint'); future (n, 1, features) of the target, `horizon` steps after the past ends."""
+    side ('joint'); future (n, 1, features) of the target, `horizon` steps after the past ends. `driver_order`
+    reorders the driver's steps (a permutation-null surrogate)."""
     x, y = samples(source, options)
     past, ahead = steps(source, options)
     sides = {"x": x.reshape(len(x), -1), "y": y.reshape(len(y), -1)}
+    if driver_order is not None:
+        driver = DIRECTIONS[point["direction"]][0]
+        sides[driver] = sides[driver][driver_order]
     n = len(x) - past - ahead + 1
     if n < 2:
         raise InputError(f"history, horizon: {past} + {ahead} steps leave no samples in a recording of {len(x)} "
@@ -104,6 +108,32 @@ def point_samples(source: Source, point: dict, options, seed: int):
     history = own if point["term"] == "own" else np.concatenate([lagged(driver), own], axis=2)
     future = target[past + ahead - 1 : past + ahead - 1 + n][:, None, :]
     return history.astype(np.float32), future.astype(np.float32)
+
+
+def null_point(point: dict) -> bool:
+    """The null changes only the joint term: the target's own past and future are kept."""
+    return point["term"] == "joint"
+
+
+def surrogate(source: Source, point: dict, options, seed: int):
+    """A surrogate of the joint term: the driver's steps circularly shifted (or permuted, `null_method`) against
+    the target's, before the past is cut, so the target's own past-future relation is intact."""
+    n = len(samples(source, options)[0])
+    order = null.surrogate_order(n, null.method(options, "transfer"), options, seed, point["null"])
+    return point_samples(source, null.base_point(point), options, seed, order)
+
+
+def statistics(fits: pd.DataFrame, options, units: str) -> pd.DataFrame:
+    """The permutation null's statistic: each direction's corrected TE."""
+    reported = reported_quantity(options, "train")
+    table = with_reported(fits, reported)
+    labels = params_frame(table)
+    rows = []
+    for d in _directions(options):
+        joint, own = (table[(labels["direction"] == d) & (labels["term"] == t)] for t in TERMS)
+        te = rigorous.corrected(paired_difference(joint, own), reported, options, units)
+        rows.append({"direction": d, "quantity": "te", "statistic": te.mi})
+    return pd.DataFrame(rows)
 
 
 def summarise(fits: pd.DataFrame, curves: pd.DataFrame, options, units: str) -> TransferResult:

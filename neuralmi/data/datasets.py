@@ -23,12 +23,13 @@ GENERATORS = {
     "latent_observation": generators.latent_observation,
     "lagged_pair": generators.lagged_pair,
     "population": generators.population,
+    "dependent_pairs": generators.dependent_pairs,
     "latent_spikes": generators.latent_spikes,
     "coupled_autoregression": autoregression.coupled_autoregression,
     "gaussian_triplet": conditional.gaussian_triplet,
 }
 SPIKE_COLUMNS = ["neuron", "time"]
-ONE_SIDED = ("population",)
+ONE_SIDED = ("population", "dependent_pairs")
 THREE_SIDED = ("gaussian_triplet",)
 SIDES = ("x", "y", "z")
 
@@ -57,6 +58,14 @@ def check_sides(spec: dict, options, mode: str) -> None:
         if is_spikes != (processor == "spikes") and (side in spec or "generator" in spec):
             kind = "spike trains" if is_spikes else "a table of channels"
             raise InputError(f"processor_{side}: the dataset's {side} is {kind}, but its processor is {processor!r}")
+
+
+def dataset_channels(name: str, spec: dict, options, mode: str) -> tuple[int, int]:
+    """(X's, Y's) channel counts of a dataset as `options` process it (for planning pairwise mode's jobs)."""
+    from neuralmi.data.processing import channel_counts, make_source
+
+    x, y, _ = load_dataset(name, spec)
+    return channel_counts(make_source(x, y, options))
 
 
 def load_dataset(name: str, spec: dict, base: Path = Path(".")):

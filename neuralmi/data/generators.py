@@ -161,3 +161,32 @@ def latent_spikes(duration: float = 60.0, sample_rate: float = 100.0, n_neurons:
     mixing = rng.standard_normal((latent_dim, n_signal)) / np.sqrt(latent_dim)
     signal = lagged @ mixing + noise * rng.standard_normal((n, n_signal))
     return spikes, signal
+
+
+def dependent_pairs(n: int, n_channels: int = 16, pairs=((0, 1), (2, 3), (4, 5)), mi: float = 0.5,
+                    units: str = "bits", phi: float = 0.0, seed: int = 0):
+    """Standard-normal channels (n, n_channels) in which only the channel pairs `pairs` (disjoint) are
+    dependent, each with I = `mi` in `units` (a bivariate Gaussian); every other pair is independent. With
+    `phi` > 0 every channel is an AR(1) series with that coefficient (the pairs' innovations correlated), so
+    the samples are autocorrelated time points and the lag-0 MI of a pair is still `mi`."""
+    pairs = [tuple(int(c) for c in pair) for pair in pairs]
+    used = [c for pair in pairs for c in pair]
+    if any(len(pair) != 2 for pair in pairs) or len(set(used)) != len(used) or any(not 0 <= c < n_channels for c in used):
+        raise InputError(f"pairs: expected disjoint pairs of channels within 0 .. {n_channels - 1}, found {pairs}")
+    if mi < 0 or not 0 <= phi < 1:
+        raise InputError(f"mi, phi: expected mi >= 0 and 0 <= phi < 1, found {mi}, {phi}")
+    rng = np.random.default_rng(seed)
+    rho = _correlations(to_nats(mi, units), 1)[0]
+    out = _ar1(n, n_channels, phi, rng) if phi else rng.standard_normal((n, n_channels))
+    for a, b in pairs:
+        out[:, b] = rho * out[:, a] + np.sqrt(1 - rho**2) * out[:, b]
+    return out
+
+
+def pair_information(n_channels: int, pairs, mi: float) -> np.ndarray:
+    """The exact MI of every channel pair of `dependent_pairs` (symmetric, NaN diagonal)."""
+    truth = np.zeros((n_channels, n_channels))
+    for a, b in pairs:
+        truth[a, b] = truth[b, a] = mi
+    np.fill_diagonal(truth, np.nan)
+    return truth

@@ -229,3 +229,17 @@ def as_model_input(array: np.ndarray, windowed: bool) -> np.ndarray:
     if array.ndim == 3 and not windowed:
         return array.reshape(len(array), -1)
     return array
+
+
+def channel_counts(source: Source) -> tuple[int, int]:
+    """(X's, Y's) channels: columns of a table or signal, neurons of spike trains; a categorical side is one
+    channel; 0 for an absent Y."""
+    def count(rec, side: Side) -> int:
+        if rec is None:
+            return 0
+        if isinstance(rec, SpikeTrains):
+            return len(rec.times)
+        return 1 if side.processor == "categorical" or rec.values.ndim == 1 else rec.values.shape[-1]
+
+    sides = list(source.sides) + [None]
+    return count(source.x, sides[0]), count(source.y, sides[1]) if source.y is not None else 0

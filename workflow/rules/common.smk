@@ -1,12 +1,18 @@
 """Configuration checks and input functions; every check runs before any job."""
 
+import functools
 import re
 from pathlib import Path
 
 from snakemake.utils import validate
 
 from neuralmi.api import plan_groups
-from neuralmi.data.datasets import check_conditioning, check_sides, has_y
+from neuralmi.data.datasets import (
+    check_conditioning,
+    check_sides,
+    dataset_channels,
+    has_y,
+)
 from neuralmi.errors import InputError
 from neuralmi.options import make_options
 
@@ -28,7 +34,7 @@ def _check_config():
             raise InputError(
                 f"config analyses.{name}.dataset: {spec['dataset']!r} is not one of the datasets {DATASETS}"
             )
-        if spec["mode"] != "dimensionality" and not has_y(
+        if spec["mode"] not in ("dimensionality", "pairwise") and not has_y(
             config["datasets"][spec["dataset"]]
         ):
             raise InputError(
@@ -41,13 +47,10 @@ def _check_config():
             raise InputError(f"config analyses.{name}: {exc}") from None
         try:
             options = make_options(spec.get("options", {}))
-            plan_groups(spec["mode"], options, config["training"]["group"])
             check_sides(config["datasets"][spec["dataset"]], options, spec["mode"])
+            training_jobs(name)
         except InputError as exc:
             raise InputError(f"config analyses.{name}.options: {exc}") from None
-
-
-_check_config()
 
 
 wildcard_constraints:
@@ -77,11 +80,28 @@ def get_dataset(wildcards):
     return {side: f"results/datasets/{name}/{side}.parquet" for side in ("x", "y", "z")}
 
 
+@functools.cache
 def training_jobs(name):
-    """Fit ids of each training job of an analysis, grouped as config training.group says."""
+    """Fit ids of each training job of an analysis, grouped as config training.group says (pairwise mode lists
+    its pairs from the dataset's channel counts)."""
     spec = analysis(name)
     options = make_options(spec.get("options", {}))
-    return plan_groups(spec["mode"], options, config["training"]["group"])
+    channels = None
+    if spec["mode"] == "pairwise":
+        dataset = spec["dataset"]
+        channels = dataset_channels(
+            dataset, config["datasets"][dataset], options, spec["mode"]
+        )
+    return plan_groups(spec["mode"], options, config["training"]["group"], channels)
+
+
+def null_figures(wildcards=None):
+    """The permutation-null figures of the analyses that ask for a null."""
+    return [
+        f"results/{name}/figures/null.png"
+        for name in ANALYSES
+        if make_options(analysis(name).get("options", {})).null_permutations
+    ]
 
 
 def get_job_fits(wildcards):
@@ -99,3 +119,6 @@ def get_fits(wildcards):
 
 def get_curves(wildcards):
     return _per_job("results/{analysis}/curves/{job}.parquet", wildcards)
+
+
+_check_config()

@@ -6,6 +6,7 @@ rule summarise_analysis:
         fits="results/{analysis}/fits.parquet",
         curves="results/{analysis}/curves.parquet",
         summary="results/{analysis}/summary.parquet",
+        null="results/{analysis}/null.parquet",
         result="results/{analysis}/result.json",
     log:
         "results/logs/summarise_analysis/{analysis}.log",
@@ -51,6 +52,28 @@ rule plot_analysis:
         units=config["units"],
     script:
         "../scripts/plot_analysis.py"
+
+
+rule plot_null:
+    input:
+        fits="results/{analysis}/fits.parquet",
+        curves="results/{analysis}/curves.parquet",
+    output:
+        report(
+            "results/{analysis}/figures/null.png",
+            caption="../report/null.rst",
+            category="{analysis}",
+        ),
+    log:
+        "results/logs/plot_null/{analysis}.log",
+    conda:
+        "../envs/neuralmi.yaml"
+    params:
+        mode=get_mode,
+        options=get_options,
+        units=config["units"],
+    script:
+        "../scripts/plot_null.py"
 
 
 rule summarise_all:

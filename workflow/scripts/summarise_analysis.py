@@ -17,6 +17,8 @@ write_parquet(snakemake.output.fits, result.fits)
 write_parquet(snakemake.output.curves, result.curves)
 summary = result.summary if result.summary is not None else result.fits
 write_parquet(snakemake.output.summary, summary)
+null = result.null if result.null is not None else pd.DataFrame({"surrogate": [], "statistic": []})
+write_parquet(snakemake.output.null, null)
 write_json(
     snakemake.output.result,
     {**result.to_dict(), "analysis": snakemake.wildcards.analysis, "dataset": snakemake.params.dataset,

@@ -1,0 +1,213 @@
+"""Permutation null: is the dependence real?
+
+With `null_permutations: K` every point of an analysis gets K surrogate points: the same data with the X-Y
+dependence broken and each side's own structure kept, trained with the same plan (subsets, splits, seeds) and
+summarised by the same statistic as the observed data (the mode's `statistics`: its reported value per point, in
+the same units). The surrogates train in the same vectorised stacks as the observed fits.
+
+Surrogates (`null_method`; `auto` picks from the split): `permute` reorders Y's samples at random (independent
+samples); `shift` rotates Y's samples in time by a random offset of at least one sample plus the split's gap, so
+both series keep their autocorrelation (time series); `local` (conditional mode's default) reorders X among
+samples whose Z are near neighbours, so X keeps its relation to Z while losing the one to Y given Z (Runge
+2018's local permutation). Surrogate k uses the same reordering at every point of a scan.
+
+p = (1 + #{null >= observed}) / (1 + K) per point (diverged surrogates left out of both counts); in scans the
+Benjamini-Hochberg q-values control the false discovery rate over the points.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+
+from neuralmi.data.processing import side_settings
+from neuralmi.errors import InputError
+
+METHODS = ("permute", "shift", "local")
+LOCAL_NEIGHBOURS = 5
+SURROGATE_STREAM = 8191
+DESCRIPTIONS = {"permute": "row permutations", "shift": "circular shifts", "local": "local permutations within Z"}
+POINT_NOUNS = {"lag": "lags", "dimensionality": "embedding dimensions", "sweep": "grid points", "pairwise": "pairs",
+               "transfer": "directions"}
+
+
+def method(options, mode: str) -> str:
+    """The surrogate kind: the option, or for `auto` local (conditional mode), shift (time series: a blocked
+    split, given or chosen by `split: auto`) or permute."""
+    chosen = options.null_method
+    if chosen == "auto":
+        return "local" if mode == "conditional" else "shift" if blocked(options, mode) else "permute"
+    if chosen == "local" and mode != "conditional":
+        raise InputError(f"null_method: 'local' reorders X among samples with similar Z, so it needs conditional "
+                         f"mode, not {mode!r}; use 'permute' or 'shift'")
+    return chosen
+
+
+def blocked(options, mode: str) -> bool:
+    """Whether the fits use the blocked split: set, or chosen by `split: auto` for recordings and lag mode."""
+    if options.split != "auto":
+        return options.split == "blocked"
+    recording = any(side_settings(options, name).processor != "samples" for name in "xyz")
+    return recording or mode in ("lag", "transfer")
+
+
+def with_surrogates(base: list[dict], options, tested=lambda point: True) -> list[dict]:
+    """The analysis's points followed by K surrogates (`null`: 1..K) of every point the null changes (`tested`)."""
+    changed = [p for p in base if tested(p)]
+    return base + [{**p, "null": k} for k in range(1, options.null_permutations + 1) for p in changed]
+
+
+def base_point(point: dict) -> dict:
+    """The observed point a surrogate stands for."""
+    return {k: v for k, v in point.items() if k != "null"}
+
+
+def surrogate_order(n: int, kind: str, options, seed: int, k: int, z: np.ndarray | None = None) -> np.ndarray:
+    """Row order of surrogate k: the side it is applied to takes rows `order` (sample i pairs with sample
+    order[i] of that side)."""
+    rng = np.random.default_rng([seed, k, SURROGATE_STREAM])
+    if kind == "permute":
+        return rng.permutation(n)
+    if kind == "shift":
+        least = (options.gap or 0) + 1
+        if n - least < least:
+            raise InputError(f"null_method: a circular shift of at least {least} samples (one sample plus the "
+                             f"gap) needs more than {2 * least - 1} samples, found {n}")
+        return np.roll(np.arange(n), int(rng.integers(least, n - least + 1)))
+    if z is None:
+        raise InputError("null_method: 'local' needs the conditioning side Z")
+    return local_order(z.reshape(len(z), -1), rng)
+
+
+def local_order(z: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A near-permutation that sends each sample to one of its LOCAL_NEIGHBOURS nearest neighbours in Z
+    (z-scored), drawing unused neighbours first (Runge 2018, Algorithm 1)."""
+    from scipy.spatial import cKDTree
+
+    z = np.asarray(z, np.float64)
+    spread = z.std(axis=0)
+    z = (z - z.mean(axis=0)) / np.where(spread > 0, spread, 1.0)
+    k = min(LOCAL_NEIGHBOURS, len(z))
+    _, neighbours = cKDTree(z).query(z, k=k)
+    neighbours = neighbours.reshape(len(z), k)
+    order, used = np.empty(len(z), dtype=np.int64), np.zeros(len(z), dtype=bool)
+    for i in rng.permutation(len(z)):
+        candidates = neighbours[i][rng.permutation(k)]
+        free = candidates[~used[candidates]]
+        order[i] = free[0] if len(free) else candidates[0]
+        used[order[i]] = True
+    return order
+
+
+def p_values(observed: np.ndarray, null: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(p, surrogates counted) per row: observed (points,), null (surrogates, points); non-finite surrogates are
+    left out; a non-finite observed value gets p NaN."""
+    finite = np.isfinite(null)
+    exceed = ((null >= observed[None, :]) & finite).sum(axis=0)
+    counted = finite.sum(axis=0)
+    p = (1.0 + exceed) / (1.0 + counted)
+    return np.where(np.isfinite(observed), p, np.nan), counted
+
+
+def bh_q_values(p: np.ndarray) -> np.ndarray:
+    """Benjamini-Hochberg adjusted p-values (NaN kept out of the count)."""
+    p = np.asarray(p, float)
+    q = np.full(p.shape, np.nan)
+    valid = np.flatnonzero(np.isfinite(p))
+    if len(valid) == 0:
+        return q
+    order = valid[np.argsort(p[valid], kind="stable")]
+    ranked = p[order] * len(valid) / np.arange(1, len(valid) + 1)
+    q[order] = np.minimum(1.0, np.minimum.accumulate(ranked[::-1])[::-1])
+    return q
+
+
+def split_fits(fits: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(observed fits, surrogate fits) of a fit table."""
+    surrogate = fits["null"].to_numpy() > 0
+    return fits[~surrogate], fits[surrogate]
+
+
+def surrogate_tables(observed: pd.DataFrame, surrogates: pd.DataFrame):
+    """(k, fit table) per surrogate k: its fits relabelled as the observed points they stand for, beside the
+    observed fits of the points the null leaves unchanged (e.g. transfer mode's own-past term)."""
+    points = dict(zip(observed["params"], observed["point"]))
+    params = surrogates["params"].map(lambda p: json.dumps(base_point(json.loads(p)), sort_keys=True))
+    relabelled = surrogates.assign(params=params, point=params.map(points), null=0)
+    kept = observed[~observed["params"].isin(set(params))]
+    for k, fits in relabelled.groupby(surrogates["null"], sort=True):
+        yield int(k), pd.concat([kept, fits]).sort_values("fit_id", ignore_index=True)
+
+
+def null_distribution(module, fits: pd.DataFrame, options, units: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(null, significance): the statistic of the observed data (surrogate 0) and of every surrogate, one row per
+    point and surrogate; and per point the observed statistic, its p-value, q-value and surrogates counted."""
+    observed, surrogates = split_fits(fits)
+    frames = [module.statistics(observed, options, units).assign(surrogate=0)]
+    frames += [module.statistics(table, options, units).assign(surrogate=k)
+               for k, table in surrogate_tables(observed, surrogates)]
+    null = pd.concat(frames, ignore_index=True)
+    keys = [c for c in frames[0].columns if c not in ("statistic", "surrogate")]
+    first = frames[0].reset_index(drop=True)
+    values = np.stack([f["statistic"].to_numpy(float) for f in frames[1:]])
+    p, counted = p_values(first["statistic"].to_numpy(float), values)
+    significance = first[keys].assign(observed=first["statistic"], p_value=p, q_value=bh_q_values(p),
+                                      n_null=counted)
+    return null[keys + ["surrogate", "statistic"]], significance
+
+
+def attach(result, module, fits: pd.DataFrame, options, units: str, mode: str, kind: str):
+    """The result with its null distribution (`null`), per-point p- and q-values (`significance`, also merged
+    into `to_frame()` where it has the points' columns) and the surrogate fits appended to `fits`."""
+    null, significance = null_distribution(module, fits, options, units)
+    keys = [c for c in significance.columns if c not in ("observed", "p_value", "q_value", "n_null")]
+    _, surrogates = split_fits(fits)
+    result.fits = pd.concat([result.fits, surrogates.assign(mi=surrogates[_reported(result.fits)])],
+                            ignore_index=True)
+    if result.frame is not None and keys and set(keys) <= set(result.frame.columns):
+        result.frame = result.frame.merge(significance[keys + ["p_value", "q_value"]], on=keys, how="left")
+    main = int(np.nanargmin(np.abs(significance["observed"].to_numpy(float) - result.mi))) if np.isfinite(
+        result.mi) else 0
+    alpha = 1 - options.confidence
+    result.null, result.significance = null, significance
+    result.details.update(
+        null_method=kind, null_permutations=options.null_permutations, significance_level=alpha,
+        p_value=_plain(significance["p_value"].iloc[main]),
+        significant=int((significance["q_value"] < alpha).sum()), tested=len(significance),
+        p_values=[{k: _plain(v) for k, v in row.items()} for row in significance.to_dict("records")],
+    )
+    result.null_text = _finding(significance, main, alpha, kind, options.null_permutations, mode)
+    return result
+
+
+def _reported(table: pd.DataFrame) -> str:
+    """The column the observed fits report (their `mi` equals it)."""
+    for column in ("train_mi", "val_mi"):
+        if np.array_equal(table["mi"].to_numpy(float), table[column].to_numpy(float), equal_nan=True):
+            return column
+    return "val_mi"
+
+
+def _finding(significance: pd.DataFrame, main: int, alpha: float, kind: str, k: int, mode: str) -> str:
+    p = significance["p_value"].iloc[main]
+    text = f"p = {p:.3g} ({k} {DESCRIPTIONS[kind]})"
+    if len(significance) > 1:
+        noun = POINT_NOUNS.get(mode, "points")
+        hits = int((significance["q_value"] < alpha).sum())
+        text += f"; {hits} of {len(significance)} {noun} with q < {alpha:g}"
+    least = least_permutations(len(significance), alpha)
+    if k < least:
+        text += f" (too few surrogates for p{'' if len(significance) == 1 else ' or q'} < {alpha:g}: K >= {least} needed)"
+    return text
+
+
+def least_permutations(points: int, alpha: float) -> int:
+    """The fewest surrogates with which one point of `points` can reach q (or p) below alpha: the smallest p,
+    1/(K + 1), times the points tested must be below alpha."""
+    return int(np.floor(points / alpha + 1e-9))
+
+
+def _plain(value):
+    return value.item() if hasattr(value, "item") else value
