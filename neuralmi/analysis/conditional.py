@@ -92,28 +92,33 @@ def surrogate(source: Source, point: dict, options, seed: int):
 
 def statistics(fits: pd.DataFrame, options, units: str) -> pd.DataFrame:
     """The permutation null's statistic: I(X;Y|Z), corrected (or the held-out difference)."""
+    _, joint, own, reported = _terms(fits, options)
+    return pd.DataFrame({"quantity": ["conditional"], "statistic": [_difference(joint, own, reported, options,
+                                                                                units).mi]})
+
+
+def _terms(fits: pd.DataFrame, options):
+    """(fit table with the reported `mi`, joint term's fits, own term's fits, reported column)."""
     reported = reported_quantity(options, "train") if _extrapolated(options) else "val_mi"
     table = with_reported(fits, reported)
     terms = params_frame(table)["term"]
-    joint, own = (table[terms == t] for t in TERMS)
+    return (table, *(table[terms == t] for t in TERMS), reported)
+
+
+def _difference(joint: pd.DataFrame, own: pd.DataFrame, reported: str, options, units: str):
+    """I(X;Y|Z): the corrected paired difference, or without extrapolation the held-out one."""
     if _extrapolated(options):
-        cmi = rigorous.corrected(paired_difference(joint, own), reported, options, units)
-    else:
-        cmi = held_out_difference(joint, own, options.confidence)
-    return pd.DataFrame({"quantity": ["conditional"], "statistic": [cmi.mi]})
+        return rigorous.corrected(paired_difference(joint, own), reported, options, units)
+    return held_out_difference(joint, own, options.confidence)
 
 
 def summarise(fits: pd.DataFrame, curves: pd.DataFrame, options, units: str) -> ConditionalResult:
     """The conditional MI and both terms, corrected (or held-out with paired errors), with intervals, judged."""
-    reported = reported_quantity(options, "train") if _extrapolated(options) else "val_mi"
-    table = with_reported(fits, reported)
-    terms = params_frame(table)["term"]
-    joint, own = (table[terms == t] for t in TERMS)
+    table, joint, own, reported = _terms(fits, options)
+    cmi = _difference(joint, own, reported, options, units)
     if _extrapolated(options):
-        cmi = rigorous.corrected(paired_difference(joint, own), reported, options, units)
         term_results = [rigorous.corrected(f, reported, options, units) for f in (joint, own)]
     else:
-        cmi = held_out_difference(joint, own, options.confidence)
         term_results = [held_out_value(f, options.confidence) for f in (joint, own)]
     reasons = fit_warnings(table, options.bound, units) + [f"I(X;Y|Z): {r}" for r in cmi.reasons]
     reasons += below_zero("I(X;Y|Z)", cmi, units, "Z's alone")

@@ -126,23 +126,24 @@ def surrogate(source: Source, point: dict, options, seed: int):
 def statistics(fits: pd.DataFrame, options, units: str) -> pd.DataFrame:
     """The permutation null's statistic: each direction's corrected TE."""
     reported = reported_quantity(options, "train")
-    table = with_reported(fits, reported)
+    term_fits = _term_fits(with_reported(fits, reported), options)
+    return pd.DataFrame([{"direction": d, "quantity": "te", "statistic": rigorous.corrected(
+        paired_difference(term_fits[d, "joint"], term_fits[d, "own"]), reported, options, units).mi}
+        for d in _directions(options)])
+
+
+def _term_fits(table: pd.DataFrame, options) -> dict:
+    """{(direction, term): that term's fits}."""
     labels = params_frame(table)
-    rows = []
-    for d in _directions(options):
-        joint, own = (table[(labels["direction"] == d) & (labels["term"] == t)] for t in TERMS)
-        te = rigorous.corrected(paired_difference(joint, own), reported, options, units)
-        rows.append({"direction": d, "quantity": "te", "statistic": te.mi})
-    return pd.DataFrame(rows)
+    return {(d, t): table[(labels["direction"] == d) & (labels["term"] == t)] for d in _directions(options)
+            for t in TERMS}
 
 
 def summarise(fits: pd.DataFrame, curves: pd.DataFrame, options, units: str) -> TransferResult:
     """Each direction's TE (and the net flow with both), each term, corrected with intervals and judged."""
     reported = reported_quantity(options, "train")
     table = with_reported(fits, reported)
-    labels = params_frame(table)
-    term_fits = {(d, t): table[(labels["direction"] == d) & (labels["term"] == t)] for d in _directions(options)
-                 for t in TERMS}
+    term_fits = _term_fits(table, options)
     differences = {d: paired_difference(term_fits[d, "joint"], term_fits[d, "own"]) for d in _directions(options)}
     if len(differences) == 2:
         differences["net"] = paired_difference(differences["x_to_y"], differences["y_to_x"])
