@@ -38,6 +38,7 @@ def check_mode_options(mode: str, options: Options) -> None:
     for key, owner in MODE_OPTIONS.items():
         if getattr(options, key) != DEFAULTS[key] and mode != owner:
             raise InputError(f"option {key!r}: applies to mode {owner!r}, not {mode!r}")
+    null.check(options, mode)
 
 
 def source(x, y, options: Options, mode: str = "estimate", z=None) -> Source:
@@ -112,6 +113,5 @@ def run(x, y=None, mode: str = "estimate", units: str = "bits", seed: int = 0, z
     opts = make_options(options)
     check_mode_options(mode, opts)
     src = source(x, y, opts, mode, z)
-    points.source_points(_mode(mode), opts, src)
     fits, curves = train(src, plan(src, mode, opts, seed), mode, opts, seed, units)
     return summarise(mode, fits, curves, opts, units)

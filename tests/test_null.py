@@ -98,6 +98,9 @@ def test_local_permutation_keeps_x_near_its_z():
     order = null.local_order(z, np.random.default_rng(1))
     assert len(np.unique(order)) > 0.8 * len(z)
     assert np.abs(z[order] - z).mean() < 0.05 and np.corrcoef(z[order, 0], z[:, 0])[0, 1] > 0.99
+    series = np.cumsum(rng.standard_normal((2000, 1)), axis=0)
+    order = null.local_order(series, np.random.default_rng(1), exclude=3)
+    assert (np.abs(order - np.arange(2000)) > 3).mean() > 0.95
 
 
 def test_method_choice_and_errors():
@@ -109,6 +112,12 @@ def test_method_choice_and_errors():
         null.method(make_options({"null_method": "local"}), "estimate")
     with pytest.raises(InputError, match="null_permutations"):
         neuralmi.run(np.zeros((50, 1)), np.zeros((50, 1)), null_permutations=-1)
+    with pytest.raises(InputError, match="has no effect without null_permutations"):
+        neuralmi.run(np.zeros((50, 1)), np.zeros((50, 1)), null_method="shift")
+    with pytest.raises(InputError, match="scramble the driver"):
+        neuralmi.run(np.zeros((50, 1)), np.zeros((50, 1)), mode="transfer", history=1, null_permutations=5,
+                     null_method="permute")
+    assert null.method(make_options({"processor": "continuous", "split": "random"}), "estimate") == "shift"
 
 
 SMALL = {**FAST, "max_epochs": 8, "null_permutations": 3}
@@ -129,7 +138,8 @@ def test_every_scan_and_rigorous_mode_reports_a_null(mode, options, keys):
     assert (result.null.groupby(keys or (lambda i: 0))["surrogate"].nunique() == 4).all()
     first = result.null[result.null["surrogate"] == 0]["statistic"].to_numpy()
     np.testing.assert_array_equal(first, result.significance["observed"].to_numpy())
-    assert result.details["p_value"] in result.significance["p_value"].tolist()
+    top = result.null.groupby("surrogate")["statistic"].max()
+    assert result.details["p_value"] == pytest.approx((1 + (top.iloc[1:] >= top.iloc[0]).sum()) / 4)
     if keys:
         assert {"p_value", "q_value"} <= set(result.to_frame().columns)
     assert result.plot_null().axes and result.plot().axes
@@ -152,3 +162,18 @@ def test_conditional_null_permutes_x_locally_in_z():
     result = neuralmi.run(x, y, z=z, mode="conditional", conditional_correction="none", seed=0, **SMALL)
     assert result.details["null_method"] == "local" and len(result.significance) == 1
     assert result.details["p_value"] == pytest.approx(0.25)
+
+
+def test_command_line_writes_the_null_and_refuses_it_without_surrogates(tmp_path, capsys):
+    from neuralmi.cli import main
+
+    x, y = correlated_gaussian(300, 1, 1, 1.0, seed=1)
+    np.save(tmp_path / "x.npy", x)
+    np.save(tmp_path / "y.npy", y)
+    files = [str(tmp_path / "x.npy"), str(tmp_path / "y.npy"), "--out", str(tmp_path / "r.json")]
+    fast = ["--set", "max_epochs=4", "--set", "hidden_dim=8"]
+    assert main(["run", *files, *fast, "--null", str(tmp_path / "null.parquet")]) == 2
+    assert "set null_permutations" in capsys.readouterr().err and not (tmp_path / "r.json").exists()
+    assert main(["run", *files, *fast, "--set", "null_permutations=3", "--null", str(tmp_path / "null.parquet"),
+                 "--plot-null", str(tmp_path / "null.png")]) == 0
+    assert len(pd.read_parquet(tmp_path / "null.parquet")) == 4 and (tmp_path / "null.png").stat().st_size > 0

@@ -61,5 +61,7 @@ def test_points_and_errors():
         neuralmi.run(np.zeros((100, 1)), None, mode="pairwise", **FAST)
     with pytest.raises(InputError, match=r"channel_groups.b: channels \[7\] do not exist"):
         neuralmi.run(np.zeros((100, 3)), None, mode="pairwise", channel_groups={"a": [0], "b": [7]}, **FAST)
+    with pytest.raises(InputError, match="channels \\[1\\] are also in group 'a'"):
+        neuralmi.run(np.zeros((100, 3)), None, mode="pairwise", channel_groups={"a": [0, 1], "b": [1, 2]}, **FAST)
     with pytest.raises(InputError, match="applies to mode 'pairwise'"):
         neuralmi.run(np.zeros((100, 3)), np.zeros((100, 1)), channel_groups={"a": [0], "b": [1]}, **FAST)

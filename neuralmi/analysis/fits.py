@@ -24,6 +24,11 @@ FIT_COLUMNS = [
 CURVE_COLUMNS = ["fit_id", "epoch", "val_mi", "val_se", "train_mi", "val_smoothed", "val_gap", "train_gap"]
 
 
+def plain(value):
+    """A numpy scalar as the Python value (JSON-ready)."""
+    return value.item() if hasattr(value, "item") else value
+
+
 def plan_table(labels: list[dict], specs: list[FitSpec]) -> pd.DataFrame:
     """One row per planned fit: labels (LABEL_COLUMNS, with fit_id in plan order) and its sample indices."""
     rows = [{"fit_id": i, **lab, "train": spec.train.tolist(), "val": spec.val.tolist()}

@@ -22,13 +22,15 @@ import json
 import numpy as np
 import pandas as pd
 
+from neuralmi.analysis.fits import plain
 from neuralmi.data.processing import side_settings
-from neuralmi.errors import InputError
+from neuralmi.errors import FitError, InputError
 
 METHODS = ("permute", "shift", "local")
 LOCAL_NEIGHBOURS = 5
 SURROGATE_STREAM = 8191
 DESCRIPTIONS = {"permute": "row permutations", "shift": "circular shifts", "local": "local permutations within Z"}
+PEAK_MODES = ("lag", "dimensionality", "sweep", "pairwise")
 POINT_NOUNS = {"lag": "lags", "dimensionality": "embedding dimensions", "sweep": "grid points", "pairwise": "pairs",
                "transfer": "directions"}
 
@@ -38,19 +40,30 @@ def method(options, mode: str) -> str:
     split, given or chosen by `split: auto`) or permute."""
     chosen = options.null_method
     if chosen == "auto":
-        return "local" if mode == "conditional" else "shift" if blocked(options, mode) else "permute"
+        return "local" if mode == "conditional" else "shift" if time_ordered(options, mode) else "permute"
     if chosen == "local" and mode != "conditional":
         raise InputError(f"null_method: 'local' reorders X among samples with similar Z, so it needs conditional "
                          f"mode, not {mode!r}; use 'permute' or 'shift'")
+    if chosen == "permute" and mode == "transfer":
+        raise InputError("null_method: 'permute' would scramble the driver's own time course before its past is "
+                         "cut; transfer mode shifts it ('shift' or 'auto')")
     return chosen
 
 
-def blocked(options, mode: str) -> bool:
-    """Whether the fits use the blocked split: set, or chosen by `split: auto` for recordings and lag mode."""
-    if options.split != "auto":
-        return options.split == "blocked"
+def check(options, mode: str) -> None:
+    """The null's options are consistent before any data are read: a known method for the mode, and no method
+    without surrogates."""
+    if options.null_permutations:
+        method(options, mode)
+    elif options.null_method != "auto":
+        raise InputError(f"null_method: {options.null_method!r} has no effect without null_permutations (e.g. 100)")
+
+
+def time_ordered(options, mode: str) -> bool:
+    """Whether samples are time points in order: recordings (any side with a processor), lag and transfer modes,
+    or the blocked split."""
     recording = any(side_settings(options, name).processor != "samples" for name in "xyz")
-    return recording or mode in ("lag", "transfer")
+    return recording or mode in ("lag", "transfer") or options.split == "blocked"
 
 
 def with_surrogates(base: list[dict], options, tested=lambda point: True) -> list[dict]:
@@ -78,20 +91,28 @@ def surrogate_order(n: int, kind: str, options, seed: int, k: int, z: np.ndarray
         return np.roll(np.arange(n), int(rng.integers(least, n - least + 1)))
     if z is None:
         raise InputError("null_method: 'local' needs the conditioning side Z")
-    return local_order(z.reshape(len(z), -1), rng)
+    exclude = (options.gap or 0) + 1 if options.split == "blocked" else 0
+    return local_order(z.reshape(len(z), -1), rng, exclude)
 
 
-def local_order(z: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def local_order(z: np.ndarray, rng: np.random.Generator, exclude: int = 0) -> np.ndarray:
     """A near-permutation that sends each sample to one of its LOCAL_NEIGHBOURS nearest neighbours in Z
-    (z-scored), drawing unused neighbours first (Runge 2018, Algorithm 1)."""
+    (z-scored), drawing unused neighbours first (Runge 2018, Algorithm 1). With `exclude` > 0 (time series)
+    neighbours within `exclude` samples in time are skipped (a Theiler window), since a time point's nearest Z
+    is usually the next one, whose X carries the same dependence on Y."""
     from scipy.spatial import cKDTree
 
     z = np.asarray(z, np.float64)
     spread = z.std(axis=0)
     z = (z - z.mean(axis=0)) / np.where(spread > 0, spread, 1.0)
-    k = min(LOCAL_NEIGHBOURS, len(z))
-    _, neighbours = cKDTree(z).query(z, k=k)
-    neighbours = neighbours.reshape(len(z), k)
+    k = min(LOCAL_NEIGHBOURS, len(z) - 2 * exclude - 1)
+    if k < 1:
+        raise InputError(f"null_method: 'local' needs more than {2 * exclude + 1} samples, found {len(z)}")
+    query = min(len(z), k + 2 * exclude + 1)
+    _, found = cKDTree(z).query(z, k=query)
+    found = found.reshape(len(z), query)
+    far = np.abs(found - np.arange(len(z))[:, None]) > exclude if exclude else np.ones_like(found, dtype=bool)
+    neighbours = np.stack([row[keep][:k] for row, keep in zip(found, far)])
     order, used = np.empty(len(z), dtype=np.int64), np.zeros(len(z), dtype=bool)
     for i in rng.permutation(len(z)):
         candidates = neighbours[i][rng.permutation(k)]
@@ -126,7 +147,7 @@ def bh_q_values(p: np.ndarray) -> np.ndarray:
 
 def split_fits(fits: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(observed fits, surrogate fits) of a fit table."""
-    surrogate = fits["null"].to_numpy() > 0
+    surrogate = fits["null"].to_numpy() > 0 if "null" in fits else np.zeros(len(fits), dtype=bool)
     return fits[~surrogate], fits[surrogate]
 
 
@@ -151,6 +172,10 @@ def null_distribution(module, fits: pd.DataFrame, options, units: str) -> tuple[
     null = pd.concat(frames, ignore_index=True)
     keys = [c for c in frames[0].columns if c not in ("statistic", "surrogate")]
     first = frames[0].reset_index(drop=True)
+    for frame in frames[1:]:
+        if not frame[keys].reset_index(drop=True).equals(first[keys]):
+            raise FitError("permutation null: a surrogate's points differ from the data's (were all its fits "
+                           "trained?)")
     values = np.stack([f["statistic"].to_numpy(float) for f in frames[1:]])
     p, counted = p_values(first["statistic"].to_numpy(float), values)
     significance = first[keys].assign(observed=first["statistic"], p_value=p, q_value=bh_q_values(p),
@@ -168,18 +193,26 @@ def attach(result, module, fits: pd.DataFrame, options, units: str, mode: str, k
                             ignore_index=True)
     if result.frame is not None and keys and set(keys) <= set(result.frame.columns):
         result.frame = result.frame.merge(significance[keys + ["p_value", "q_value"]], on=keys, how="left")
-    main = int(np.nanargmin(np.abs(significance["observed"].to_numpy(float) - result.mi))) if np.isfinite(
-        result.mi) else 0
     alpha = 1 - options.confidence
+    peak = mode in PEAK_MODES and len(significance) > 1
+    p_main = peak_p_value(null) if peak else float(significance["p_value"].iloc[0])
     result.null, result.significance = null, significance
     result.details.update(
         null_method=kind, null_permutations=options.null_permutations, significance_level=alpha,
-        p_value=_plain(significance["p_value"].iloc[main]),
+        p_value=p_main,
         significant=int((significance["q_value"] < alpha).sum()), tested=len(significance),
-        p_values=[{k: _plain(v) for k, v in row.items()} for row in significance.to_dict("records")],
+        p_values=[{k: plain(v) for k, v in row.items()} for row in significance.to_dict("records")],
     )
-    result.null_text = _finding(significance, main, alpha, kind, options.null_permutations, mode)
+    result.null_text = _finding(significance, p_main, peak, alpha, kind, options.null_permutations, mode)
     return result
+
+
+def peak_p_value(null: pd.DataFrame) -> float:
+    """p of the largest statistic over a scan's points, against each surrogate's largest (surrogate k reorders
+    alike at every point): the reported point was picked as the maximum, so its own p would be too small."""
+    top = null.groupby("surrogate")["statistic"].max()
+    p, _ = p_values(np.array([top.loc[0]]), top.drop(index=0).to_numpy()[:, None])
+    return float(p[0])
 
 
 def _reported(table: pd.DataFrame) -> str:
@@ -190,24 +223,20 @@ def _reported(table: pd.DataFrame) -> str:
     return "val_mi"
 
 
-def _finding(significance: pd.DataFrame, main: int, alpha: float, kind: str, k: int, mode: str) -> str:
-    p = significance["p_value"].iloc[main]
-    text = f"p = {p:.3g} ({k} {DESCRIPTIONS[kind]})"
+def _finding(significance: pd.DataFrame, p: float, peak: bool, alpha: float, kind: str, k: int, mode: str) -> str:
+    text = f"p{' of the peak' if peak else ''} = {p:.3g} ({k} {DESCRIPTIONS[kind]})"
     if len(significance) > 1:
         noun = POINT_NOUNS.get(mode, "points")
         hits = int((significance["q_value"] < alpha).sum())
         text += f"; {hits} of {len(significance)} {noun} with q < {alpha:g}"
     least = least_permutations(len(significance), alpha)
     if k < least:
-        text += f" (too few surrogates for p{'' if len(significance) == 1 else ' or q'} < {alpha:g}: K >= {least} needed)"
+        what = "p" if len(significance) == 1 else "a single point's q"
+        text += f" (too few surrogates for {what} < {alpha:g}: K >= {least} needed)"
     return text
 
 
 def least_permutations(points: int, alpha: float) -> int:
-    """The fewest surrogates with which one point of `points` can reach q (or p) below alpha: the smallest p,
-    1/(K + 1), times the points tested must be below alpha."""
+    """The fewest surrogates with which a single discovery among `points` can reach q (or p) below alpha: the
+    smallest p, 1/(K + 1), times the points tested must be below alpha."""
     return int(np.floor(points / alpha + 1e-9))
-
-
-def _plain(value):
-    return value.item() if hasattr(value, "item") else value

@@ -13,9 +13,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from neuralmi.analysis.fits import fit_warnings, reported_quantity, with_reported
+from neuralmi.analysis.fits import fit_warnings, plain, reported_quantity, with_reported
 from neuralmi.analysis.plots import plot_pairwise
-from neuralmi.analysis.points import params_frame, point_means, repeated_fits
+from neuralmi.analysis.points import point_table, repeated_fits
 from neuralmi.analysis.result import PairwiseResult
 from neuralmi.data.processing import samples, side_settings
 from neuralmi.errors import FitError, InputError
@@ -27,11 +27,17 @@ def x_units(options, channels: int) -> dict:
     """X's units: name -> channel indices (each channel alone, or `channel_groups`)."""
     if not options.channel_groups:
         return {i: [i] for i in range(channels)}
+    seen: dict = {}
     for name, group in options.channel_groups.items():
         beyond = [c for c in group if c >= channels]
         if beyond:
             raise InputError(f"channel_groups.{name}: channels {beyond} do not exist; x has {channels} "
                              f"(0 .. {channels - 1})")
+        shared = [c for c in group if c in seen]
+        if shared:
+            raise InputError(f"channel_groups.{name}: channels {shared} are also in group {seen[shared[0]]!r}; "
+                             f"groups must not overlap (a shared channel would be dependent on itself)")
+        seen.update({c: name for c in group})
     return {name: list(group) for name, group in options.channel_groups.items()}
 
 
@@ -76,21 +82,14 @@ def _categorical(options, side: str) -> bool:
 
 def statistics(fits: pd.DataFrame, options, units: str) -> pd.DataFrame:
     """The permutation null's statistic: the mean MI per pair."""
-    return _pair_means(fits, options)[["a", "b", "b_side", "mi"]].rename(columns={"mi": "statistic"})
-
-
-def _pair_means(fits: pd.DataFrame, options) -> pd.DataFrame:
     table = with_reported(fits, reported_quantity(options, "validation"))
-    params = params_frame(table)
-    means = point_means(table, ["point"], options.confidence)
-    keys = params.groupby(table["point"]).first().reset_index(drop=True)
-    return pd.concat([keys, means.drop(columns=["point"])], axis=1)
+    return point_table(table, options.confidence)[["a", "b", "b_side", "mi"]].rename(columns={"mi": "statistic"})
 
 
 def summarise(fits: pd.DataFrame, curves: pd.DataFrame, options, units: str) -> PairwiseResult:
     """Mean held-out MI per pair with its interval; `mi` is the strongest pair's."""
     table = with_reported(fits, reported_quantity(options, "validation"))
-    frame = _pair_means(fits, options)
+    frame = point_table(table, options.confidence).drop(columns=["point"])
     if not np.isfinite(frame["mi"]).any():
         raise FitError("pairwise mode: no pair gave a finite MI (every critic diverged): try infonce or a lower "
                        "learning_rate")
@@ -100,12 +99,10 @@ def summarise(fits: pd.DataFrame, curves: pd.DataFrame, options, units: str) -> 
     return PairwiseResult(
         mode="pairwise", mi=float(best["mi"]), ci_low=float(best["ci_low"]), ci_high=float(best["ci_high"]),
         reliable=not reasons, reasons=reasons, units=units, fits=table, curves=curves, summary=frame,
-        details={"strongest": [_plain(best["a"]), _plain(best["b"])], "pairs": len(frame),
+        details={"strongest": [plain(best["a"]), plain(best["b"])], "pairs": len(frame),
          "within_x": bool((frame["b_side"] == "x").all()),
                  "confidence": options.confidence}, plotter=plot_pairwise,
         frame=frame,
     )
 
 
-def _plain(value):
-    return value.item() if hasattr(value, "item") else value

@@ -92,24 +92,20 @@ def point_arrays(module, mode: str, source: Source, point: dict, options, seed: 
     surrogate's Y rows reordered (`null.surrogate_order`) unless its mode builds its own (`surrogate`).
     `cache` keeps observed points' arrays for their surrogates within one call."""
     if "null" in point and not hasattr(module, "surrogate"):
-        x, y = _cached(module, mode, source, null.base_point(point), options, seed, cache)
+        x, y = point_arrays(module, mode, source, null.base_point(point), options, seed, cache)
         order = null.surrogate_order(len(y), null.method(options, mode), options, seed, point["null"])
         return x, y[order]
+    key = json.dumps(point, sort_keys=True)
+    if cache is not None and key in cache:
+        return cache[key]
     x, y = _point_samples(module, source, point, options, seed)
     windowed = sample_ndim(options) == 3
     x, y = as_model_input(x, windowed), as_model_input(y, windowed)
     if options.rank_transform:
         x, y = rank_gaussianize(x), rank_gaussianize(y)
+    if cache is not None:
+        cache[key] = x, y
     return x, y
-
-
-def _cached(module, mode, source, point, options, seed, cache):
-    if cache is None:
-        return point_arrays(module, mode, source, point, options, seed)
-    key = json.dumps(point, sort_keys=True)
-    if key not in cache:
-        cache[key] = point_arrays(module, mode, source, point, options, seed)
-    return cache[key]
 
 
 def point_options(module, options, point: dict):
@@ -218,6 +214,12 @@ def point_means(table: pd.DataFrame, by: list[str], confidence: float) -> pd.Dat
         rows.append({**dict(zip(by, key if isinstance(key, tuple) else (key,))), "mi": mean, "se": se,
                      "ci_low": mean - z * se, "ci_high": mean + z * se, "n_fits": len(mi)})
     return pd.DataFrame(rows)
+
+
+def point_table(table: pd.DataFrame, confidence: float) -> pd.DataFrame:
+    """One row per point: its parameters (the keys of `params`) and `point_means`' columns."""
+    keys = params_frame(table).groupby(table["point"]).first().reset_index(drop=True)
+    return pd.concat([keys, point_means(table, ["point"], confidence)], axis=1)
 
 
 def repeated_fits(n: int, options, seed: int, repeats: range) -> tuple[list[dict], list[FitSpec]]:

@@ -7,9 +7,9 @@ import itertools
 
 import pandas as pd
 
-from neuralmi.analysis.fits import fit_warnings, reported_quantity, with_reported
+from neuralmi.analysis.fits import fit_warnings, plain, reported_quantity, with_reported
 from neuralmi.analysis.plots import plot_sweep
-from neuralmi.analysis.points import params_frame, point_means, repeated_fits
+from neuralmi.analysis.points import params_frame, point_table, repeated_fits
 from neuralmi.analysis.result import MIResult
 from neuralmi.errors import InputError
 
@@ -36,18 +36,15 @@ def plan(n: int, options, seed: int, point: dict):
 def statistics(fits: pd.DataFrame, options, units: str) -> pd.DataFrame:
     """The permutation null's statistic: the mean MI per grid point."""
     table = with_reported(fits, reported_quantity(options, "validation"))
-    params = params_frame(table)
-    means = point_means(table, ["point"], options.confidence)
-    keys = params.groupby(table["point"]).first().reset_index(drop=True)
-    return pd.concat([keys, means[["mi"]].rename(columns={"mi": "statistic"})], axis=1)
+    means = point_table(table, options.confidence)
+    return means.drop(columns=["point", "se", "ci_low", "ci_high", "n_fits"]).rename(columns={"mi": "statistic"})
 
 
 def summarise(fits: pd.DataFrame, curves: pd.DataFrame, options, units: str) -> MIResult:
     table = with_reported(fits, reported_quantity(options, "validation"))
     params = params_frame(table)
     keys = list(params.columns)
-    means = point_means(table, ["point"], options.confidence)
-    means = pd.concat([params.groupby(table["point"]).first().reset_index(drop=True), means], axis=1)
+    means = point_table(table, options.confidence)
     top = int(means["mi"].idxmax())
     best = means.iloc[top]
     frame = pd.concat([params, table.drop(columns=["params"])], axis=1)
@@ -55,10 +52,6 @@ def summarise(fits: pd.DataFrame, curves: pd.DataFrame, options, units: str) -> 
     return MIResult(
         mode="sweep", mi=float(best["mi"]), ci_low=float(best["ci_low"]), ci_high=float(best["ci_high"]),
         reliable=not reasons, reasons=reasons, units=units, fits=table, curves=curves, summary=means,
-        details={"best": {k: _plain(means.at[top, k]) for k in keys}, "parameters": keys}, plotter=plot_sweep,
+        details={"best": {k: plain(means.at[top, k]) for k in keys}, "parameters": keys}, plotter=plot_sweep,
         frame=frame,
     )
-
-
-def _plain(value):
-    return value.item() if hasattr(value, "item") else value

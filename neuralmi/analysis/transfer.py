@@ -87,14 +87,14 @@ def resolve(options, source: Source):
 
 def point_samples(source: Source, point: dict, options, seed: int, driver_order=None):
     """(past, future): past (n, history, features) of the target alone ('own') or of driver and target side by
-    side ('joint'); future (n, 1, features) of the target, `horizon` steps after the past ends. `driver_order`
-    reorders the driver's steps (a permutation-null surrogate)."""
+    side ('joint'); future (n, 1, features) of the target, `horizon` steps after the past ends.
+    `driver_order(steps)` gives the order of the driver's steps (a permutation-null surrogate)."""
     x, y = samples(source, options)
     past, ahead = steps(source, options)
     sides = {"x": x.reshape(len(x), -1), "y": y.reshape(len(y), -1)}
     if driver_order is not None:
         driver = DIRECTIONS[point["direction"]][0]
-        sides[driver] = sides[driver][driver_order]
+        sides[driver] = sides[driver][driver_order(len(x))]
     n = len(x) - past - ahead + 1
     if n < 2:
         raise InputError(f"history, horizon: {past} + {ahead} steps leave no samples in a recording of {len(x)} "
@@ -118,8 +118,9 @@ def null_point(point: dict) -> bool:
 def surrogate(source: Source, point: dict, options, seed: int):
     """A surrogate of the joint term: the driver's steps circularly shifted (or permuted, `null_method`) against
     the target's, before the past is cut, so the target's own past-future relation is intact."""
-    n = len(samples(source, options)[0])
-    order = null.surrogate_order(n, null.method(options, "transfer"), options, seed, point["null"])
+    def order(steps):
+        return null.surrogate_order(steps, null.method(options, "transfer"), options, seed, point["null"])
+
     return point_samples(source, null.base_point(point), options, seed, order)
 
 

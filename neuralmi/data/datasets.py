@@ -60,7 +60,7 @@ def check_sides(spec: dict, options, mode: str) -> None:
             raise InputError(f"processor_{side}: the dataset's {side} is {kind}, but its processor is {processor!r}")
 
 
-def dataset_channels(name: str, spec: dict, options, mode: str) -> tuple[int, int]:
+def dataset_channels(name: str, spec: dict, options) -> tuple[int, int]:
     """(X's, Y's) channel counts of a dataset as `options` process it (for planning pairwise mode's jobs)."""
     from neuralmi.data.processing import channel_counts, make_source
 

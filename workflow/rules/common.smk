@@ -90,7 +90,7 @@ def training_jobs(name):
     if spec["mode"] == "pairwise":
         dataset = spec["dataset"]
         channels = dataset_channels(
-            dataset, config["datasets"][dataset], options, spec["mode"]
+            dataset, config["datasets"][dataset], options
         )
     return plan_groups(spec["mode"], options, config["training"]["group"], channels)
 
