@@ -185,7 +185,8 @@ def plot_pairwise(result, ax=None):
     matrix = result.matrix()
     keep = pair_matrix(result.frame.assign(significant=result.significant().astype(float)), "significant", within)
     values = matrix.to_numpy(float)
-    shown = np.ma.masked_where(~(keep.to_numpy(float) == 1), values)
+    hidden = keep.to_numpy(float) != 1
+    shown = np.ma.masked_where(hidden, values)
     ax.imshow(np.where(np.isfinite(values), 0.0, np.nan), cmap="Greys", vmin=-1, vmax=4)
     image = ax.imshow(shown, cmap="viridis", vmin=0, vmax=max(float(np.nanmax(values)), 1e-9))
     fig.colorbar(image, ax=ax, label=f"MI ({result.units})")
@@ -196,7 +197,8 @@ def plot_pairwise(result, ax=None):
     if max(matrix.shape) <= 12:
         for (i, j), value in np.ndenumerate(values):
             if np.isfinite(value):
-                ax.text(j, i, f"{value:.2f}", ha="center", va="center", fontsize=6, color="w")
+                ax.text(j, i, f"{value:.2f}", ha="center", va="center", fontsize=6,
+                        color="0.3" if hidden[i, j] else "w")
     ax.set_title("significant pairs in colour", fontsize=8)
     return fig
 
