@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from neuralmi.analysis import (conditional, dimensionality, estimate, lag, null, pairwise, points, rigorous, sweep,
-                               transfer)
+from neuralmi.analysis import (conditional, dimensionality, estimate, lag, null, pairwise, points, precision,
+                               rigorous, sweep, transfer)
 from neuralmi.analysis.result import MIResult
 from neuralmi.data.processing import Source, make_source
 from neuralmi.errors import InputError
@@ -17,13 +17,16 @@ from neuralmi.options import DEFAULTS, Options, make_options
 from neuralmi.units import check_units
 
 MODES = {"estimate": estimate, "rigorous": rigorous, "sweep": sweep, "dimensionality": dimensionality, "lag": lag,
-         "transfer": transfer, "conditional": conditional, "pairwise": pairwise}
+         "transfer": transfer, "conditional": conditional, "pairwise": pairwise,
+         "precision": precision}
 GROUPINGS = ("fit", "gamma", "analysis")
 
 
 MODE_OPTIONS = {"lags": "lag", "embedding_dims": "dimensionality", "grid": "sweep", "history": "transfer",
                 "horizon": "transfer", "directions": "transfer", "processor_z": "conditional",
-                "conditional_correction": "conditional", "channel_groups": "pairwise"}
+                "conditional_correction": "conditional", "channel_groups": "pairwise",
+                "precisions": "precision", "perturbation": "precision", "perturbed_side": "precision",
+                "precision_fraction": "precision"}
 
 
 def _mode(name: str):
@@ -104,7 +107,9 @@ def run(x, y=None, mode: str = "estimate", units: str = "bits", seed: int = 0, z
     categorical states), or windows (n, window, channels) for cnn/gru embeddings.
     mode: "estimate" (one fit), "rigorous" (subsample-and-extrapolate bias correction), "sweep" (grid=),
     "dimensionality" (y may be None; embedding_dims=), "lag" (lags=), "transfer" (transfer entropy between
-    time series; history=, horizon=, directions=), "conditional" (I(X;Y|Z); z= as x, processor_z=).
+    time series; history=, horizon=, directions=), "conditional" (I(X;Y|Z); z= as x, processor_z=), "pairwise"
+    (every pair of channels; y may be None), "precision" (MI under perturbed spike times or values; precisions=).
+    null_permutations=K adds a permutation null (p- and q-values) to any mode.
     units: "bits" or "nats". seed: fixes every random choice. options: see `neuralmi.options.load_schema()`.
     """
     check_units(units)

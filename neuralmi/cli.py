@@ -24,7 +24,8 @@ def _parser() -> argparse.ArgumentParser:
     est.add_argument("y", nargs="?", help="Y, as X (leave out in dimensionality or pairwise mode for one population)")
     est.add_argument("--out", required=True, help="result JSON: mi, ci_low, ci_high, reliable, units, ...")
     est.add_argument("--mode", default="estimate",
-                     help="estimate, rigorous, sweep, dimensionality, lag, transfer, conditional or pairwise")
+                     help="estimate, rigorous, sweep, dimensionality, lag, transfer, conditional, pairwise or "
+                          "precision")
     est.add_argument("--z", help="Z, the conditioning variable of conditional mode (a file, as X)")
     est.add_argument("--units", default="bits", help="bits or nats")
     est.add_argument("--seed", type=int, default=0)

@@ -84,6 +84,10 @@ class Options:
     horizon: float | None
     directions: str
     conditional_correction: str
+    precisions: tuple | None
+    perturbation: str
+    perturbed_side: str
+    precision_fraction: float
     channel_groups: dict | None
     null_permutations: int
     null_method: str
@@ -143,7 +147,8 @@ def validate_options(options: Mapping[str, Any]) -> dict:
 
 
 NOT_SWEPT = ("grid", "lags", "embedding_dims", "history", "horizon", "directions",
-             "conditional_correction", "channel_groups", "null_permutations", "null_method", "gammas", "repeats",
+             "conditional_correction", "precisions", "perturbation", "perturbed_side", "precision_fraction",
+             "channel_groups", "null_permutations", "null_method", "gammas", "repeats",
              "validation_indices", "device", "threads", "processor", "processor_x", "processor_y", "processor_z",
              "sample_rate", "duration")
 
@@ -162,7 +167,7 @@ def _check_grid(grid) -> None:
 def make_options(options: Mapping[str, Any] | None = None) -> Options:
     """Validated, typed options from a mapping (missing keys take the schema's defaults)."""
     full = validate_options(options or {})
-    for key in ("gammas", "validation_indices", "lags", "embedding_dims"):
+    for key in ("gammas", "validation_indices", "lags", "embedding_dims", "precisions"):
         if full[key] is not None:
             full[key] = tuple(full[key])
     return Options(**full)

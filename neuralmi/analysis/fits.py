@@ -19,7 +19,7 @@ PLAN_COLUMNS = LABEL_COLUMNS + ["train", "val"]
 FIT_COLUMNS = [
     "fit_id", "point", "params", "null", "gamma", "repeat", "subset", "n_samples", "n_train", "n_val", "eval_n", "seed",
     "mi", "se", "val_mi", "train_mi", "bound_gap", "best_epoch", "n_epochs", "stopped_early", "seconds", "device",
-    "reference_mi", "reference_se", "val_terms",
+    "reference_mi", "reference_se", "val_terms", "probe_mi", "probe_se",
 ]
 CURVE_COLUMNS = ["fit_id", "epoch", "val_mi", "val_se", "train_mi", "val_smoothed", "val_gap", "train_gap"]
 
@@ -72,6 +72,8 @@ def fit_table(plan: pd.DataFrame, fits, units: str, device: str, references: dic
             "reference_mi": from_nats(reference_mi, units),
             "reference_se": from_nats(reference_se, units),
             "val_terms": np.empty(0) if fit.val_terms is None else from_nats(fit.val_terms.astype(np.float64), units),
+            "probe_mi": np.empty(0) if fit.probe_mi is None else from_nats(fit.probe_mi, units),
+            "probe_se": np.empty(0) if fit.probe_se is None else from_nats(fit.probe_se, units),
         })
     return pd.DataFrame(rows, columns=FIT_COLUMNS)
 

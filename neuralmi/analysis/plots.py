@@ -239,3 +239,23 @@ def pd_index(frame):
     import pandas as pd
 
     return pd.MultiIndex.from_frame(frame) if frame.shape[1] > 1 else pd.Index(frame.iloc[:, 0])
+
+
+def plot_precision(result, ax=None):
+    """MI against the perturbation's scale (log axis) with its interval, the clean MI and the fraction of it that
+    defines the precision, and the precision with its interval."""
+    fig, ax = _axes(ax)
+    curve = result.summary
+    perturbed = curve[curve["precision"] > 0]
+    _band(ax, perturbed, "precision", f"perturbed held-out MI ({result.details['perturbation']})")
+    ax.axhline(result.mi, color="k", lw=0.8, ls="--", label=f"clean {result.mi:.3f} {result.units}")
+    fraction = result.details["precision_fraction"]
+    ax.axhline(fraction * result.mi, color="0.5", lw=0.8, ls=":", label=f"{fraction:g} of clean")
+    value, (low, high) = result.details["precision"], result.details["precision_ci"]
+    if np.isfinite(value):
+        if np.isfinite(low):
+            ax.axvspan(low, high, color="C3", alpha=0.15, lw=0)
+        ax.axvline(value, color="C3", lw=1, label=f"precision {value:.3g}")
+    ax.set_xscale("log")
+    ax.set_xlabel("precision (jitter s.d. or rounding step)")
+    return _finish(fig, ax, result.units)

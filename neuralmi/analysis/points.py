@@ -102,7 +102,8 @@ def point_arrays(module, mode: str, source: Source, point: dict, options, seed: 
     windowed = sample_ndim(options) == 3
     x, y = as_model_input(x, windowed), as_model_input(y, windowed)
     if options.rank_transform:
-        x, y = rank_gaussianize(x), rank_gaussianize(y)
+        reference = module.clean_rows(len(x), options) if hasattr(module, "clean_rows") else None
+        x, y = rank_gaussianize(x, reference), rank_gaussianize(y, reference)
     if cache is not None:
         cache[key] = x, y
     return x, y
@@ -141,7 +142,7 @@ def train(module, mode: str, source: Source, plan: pd.DataFrame, options, seed: 
     fits, curves = [], []
     for opts, members in stacks.values():
         rows = pd.concat([r for r, _, _ in members])
-        x, y, specs = _concatenated(members)
+        x, y, specs = _concatenated(module, opts, members)
         if hasattr(module, "keeps_terms") and module.keeps_terms(opts):
             specs = [dataclasses.replace(spec, keep_terms=True) for spec in specs]
         trained = train_fits(x, y, specs, opts)
@@ -176,12 +177,16 @@ def _options_key(options) -> str:
                        for k, v in options.as_dict().items()}, sort_keys=True, default=str)
 
 
-def _concatenated(members):
-    """Samples of several points in one array pair, with each fit's indices shifted to its point's block."""
+def _concatenated(module, options, members):
+    """Samples of several points in one array pair, with each fit's indices shifted to its point's block (and its
+    probes, from the mode's `probed` hook, with them)."""
     xs, ys, specs, offset = [], [], [], 0
     for rows, x, y in members:
         for spec in plan_specs(rows):
-            specs.append(FitSpec(spec.train + offset, spec.val + offset, spec.seed))
+            if hasattr(module, "probed"):
+                spec = module.probed(spec, len(x), options)
+            specs.append(FitSpec(spec.train + offset, spec.val + offset, spec.seed,
+                                 probes=tuple(p + offset for p in spec.probes)))
         xs.append(x)
         ys.append(y)
         offset += len(x)

@@ -173,3 +173,17 @@ def pair_matrix(frame: pd.DataFrame, column: str, within_x: bool) -> pd.DataFram
     names = list(dict.fromkeys([*frame["a"], *frame["b"]]))
     table = table.reindex(index=names, columns=names)
     return table.combine_first(table.T).reindex(index=names, columns=names)
+
+
+@dataclass
+class PrecisionResult(MIResult):
+    """Precision mode: `mi` is the clean held-out MI; `to_frame()` one row per precision (0: clean) with mi, se,
+    ci_low, ci_high, n_fits and `fraction` of the clean MI; `details['precision']` the scale at which MI falls to
+    `precision_fraction` of its clean value, with `precision_ci`."""
+
+    @property
+    def answer(self) -> str:
+        d = self.details
+        low, high = d["precision_ci"]
+        return (f"precision {d['precision']:.3g} [{low:.3g}, {high:.3g}] (MI at {d['precision_fraction']:g} of its "
+                f"clean {self.mi:.3g} {self.units}, {d['perturbation']} of {d['perturbed_side']})")

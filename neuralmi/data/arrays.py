@@ -52,8 +52,10 @@ def as_triplet(x, y, z, ndim: int = 2) -> tuple[np.ndarray, np.ndarray, np.ndarr
     return x, y, z
 
 
-def rank_gaussianize(array: np.ndarray) -> np.ndarray:
-    """Each feature (last axis) replaced by the standard-normal quantile of its average rank over all samples.
+def rank_gaussianize(array: np.ndarray, reference: int | None = None) -> np.ndarray:
+    """Each feature (last axis) replaced by the standard-normal quantile of its average rank over all samples,
+    or, with `reference`, among the first `reference` samples only (later ones, e.g. perturbed copies, are mapped
+    through the same ranks: a value between two reference values gets the rank halfway between).
 
     A strictly increasing map of each feature (ties stay tied), so MI is unchanged; the result is marginally
     ~N(0, 1) whatever the original marginal (heavy tails, skew, counts).
@@ -61,6 +63,16 @@ def rank_gaussianize(array: np.ndarray) -> np.ndarray:
     from scipy.special import ndtri
     from scipy.stats import rankdata
 
-    flat = array.reshape(-1, array.shape[-1])
-    ranks = rankdata(flat, axis=0, method="average")
-    return ndtri(ranks / (len(flat) + 1)).astype(np.float32).reshape(array.shape)
+    if reference is None:
+        flat = array.reshape(-1, array.shape[-1])
+        ranks = rankdata(flat, axis=0, method="average")
+        return ndtri(ranks / (len(flat) + 1)).astype(np.float32).reshape(array.shape)
+    flat = array.reshape(len(array), -1, array.shape[-1])
+    base = np.sort(flat[:reference].reshape(-1, array.shape[-1]), axis=0)
+    out = np.empty(flat.shape, dtype=np.float64)
+    for f in range(array.shape[-1]):
+        column = flat[..., f]
+        left = np.searchsorted(base[:, f], column, side="left")
+        right = np.searchsorted(base[:, f], column, side="right")
+        out[..., f] = ndtri((left + right + 1) / 2 / (len(base) + 1))
+    return out.astype(np.float32).reshape(array.shape)

@@ -24,6 +24,7 @@ GENERATORS = {
     "lagged_pair": generators.lagged_pair,
     "population": generators.population,
     "dependent_pairs": generators.dependent_pairs,
+    "timed_spikes": generators.timed_spikes,
     "latent_spikes": generators.latent_spikes,
     "coupled_autoregression": autoregression.coupled_autoregression,
     "gaussian_triplet": conditional.gaussian_triplet,
@@ -32,6 +33,7 @@ SPIKE_COLUMNS = ["neuron", "time"]
 ONE_SIDED = ("population", "dependent_pairs")
 THREE_SIDED = ("gaussian_triplet",)
 SIDES = ("x", "y", "z")
+SPIKING = ("latent_spikes", "timed_spikes")
 
 
 def has_y(spec: dict) -> bool:
@@ -54,7 +56,7 @@ def check_sides(spec: dict, options, mode: str) -> None:
     """A dataset's spike sides must be read by the spikes processor, and only those (Z in conditional mode)."""
     for side in SIDES if mode == "conditional" else SIDES[:2]:
         processor = side_settings(options, side).processor
-        is_spikes = spec.get(f"{side}_kind") == "spikes" or (spec.get("generator") == "latent_spikes" and side == "x")
+        is_spikes = spec.get(f"{side}_kind") == "spikes" or (spec.get("generator") in SPIKING and side == "x")
         if is_spikes != (processor == "spikes") and (side in spec or "generator" in spec):
             kind = "spike trains" if is_spikes else "a table of channels"
             raise InputError(f"processor_{side}: the dataset's {side} is {kind}, but its processor is {processor!r}")

@@ -190,3 +190,28 @@ def pair_information(n_channels: int, pairs, mi: float) -> np.ndarray:
         truth[a, b] = truth[b, a] = mi
     np.fill_diagonal(truth, np.nan)
     return truth
+
+
+def timed_spikes(duration: float = 200.0, window: float = 0.1, jitter: float = 0.002, n_neurons: int = 4,
+                 latent_range: float = 0.05, sample_rate: float = 100.0, seed: int = 0):
+    """Spike trains whose information is in spike timing with a known precision: in every window of `window`
+    seconds a latent s ~ U(0, latent_range) sets when each neuron fires its one spike (at the window's start plus
+    the margin plus s, jittered by N(0, jitter)); Y is s as a signal at `sample_rate`, constant over the window.
+    Returns (spike trains: one array of times in seconds per neuron, y (duration * sample_rate, 1)). Timing
+    perturbations much smaller than `jitter` leave the information intact, larger ones destroy it, so the
+    precision of the code grows with `jitter`."""
+    if not 0 < latent_range < window or jitter < 0 or duration < window:
+        raise InputError(f"latent_range, window, jitter, duration: expected 0 < latent_range < window <= duration "
+                         f"and jitter >= 0, found {latent_range}, {window}, {jitter}, {duration}")
+    rng = np.random.default_rng(seed)
+    n_windows = int(round(duration / window))
+    latent = rng.uniform(0.0, latent_range, n_windows)
+    starts = np.arange(n_windows) * window + (window - latent_range) / 2
+    spikes = []
+    for _ in range(n_neurons):
+        times = starts + latent + rng.normal(0.0, jitter, n_windows)
+        edges = np.arange(n_windows) * window
+        spikes.append(np.sort(np.clip(times, edges, edges + window * (1 - 1e-6))))
+    per_window = int(round(window * sample_rate))
+    y = np.repeat(latent, per_window)[:, None]
+    return spikes, y

@@ -58,12 +58,15 @@ def eval_floats(device: torch.device) -> int:
 @dataclass
 class FitSpec:
     """One fit: global indices of its training and held-out samples, and its seed; `keep_terms` asks for the
-    held-out per-sample terms at the selected evaluation (`Fit.val_terms`)."""
+    held-out per-sample terms at the selected evaluation (`Fit.val_terms`). `probes`: index arrays aligned with
+    `val` (entry i stands for held-out sample val[i], e.g. a perturbed copy of it), each scored like the
+    held-out set at every evaluation without taking part in stopping or selection (`Fit.probe_mi`)."""
 
     train: np.ndarray
     val: np.ndarray
     seed: int
     keep_terms: bool = False
+    probes: tuple = ()
 
 
 @dataclass
@@ -77,7 +80,8 @@ class Fit:
     `n_epochs` the epochs trained. `val_terms`: with `FitSpec.keep_terms`, the held-out per-sample terms of the
     selected evaluation (float32) in sorted sample order (their mean and spread give that evaluation's value and
     `se`), so two fits on the same held-out samples can be differenced sample by sample; else None. A flagged fit
-    keeps n_val terms per evaluation while it trains."""
+    keeps n_val terms per evaluation while it trains. `probe_mi`, `probe_se`: with `FitSpec.probes`, each probe's
+    value (smoothed like the held-out curve) and standard error at the selected evaluation; else None."""
 
     se: float
     bound_gap: float
@@ -97,6 +101,8 @@ class Fit:
     train_gap_curve: np.ndarray
     eval_epochs: np.ndarray
     val_terms: np.ndarray | None = None
+    probe_mi: np.ndarray | None = None
+    probe_se: np.ndarray | None = None
 
 
 @dataclass
@@ -144,6 +150,8 @@ class _Member:
     train: list = field(default_factory=list)
     train_gap: list = field(default_factory=list)
     val_terms: list = field(default_factory=list)
+    probe_sets: list = field(default_factory=list)
+    probes: list = field(default_factory=list)
 
 
 @dataclass
@@ -155,6 +163,16 @@ class _Snapshot:
     epoch: int
     params: dict
     bound_params: torch.Tensor
+
+
+def _probe_blocks(val_set: _Blocks, val: np.ndarray, probe: np.ndarray) -> _Blocks:
+    """A probe of the held-out set blocked exactly like it: each held-out index replaced by its probe entry."""
+    probe = np.asarray(probe)
+    if probe.shape != val.shape:
+        raise ValueError(f"probe of {probe.shape} entries for {val.shape} held-out samples")
+    order = np.argsort(val, kind="stable")
+    positions = order[np.searchsorted(val[order], val_set.index)]
+    return _Blocks(val_set.n, probe[positions], val_set.valid)
 
 
 def _in_sample_order(terms: np.ndarray, blocks: _Blocks) -> np.ndarray:
@@ -313,7 +331,8 @@ class _StackTrainer:
         noise = torch.Generator().manual_seed(int(spec.seed) + 7919)
         n_batches = max(1, len(spec.train) // self.batch)
         eval_every = -(-self.options.eval_interval // n_batches)
-        member = _Member(spec, val_set, train_set, n_batches, eval_every, rng, noise)
+        member = _Member(spec, val_set, train_set, n_batches, eval_every, rng, noise,
+                         probe_sets=[_probe_blocks(val_set, spec.val, probe) for probe in spec.probes])
         self._reshuffle(member)
         return member
 
@@ -373,7 +392,10 @@ class _StackTrainer:
         sets = [(self.members[s.position].val_set, self.members[s.position].train_set) for s in snaps]
         tasks = [(s, pair[j]) for s, pair in zip(snaps, sets) for j in (0, 1)]
         keep = [j == 0 and self.members[s.position].spec.keep_terms for s in snaps for j in (0, 1)]
-        values, terms = self._evaluate(tasks, keep)
+        probes = [(s, b) for s in snaps for b in self.members[s.position].probe_sets]
+        values, terms = self._evaluate(tasks + probes, keep + [False] * len(probes))
+        counts = [len(self.members[s.position].probe_sets) for s in snaps]
+        starts = len(tasks) + np.concatenate([[0], np.cumsum(counts)])
         o, stopped = self.options, set()
         for i, snap in enumerate(snaps):
             p = snap.position
@@ -388,6 +410,8 @@ class _StackTrainer:
             m.train_gap.append(t_gap)
             if m.spec.keep_terms:
                 m.val_terms.append(terms[2 * i])
+            if m.probe_sets:
+                m.probes.append(values[starts[i] : starts[i + 1], :2])
             stop = should_stop(np.array(m.val), o.patience, o.median_window, o.smoothing_sigma)
             if stop or snap.epoch + 1 >= o.max_epochs:
                 self.finished[self.ids[p]] = self._fit(m, stop)
@@ -509,4 +533,17 @@ class _StackTrainer:
             train_gap_curve=np.array(m.train_gap),
             eval_epochs=np.array(m.evaluated),
             val_terms=m.val_terms[best] if m.spec.keep_terms else None,
+            probe_mi=self._probe_values(m, best, 0),
+            probe_se=self._probe_values(m, best, 1),
         )
+
+    def _probe_values(self, m: _Member, best: int, column: int) -> np.ndarray | None:
+        """Each probe's smoothed value (column 0, smoothed like the held-out curve) or standard error (column 1)
+        at the selected evaluation; None without probes."""
+        if not m.probe_sets:
+            return None
+        curves = np.array(m.probes)[:, :, column].T
+        if column == 1:
+            return curves[:, best]
+        o = self.options
+        return np.array([smooth(c, o.median_window, o.smoothing_sigma)[best] for c in curves])

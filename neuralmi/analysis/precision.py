@@ -1,0 +1,188 @@
+"""Precision mode: how precisely in time (or value) a code carries its information.
+
+Each repeat trains one model on the clean data, then scores its held-out samples again with the chosen side's
+spike times (or values) perturbed at each precision: jittered by Gaussian noise of that standard deviation, or
+rounded to multiples of it (`perturbation`). Spike trains are perturbed before windowing, so a spike may move to
+a neighbouring window and the padding of spike-time windows stays padding. The perturbed copies are scored by
+the trainer as probes of the held-out set, at every evaluation, with the evaluation selected on the clean
+held-out curve. MI against precision is summarised over repeats; the precision of the code is the scale at
+which MI falls to `precision_fraction` of its clean value, interpolated in log precision within each repeat, with
+a Student-t interval over repeats (in log precision).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from neuralmi.analysis.fits import fit_warnings, reported_quantity, with_reported
+from neuralmi.analysis.plots import plot_precision
+from neuralmi.analysis.points import point_means, repeated_fits
+from neuralmi.analysis.result import PrecisionResult
+from neuralmi.data.processing import Source, samples, spike_limit
+from neuralmi.data.recordings import Sampled, SpikeTrains
+from neuralmi.errors import FitError, InputError
+
+DEFAULT_REPEATS = 5
+PERTURBATION_STREAM = 4099
+
+
+def _precisions(options) -> list[float]:
+    if not options.precisions:
+        raise InputError("precisions: precision mode needs a list of precisions (seconds with sample_rate or "
+                         "spike trains, else samples or value units)")
+    return sorted(options.precisions)
+
+
+def points(options) -> list[dict]:
+    _precisions(options)
+    return [{}]
+
+
+def fit_gammas(options) -> list[int]:
+    return [1] * (options.repeats or DEFAULT_REPEATS)
+
+
+def clean_rows(length: int, options) -> int:
+    """The leading rows of a point's samples that are the clean data (the rank transform is fitted on them)."""
+    return length // (1 + len(_precisions(options)))
+
+
+def plan(n: int, options, seed: int, point: dict):
+    """One fit per repeat on the clean samples (the first of the point's n rows)."""
+    return repeated_fits(clean_rows(n, options), options, seed, range(options.repeats or DEFAULT_REPEATS))
+
+
+def probed(spec, n: int, options):
+    """A fit's spec with its held-out set probed by the perturbed copies of its samples (n: the point's rows)."""
+    clean = clean_rows(n, options)
+    return dataclasses.replace(spec, probes=tuple(spec.val + clean * (j + 1) for j in range(n // clean - 1)))
+
+
+def resolve(options, source: Source):
+    """Spike-time windows get enough slots for every perturbed recording."""
+    if options.max_spikes_per_window is not None or "times" not in _spike_encodings(options):
+        return options
+    limits = [spike_limit(s, options) for s in [source] + _perturbed(source, options, 0)]
+    return options.replace(max_spikes_per_window=max(limits))
+
+
+def _spike_encodings(options) -> set:
+    from neuralmi.data.processing import side_settings
+
+    return {side_settings(options, n).spike_encoding for n in "xy" if side_settings(options, n).processor == "spikes"}
+
+
+def point_samples(source: Source, point: dict, options, seed: int):
+    """The clean samples followed by one perturbed copy per precision (ascending), X and Y alike."""
+    pairs = [samples(s, options) for s in [source] + _perturbed(source, options, seed)]
+    return np.concatenate([x for x, _ in pairs]), np.concatenate([y for _, y in pairs])
+
+
+def _perturbed(source: Source, options, seed: int) -> list[Source]:
+    sides = ("x", "y") if options.perturbed_side == "both" else (options.perturbed_side,)
+    out = []
+    for j, precision in enumerate(_precisions(options)):
+        rng = np.random.default_rng([seed, j, PERTURBATION_STREAM])
+        changes = {s: _perturb(getattr(source, s), precision, options.perturbation, rng, source, s) for s in sides}
+        out.append(dataclasses.replace(source, **changes))
+    return out
+
+
+def _perturb(rec, precision: float, kind: str, rng: np.random.Generator, source: Source, side: str):
+    """Spike times jittered by N(0, precision) or rounded to multiples of it (precision in the user's time unit),
+    or values alike (precision in the values' unit)."""
+    if rec is None:
+        raise InputError(f"perturbed_side: {side!r} is absent")
+    if isinstance(rec, SpikeTrains):
+        scale = precision * source.ticks_per_unit
+        trains = []
+        for t in rec.times:
+            t = t + rng.normal(0.0, scale, len(t)) if kind == "jitter" else np.round(t / scale) * scale
+            trains.append(np.sort(t[(t >= 0) & (t < source.n_ticks)]))
+        return dataclasses.replace(rec, times=tuple(trains))
+    if rec.kind == "categorical":
+        raise InputError(f"perturbed_side: {side} is categorical; precision mode perturbs spike times or values")
+    values = rec.values + rng.normal(0.0, precision, rec.values.shape) if kind == "jitter" else \
+        np.round(rec.values / precision) * precision
+    return Sampled(rec.kind, values, rec.categories)
+
+
+def surrogate(source: Source, point: dict, options, seed: int):
+    """A permutation-null surrogate: Y's clean rows reordered (`null.surrogate_order`) and every perturbed copy
+    reordered alike, so each probe still stands for its held-out sample."""
+    from neuralmi.analysis import null
+
+    x, y = point_samples(source, null.base_point(point), options, seed)
+    clean = clean_rows(len(y), options)
+    order = null.surrogate_order(clean, null.method(options, "precision"), options, seed, point["null"])
+    return x, y[np.concatenate([order + clean * j for j in range(len(y) // clean)])]
+
+
+def statistics(fits: pd.DataFrame, options, units: str) -> pd.DataFrame:
+    """The permutation null's statistic: the mean clean held-out MI."""
+    table = with_reported(fits, reported_quantity(options, "validation"))
+    return pd.DataFrame({"statistic": [float(table["mi"].mean())]})
+
+
+def summarise(fits: pd.DataFrame, curves: pd.DataFrame, options, units: str) -> PrecisionResult:
+    """MI per precision with intervals over repeats, and the precision of the code with its interval."""
+    table = with_reported(fits, reported_quantity(options, "validation"))
+    precisions = np.array(_precisions(options), float)
+    probe_mi = np.stack(table["probe_mi"].to_numpy())
+    long = pd.DataFrame({
+        "precision": np.concatenate([np.zeros(len(table)), np.repeat(precisions[None], len(table), 0).ravel()]),
+        "mi": np.concatenate([table["mi"], probe_mi.ravel()]),
+        "se": np.concatenate([table["se"], np.stack(table["probe_se"].to_numpy()).ravel()]),
+    })
+    curve = point_means(long, ["precision"], options.confidence)
+    clean = curve.iloc[0]
+    if not np.isfinite(clean["mi"]):
+        raise FitError("precision mode: no fit gave a finite MI (every critic diverged)")
+    curve["fraction"] = curve["mi"] / clean["mi"]
+    scales = np.array([_crossing(precisions, row / mi, options.precision_fraction)
+                       for mi, row in zip(table["mi"].to_numpy(float), probe_mi)])
+    value, low, high = _log_interval(scales, options.confidence)
+    reasons = fit_warnings(table, options.bound, units)
+    if clean["ci_low"] <= 0:
+        reasons.append("no information in the clean data: the precision is undefined")
+    if np.isnan(scales).any():
+        reasons.append(f"in {int(np.isnan(scales).sum())} of {len(scales)} repeats MI never fell to "
+                       f"{options.precision_fraction:g} of its clean value within the precisions, or already at the "
+                       f"smallest: widen the range of precisions")
+    return PrecisionResult(
+        mode="precision", mi=float(clean["mi"]), ci_low=float(clean["ci_low"]), ci_high=float(clean["ci_high"]),
+        reliable=not reasons, reasons=reasons, units=units, fits=table, curves=curves, summary=curve,
+        details={"precision": value, "precision_ci": [low, high], "precision_fraction": options.precision_fraction,
+                 "perturbation": options.perturbation, "perturbed_side": options.perturbed_side},
+        plotter=plot_precision, frame=curve,
+    )
+
+
+def _crossing(precisions: np.ndarray, fraction: np.ndarray, target: float) -> float:
+    """The precision at which one repeat's MI fraction first falls to `target`, interpolated linearly in log
+    precision between the last precision above it and the first at or below it; NaN if it never does or if the
+    smallest precision is already below it."""
+    below = np.flatnonzero(fraction <= target)
+    if len(below) == 0 or below[0] == 0:
+        return np.nan
+    i = below[0]
+    a, b = np.log(precisions[i - 1]), np.log(precisions[i])
+    weight = (fraction[i - 1] - target) / (fraction[i - 1] - fraction[i])
+    return float(np.exp(a + weight * (b - a)))
+
+
+def _log_interval(scales: np.ndarray, confidence: float) -> tuple[float, float, float]:
+    """Geometric mean of the repeats' precisions and its Student-t interval in log precision (NaN repeats left
+    out; NaN throughout with none, and the value alone with one)."""
+    logs = np.log(scales[np.isfinite(scales)])
+    if len(logs) == 0:
+        return np.nan, np.nan, np.nan
+    mean = float(logs.mean())
+    if len(logs) == 1:
+        return float(np.exp(mean)), np.nan, np.nan
+    half = float(stats.t.ppf(0.5 + confidence / 2, len(logs) - 1)) * logs.std(ddof=1) / np.sqrt(len(logs))
+    return float(np.exp(mean)), float(np.exp(mean - half)), float(np.exp(mean + half))
