@@ -218,15 +218,20 @@ def test_chain_rule_modes_end_to_end_equal_the_library(tmp_path):
     assert (where / "results/te/figures/main.png").stat().st_size > 0
 
 
-def test_pairwise_with_a_null_end_to_end_equals_the_library(tmp_path):
+def test_pairwise_with_a_null_and_precision_end_to_end_equal_the_library(tmp_path):
     """Pairwise MI of a generated population with a permutation null through the workflow (3 pairs and 2
     surrogates of each in the plan, trained in one job): the same matrix, p-values and finding as neuralmi.run,
-    the null table and its figure."""
+    the null table and its figure; and precision mode on generated spike timing (probes in the fit table)."""
     options = {**FAST, "null_permutations": 2}
+    timing = {**FAST, "processor_x": {"processor": "spikes", "spike_encoding": "times"},
+              "processor_y": "continuous", "sample_rate": 100, "window_size": 0.2, "precisions": [0.001, 0.01],
+              "repeats": 2}
     config = {
         "datasets": {"pairs": {"generator": "dependent_pairs",
-                               "params": {"n": 300, "n_channels": 3, "pairs": [[0, 1]], "seed": 1}}},
-        "analyses": {"pairs": {"dataset": "pairs", "mode": "pairwise", "options": options}},
+                               "params": {"n": 300, "n_channels": 3, "pairs": [[0, 1]], "seed": 1}},
+                     "timing": {"generator": "timed_spikes", "params": {"duration": 60, "window": 0.2}}},
+        "analyses": {"pairs": {"dataset": "pairs", "mode": "pairwise", "options": options},
+                     "timing": {"dataset": "timing", "mode": "precision", "options": timing}},
         "training": {"group": "analysis", "threads": 1},
     }
     where = workdir(tmp_path, config)
@@ -243,6 +248,12 @@ def test_pairwise_with_a_null_end_to_end_equals_the_library(tmp_path):
     assert sorted(fits["null"].unique()) == [0, 1, 2] and list(fits.columns) == FIT_COLUMNS
     assert (where / "results/pairs/figures/null.png").stat().st_size > 0
     assert (where / "results/pairs/figures/main.png").stat().st_size > 0
+    spikes, y, _ = load_dataset("timing", config["datasets"]["timing"])
+    expected = neuralmi.run(spikes, y, mode="precision", threads=1, **timing)
+    result = json.loads((where / "results/timing/result.json").read_text())
+    assert result["mi"] == pytest.approx(expected.mi, abs=1e-8) and result["finding"] == expected.finding
+    fits = pd.read_parquet(where / "results/timing/fits.parquet")
+    assert [len(p) for p in fits["probe_mi"]] == [2, 2]
 
 
 def test_lint_and_format():

@@ -89,9 +89,7 @@ def training_jobs(name):
     channels = None
     if spec["mode"] == "pairwise":
         dataset = spec["dataset"]
-        channels = dataset_channels(
-            dataset, config["datasets"][dataset], options
-        )
+        channels = dataset_channels(dataset, config["datasets"][dataset], options)
     return plan_groups(spec["mode"], options, config["training"]["group"], channels)
 
 
