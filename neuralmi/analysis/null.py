@@ -31,7 +31,7 @@ LOCAL_NEIGHBOURS = 5
 SURROGATE_STREAM = 8191
 DESCRIPTIONS = {"permute": "row permutations", "shift": "circular shifts", "local": "local permutations within Z"}
 PEAK_MODES = ("lag", "dimensionality", "sweep", "pairwise")
-POINT_NOUNS = {"precision": "points","lag": "lags", "dimensionality": "embedding dimensions", "sweep": "grid points", "pairwise": "pairs",
+POINT_NOUNS = {"lag": "lags", "dimensionality": "embedding dimensions", "sweep": "grid points", "pairwise": "pairs",
                "transfer": "directions"}
 
 

@@ -50,7 +50,7 @@ def resolve(options, source: Source, mode: str):
         changes["gap"] = window_gap(source, options)
     if options.marginal_terms is None:
         changes["marginal_terms"] = mode == "dimensionality"
-    if options.max_spikes_per_window is None and "times" in _encodings(options):
+    if options.max_spikes_per_window is None and "times" in spike_encodings(options):
         changes["max_spikes_per_window"] = spike_limit(source, options)
     return options.replace(**changes) if changes else options
 
@@ -72,7 +72,8 @@ def resolved(module, options, point: dict, source: Source, mode: str):
     return resolve(options, source, mode)
 
 
-def _encodings(options) -> set:
+def spike_encodings(options) -> set:
+    """The spike encodings of the sides read as spike trains."""
     sides = [side_settings(options, name) for name in "xyz"]
     return {s.spike_encoding for s in sides if s.processor == "spikes"}
 

@@ -4,8 +4,12 @@ Each repeat trains one model on the clean data, then scores its held-out samples
 spike times (or values) perturbed at each precision: jittered by Gaussian noise of that standard deviation, or
 rounded to multiples of it (`perturbation`). Spike trains are perturbed before windowing, so a spike may move to
 a neighbouring window and the padding of spike-time windows stays padding. The perturbed copies are scored by
-the trainer as probes of the held-out set, at every evaluation, with the evaluation selected on the clean
-held-out curve. MI against precision is summarised over repeats; the precision of the code is the scale at
+the trainer as probes of the held-out set, at every evaluation (one more held-out scoring per precision), with
+the evaluation selected on the clean held-out curve. The perturbation draws depend on the precision only (not on
+the seed or the repeat), so every repeat scores the same perturbed recording and the interval below covers the
+fits' and held-out samples' variation, not that of the perturbation itself. Rounding is to the nearest
+multiple (ties to even); a jitter's scale is a standard deviation and a rounding's a step, so the two precisions
+are not comparable. MI against precision is summarised over repeats; the precision of the code is the scale at
 which MI falls to `precision_fraction` of its clean value, interpolated in log precision within each repeat, with
 a Student-t interval over repeats (in log precision).
 """
@@ -18,9 +22,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from neuralmi.analysis.fits import fit_warnings, reported_quantity, with_reported
+from neuralmi.analysis.fits import fit_warnings, with_reported
 from neuralmi.analysis.plots import plot_precision
-from neuralmi.analysis.points import point_means, repeated_fits
+from neuralmi.analysis.points import point_means, repeated_fits, spike_encodings
 from neuralmi.analysis.result import PrecisionResult
 from neuralmi.data.processing import Source, samples, spike_limit
 from neuralmi.data.recordings import Sampled, SpikeTrains
@@ -32,13 +36,16 @@ PERTURBATION_STREAM = 4099
 
 def _precisions(options) -> list[float]:
     if not options.precisions:
-        raise InputError("precisions: precision mode needs a list of precisions (seconds with sample_rate or "
-                         "spike trains, else samples or value units)")
+        raise InputError("precisions: precision mode needs a list of precisions (spike times: seconds with "
+                         "sample_rate or spike trains alone, else samples; signals and tables: the values' unit)")
     return sorted(options.precisions)
 
 
 def points(options) -> list[dict]:
     _precisions(options)
+    if options.estimate_on == "training":
+        raise InputError("estimate_on: precision mode compares held-out values (the perturbed copies are held-out "
+                         "samples); use 'auto' or 'validation'")
     return [{}]
 
 
@@ -63,38 +70,35 @@ def probed(spec, n: int, options):
 
 
 def resolve(options, source: Source):
-    """Spike-time windows get enough slots for every perturbed recording."""
-    if options.max_spikes_per_window is not None or "times" not in _spike_encodings(options):
+    """Spike-time windows get enough slots for every perturbed recording (a limit set by the user must hold
+    them too)."""
+    if options.max_spikes_per_window is not None or "times" not in spike_encodings(options):
         return options
-    limits = [spike_limit(s, options) for s in [source] + _perturbed(source, options, 0)]
+    limits = [spike_limit(s, options) for s in [source] + _perturbed(source, options)]
     return options.replace(max_spikes_per_window=max(limits))
-
-
-def _spike_encodings(options) -> set:
-    from neuralmi.data.processing import side_settings
-
-    return {side_settings(options, n).spike_encoding for n in "xy" if side_settings(options, n).processor == "spikes"}
 
 
 def point_samples(source: Source, point: dict, options, seed: int):
     """The clean samples followed by one perturbed copy per precision (ascending), X and Y alike."""
-    pairs = [samples(s, options) for s in [source] + _perturbed(source, options, seed)]
+    pairs = [samples(s, options) for s in [source] + _perturbed(source, options)]
+    if len({len(x) for x, _ in pairs}) != 1:
+        raise InputError("precisions: a perturbed recording gave a different number of windows than the clean one")
     return np.concatenate([x for x, _ in pairs]), np.concatenate([y for _, y in pairs])
 
 
-def _perturbed(source: Source, options, seed: int) -> list[Source]:
+def _perturbed(source: Source, options) -> list[Source]:
     sides = ("x", "y") if options.perturbed_side == "both" else (options.perturbed_side,)
     out = []
     for j, precision in enumerate(_precisions(options)):
-        rng = np.random.default_rng([seed, j, PERTURBATION_STREAM])
+        rng = np.random.default_rng([j, PERTURBATION_STREAM])
         changes = {s: _perturb(getattr(source, s), precision, options.perturbation, rng, source, s) for s in sides}
         out.append(dataclasses.replace(source, **changes))
     return out
 
 
 def _perturb(rec, precision: float, kind: str, rng: np.random.Generator, source: Source, side: str):
-    """Spike times jittered by N(0, precision) or rounded to multiples of it (precision in the user's time unit),
-    or values alike (precision in the values' unit)."""
+    """Spike times jittered by N(0, precision) or rounded to the nearest multiple of it (ties to even; precision in
+    the user's time unit; spikes moved outside the recording are dropped), or values alike (the values' unit)."""
     if rec is None:
         raise InputError(f"perturbed_side: {side!r} is absent")
     if isinstance(rec, SpikeTrains):
@@ -124,13 +128,12 @@ def surrogate(source: Source, point: dict, options, seed: int):
 
 def statistics(fits: pd.DataFrame, options, units: str) -> pd.DataFrame:
     """The permutation null's statistic: the mean clean held-out MI."""
-    table = with_reported(fits, reported_quantity(options, "validation"))
-    return pd.DataFrame({"statistic": [float(table["mi"].mean())]})
+    return pd.DataFrame({"statistic": [float(fits["val_mi"].mean())]})
 
 
 def summarise(fits: pd.DataFrame, curves: pd.DataFrame, options, units: str) -> PrecisionResult:
     """MI per precision with intervals over repeats, and the precision of the code with its interval."""
-    table = with_reported(fits, reported_quantity(options, "validation"))
+    table = with_reported(fits, "val_mi")
     precisions = np.array(_precisions(options), float)
     probe_mi = np.stack(table["probe_mi"].to_numpy())
     long = pd.DataFrame({
@@ -143,16 +146,16 @@ def summarise(fits: pd.DataFrame, curves: pd.DataFrame, options, units: str) -> 
     if not np.isfinite(clean["mi"]):
         raise FitError("precision mode: no fit gave a finite MI (every critic diverged)")
     curve["fraction"] = curve["mi"] / clean["mi"]
-    scales = np.array([_crossing(precisions, row / mi, options.precision_fraction)
+    scales = np.array([_crossing(precisions, row / mi, options.precision_fraction) if mi > 0 else np.nan
                        for mi, row in zip(table["mi"].to_numpy(float), probe_mi)])
     value, low, high = _log_interval(scales, options.confidence)
     reasons = fit_warnings(table, options.bound, units)
     if clean["ci_low"] <= 0:
         reasons.append("no information in the clean data: the precision is undefined")
     if np.isnan(scales).any():
-        reasons.append(f"in {int(np.isnan(scales).sum())} of {len(scales)} repeats MI never fell to "
-                       f"{options.precision_fraction:g} of its clean value within the precisions, or already at the "
-                       f"smallest: widen the range of precisions")
+        reasons.append(f"in {int(np.isnan(scales).sum())} of {len(scales)} repeats the clean MI was not positive, or "
+                       f"MI never fell to {options.precision_fraction:g} of it within the precisions, or already at "
+                       f"the smallest: widen the range of precisions")
     return PrecisionResult(
         mode="precision", mi=float(clean["mi"]), ci_low=float(clean["ci_low"]), ci_high=float(clean["ci_high"]),
         reliable=not reasons, reasons=reasons, units=units, fits=table, curves=curves, summary=curve,

@@ -200,9 +200,12 @@ def timed_spikes(duration: float = 200.0, window: float = 0.1, jitter: float = 0
     Returns (spike trains: one array of times in seconds per neuron, y (duration * sample_rate, 1)). Timing
     perturbations much smaller than `jitter` leave the information intact, larger ones destroy it, so the
     precision of the code grows with `jitter`."""
-    if not 0 < latent_range < window or jitter < 0 or duration < window:
+    if not 0 < latent_range < window <= duration or jitter < 0:
         raise InputError(f"latent_range, window, jitter, duration: expected 0 < latent_range < window <= duration "
                          f"and jitter >= 0, found {latent_range}, {window}, {jitter}, {duration}")
+    if abs(window * sample_rate - round(window * sample_rate)) > 1e-9:
+        raise InputError(f"window, sample_rate: a window of {window} s must hold a whole number of samples at "
+                         f"{sample_rate} Hz")
     rng = np.random.default_rng(seed)
     n_windows = int(round(duration / window))
     latent = rng.uniform(0.0, latent_range, n_windows)
