@@ -96,7 +96,7 @@ def summarise(mode: str, fits: pd.DataFrame, curves: pd.DataFrame, options: Opti
     result = module.summarise(observed, curves[curves["fit_id"].isin(observed["fit_id"])], options, units)
     if len(observed) == len(fits):
         return result
-    return null.attach(result, module, fits, options, units, mode, null.method(options, mode))
+    return null.attach(result, module, fits, options, units, mode)
 
 
 def run(x, y=None, mode: str = "estimate", units: str = "bits", seed: int = 0, z=None, **options) -> MIResult:

@@ -26,7 +26,6 @@ from neuralmi.analysis.fits import plain
 from neuralmi.data.processing import side_settings
 from neuralmi.errors import FitError, InputError
 
-METHODS = ("permute", "shift", "local")
 LOCAL_NEIGHBOURS = 5
 SURROGATE_STREAM = 8191
 DESCRIPTIONS = {"permute": "row permutations", "shift": "circular shifts", "local": "local permutations within Z"}
@@ -183,7 +182,7 @@ def null_distribution(module, fits: pd.DataFrame, options, units: str) -> tuple[
     return null[keys + ["surrogate", "statistic"]], significance
 
 
-def attach(result, module, fits: pd.DataFrame, options, units: str, mode: str, kind: str):
+def attach(result, module, fits: pd.DataFrame, options, units: str, mode: str):
     """The result with its null distribution (`null`), per-point p- and q-values (`significance`, also merged
     into `to_frame()` where it has the points' columns) and the surrogate fits appended to `fits`."""
     null, significance = null_distribution(module, fits, options, units)
@@ -193,7 +192,7 @@ def attach(result, module, fits: pd.DataFrame, options, units: str, mode: str, k
                             ignore_index=True)
     if result.frame is not None and keys and set(keys) <= set(result.frame.columns):
         result.frame = result.frame.merge(significance[keys + ["p_value", "q_value"]], on=keys, how="left")
-    alpha = 1 - options.confidence
+    alpha, kind = 1 - options.confidence, method(options, mode)
     peak = mode in PEAK_MODES and len(significance) > 1
     p_main = peak_p_value(null) if peak else float(significance["p_value"].iloc[0])
     result.null, result.significance = null, significance

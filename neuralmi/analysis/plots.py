@@ -223,7 +223,7 @@ def plot_null(result, ax=None):
     labels = [", ".join(str(v) for v in row) for row in significance[keys].itertuples(index=False)]
     surrogates = result.null[result.null["surrogate"] > 0]
     spread = surrogates.groupby(keys, sort=False)["statistic"].quantile([0.025, 0.975]).unstack()
-    spread = spread.reindex(pd_index(significance[keys]))
+    spread = spread.reindex(_key_index(significance[keys]))
     xs = np.arange(len(significance))
     ax.fill_between(xs, spread.iloc[:, 0], spread.iloc[:, 1], color="0.8", step="mid", label="null, central 95%")
     alpha = result.details["significance_level"]
@@ -235,7 +235,8 @@ def plot_null(result, ax=None):
     return _finish(fig, ax, result.units)
 
 
-def pd_index(frame):
+def _key_index(frame):
+    """The points' key columns as an index (a MultiIndex for several keys)."""
     import pandas as pd
 
     return pd.MultiIndex.from_frame(frame) if frame.shape[1] > 1 else pd.Index(frame.iloc[:, 0])

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from neuralmi.analysis import null
 from neuralmi.analysis.fits import fit_warnings, with_reported
 from neuralmi.analysis.plots import plot_precision
 from neuralmi.analysis.points import point_means, repeated_fits, spike_encodings
@@ -118,8 +119,6 @@ def _perturb(rec, precision: float, kind: str, rng: np.random.Generator, source:
 def surrogate(source: Source, point: dict, options, seed: int):
     """A permutation-null surrogate: Y's clean rows reordered (`null.surrogate_order`) and every perturbed copy
     reordered alike, so each probe still stands for its held-out sample."""
-    from neuralmi.analysis import null
-
     x, y = point_samples(source, null.base_point(point), options, seed)
     clean = clean_rows(len(y), options)
     order = null.surrogate_order(clean, null.method(options, "precision"), options, seed, point["null"])

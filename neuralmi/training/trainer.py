@@ -533,17 +533,14 @@ class _StackTrainer:
             train_gap_curve=np.array(m.train_gap),
             eval_epochs=np.array(m.evaluated),
             val_terms=m.val_terms[best] if m.spec.keep_terms else None,
-            probe_mi=self._probe_values(m, best, 0),
-            probe_se=self._probe_values(m, best, 1),
+            **self._probe_values(m, best),
         )
 
-    def _probe_values(self, m: _Member, best: int, column: int) -> np.ndarray | None:
-        """Each probe's smoothed value (column 0, smoothed like the held-out curve) or standard error (column 1)
-        at the selected evaluation; None without probes."""
+    def _probe_values(self, m: _Member, best: int) -> dict:
+        """`probe_mi`, each probe's value smoothed like the held-out curve, and `probe_se`, its standard error, at
+        the selected evaluation (nothing without probes)."""
         if not m.probe_sets:
-            return None
-        curves = np.array(m.probes)[:, :, column].T
-        if column == 1:
-            return curves[:, best]
-        o = self.options
-        return np.array([smooth(c, o.median_window, o.smoothing_sigma)[best] for c in curves])
+            return {}
+        o, values = self.options, np.array(m.probes)
+        return {"probe_mi": np.array([smooth(c, o.median_window, o.smoothing_sigma)[best] for c in values[:, :, 0].T]),
+                "probe_se": values[best, :, 1]}
