@@ -93,6 +93,7 @@ class Options:
     null_method: str
     device: str
     threads: int | None
+    stack_memory_mb: int
 
     def replace(self, **changes) -> "Options":
         """A copy with some options changed, validated again."""
@@ -149,7 +150,7 @@ def validate_options(options: Mapping[str, Any]) -> dict:
 NOT_SWEPT = ("grid", "lags", "embedding_dims", "history", "horizon", "directions",
              "conditional_correction", "precisions", "perturbation", "perturbed_side", "precision_fraction",
              "channel_groups", "null_permutations", "null_method", "gammas", "repeats",
-             "validation_indices", "device", "threads", "processor", "processor_x", "processor_y", "processor_z",
+             "validation_indices", "device", "threads", "stack_memory_mb", "processor", "processor_x", "processor_y", "processor_z",
              "sample_rate", "duration")
 
 

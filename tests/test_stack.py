@@ -9,7 +9,7 @@ from neuralmi.options import make_options
 
 
 def stack_of(options, seeds=(1, 2, 3), shape=(3,)):
-    return ModelStack(lambda: make_critic(options, shape, shape), list(seeds), torch.device("cpu"))
+    return ModelStack(lambda m: make_critic(options, shape, shape), list(seeds), torch.device("cpu"))
 
 
 def lone(options, seed, shape=(3,)):

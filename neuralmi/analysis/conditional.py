@@ -90,6 +90,11 @@ def surrogate(source: Source, point: dict, options, seed: int):
     return point_samples(source, null.base_point(point), options, seed, order)
 
 
+def reported_column(options) -> str:
+    """The fit-table column this mode reports ("val_mi", held-out, or "train_mi", training subset)."""
+    return reported_quantity(options, "train") if _extrapolated(options) else "val_mi"
+
+
 def statistics(fits: pd.DataFrame, options, units: str) -> pd.DataFrame:
     """The permutation null's statistic: I(X;Y|Z), corrected (or the held-out difference)."""
     _, joint, own, reported = _terms(fits, options)
@@ -99,7 +104,7 @@ def statistics(fits: pd.DataFrame, options, units: str) -> pd.DataFrame:
 
 def _terms(fits: pd.DataFrame, options):
     """(fit table with the reported `mi`, joint term's fits, own term's fits, reported column)."""
-    reported = reported_quantity(options, "train") if _extrapolated(options) else "val_mi"
+    reported = reported_column(options)
     table = with_reported(fits, reported)
     terms = params_frame(table)["term"]
     return (table, *(table[terms == t] for t in TERMS), reported)

@@ -3,16 +3,20 @@
 With X alone, X's channels are split at random into two halves (repeatedly) and the information between the
 halves is measured; with X and Y, the information between them (repeated with fresh seeds). Each repeat is
 measured with a separable critic g(a).h(b) (plus marginal terms, see nets/critics.py) of every embedding
-dimension; MI grows with the dimension until the critic can represent the whole dependence, then stays flat.
+dimension, all dimensions in one stack (each narrower critic zero-padded to the widest, `Critic.widened`); MI grows with the dimension until the critic can represent the whole dependence, then stays flat.
 The saturation dimension is the smallest dimension whose MI is within `saturation_tolerance` of the plateau
-or within the confidence interval of their difference; its interval comes from resampling the repeats.
+(the top of a non-decreasing fit to the curve, `saturation`) or within the confidence interval of their
+difference; its interval comes from resampling the repeats.
 """
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 from scipy import stats
+from scipy.optimize import isotonic_regression
 from torch import nn
 
 from neuralmi.analysis.fits import fit_warnings, reported_quantity, with_reported
@@ -41,7 +45,25 @@ def fit_gammas(options) -> list[int]:
 
 
 def point_options(options, point: dict):
-    return options.replace(embedding_dim=point["embedding_dim"])
+    """The scan's widest embedding for every point when the named embeddings can be widened (all sizes then train
+    as one stack, each fit its own size zero-padded: `member_spec`); else the point's own size."""
+    return options.replace(embedding_dim=_stack_dim(options) or point["embedding_dim"])
+
+
+def member_spec(spec, point: dict, n: int, options):
+    """A fit at its point's embedding size inside the stack's wider critic (trainer.FitSpec.embedding_dim)."""
+    return dataclasses.replace(spec, embedding_dim=point["embedding_dim"]) if _stack_dim(options) else spec
+
+
+def sample_key(point: dict) -> dict:
+    """A point's samples depend on its channel split, not on its embedding size."""
+    return {"split": point["split"]}
+
+
+def _stack_dim(options) -> int | None:
+    """The scan's largest embedding size when the embedding is one of ours (`Critic.widened`), else None."""
+    named = isinstance(options.embedding, str)
+    return max(options.embedding_dims or DEFAULT_DIMS) if named else None
 
 
 def plan(n: int, options, seed: int, point: dict):
@@ -60,25 +82,39 @@ def point_samples(source, point: dict, options, seed: int):
     return x[..., np.sort(order[: channels // 2])], x[..., np.sort(order[channels // 2 :])]
 
 
+def reported_column(options) -> str:
+    """The fit-table column this mode reports ("val_mi", held-out, or "train_mi", training subset)."""
+    return reported_quantity(options, "validation")
+
+
 def statistics(fits: pd.DataFrame, options, units: str) -> pd.DataFrame:
     """The permutation null's statistic: the mean MI per embedding dimension."""
-    table = with_reported(fits, reported_quantity(options, "validation"))
+    table = with_reported(fits, reported_column(options))
     table["embedding_dim"] = params_frame(table)["embedding_dim"]
     means = point_means(table, ["embedding_dim"], options.confidence)
     return means[["embedding_dim", "mi"]].rename(columns={"mi": "statistic"})
 
 
 def saturation(means: np.ndarray, se: np.ndarray, dims: np.ndarray, tolerance: float, z: float) -> int:
-    """Smallest dimension whose mean MI is within tolerance (relative) or z standard errors of the plateau."""
-    means = np.where(np.isfinite(means), means, -np.inf)
-    se = np.nan_to_num(se)
-    top = int(np.argmax(means))
-    margin = np.maximum(tolerance * abs(means[top]), z * np.sqrt(se**2 + se[top] ** 2))
-    return int(dims[np.flatnonzero(means >= means[top] - margin)[0]])
+    """Smallest dimension whose mean MI is within tolerance (relative) or z standard errors of the plateau.
+
+    The plateau is the top of the non-decreasing fit to the means (isotonic regression weighted by 1/se^2; MI
+    cannot fall as the critic widens): the pooled mean of the dimensions where the curve is flat, with its pooled
+    error. The largest single mean would be the luckiest of several equal ones, biased upward by the scan's
+    noise, and a narrower critic would be measured against it. Non-finite means are left out.
+    """
+    finite = np.isfinite(means)
+    means, se, dims = means[finite], np.nan_to_num(se[finite]), dims[finite]
+    weights = 1.0 / np.maximum(se, 1e-12) ** 2
+    fit = isotonic_regression(means, weights=weights).x
+    top = fit == fit[-1]
+    plateau, plateau_se = fit[-1], 1.0 / np.sqrt(weights[top].sum())
+    margin = np.maximum(tolerance * abs(plateau), z * np.sqrt(se**2 + plateau_se**2))
+    return int(dims[np.flatnonzero(means >= plateau - margin)[0]])
 
 
 def summarise(fits: pd.DataFrame, curves: pd.DataFrame, options, units: str) -> DimensionalityResult:
-    table = with_reported(fits, reported_quantity(options, "validation"))
+    table = with_reported(fits, reported_column(options))
     params = params_frame(table)
     table["embedding_dim"], table["split"] = params["embedding_dim"], params["split"]
     curve = point_means(table, ["embedding_dim"], options.confidence)

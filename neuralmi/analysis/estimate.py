@@ -31,15 +31,20 @@ def plan(n: int, options, seed: int, point: dict) -> tuple[list[dict], list[FitS
     return repeated_fits(n, options, seed, range(1))
 
 
+def reported_column(options) -> str:
+    """The fit-table column this mode reports ("val_mi", held-out, or "train_mi", training subset)."""
+    return reported_quantity(options, "validation")
+
+
 def statistics(fits: pd.DataFrame, options, units: str) -> pd.DataFrame:
     """The permutation null's statistic: the fit's reported value."""
-    table = with_reported(fits, reported_quantity(options, "validation"))
+    table = with_reported(fits, reported_column(options))
     return pd.DataFrame({"statistic": [float(table["mi"].iloc[0])]})
 
 
 def summarise(fits: pd.DataFrame, curves: pd.DataFrame, options, units: str) -> MIResult:
     """The fit's reported quantity with a normal interval from its held-out standard error."""
-    reported = reported_quantity(options, "validation")
+    reported = reported_column(options)
     table = with_reported(fits, reported)
     mi, se = float(table["mi"].iloc[0]), float(table["se"].iloc[0])
     z = float(stats.norm.ppf(0.5 + options.confidence / 2))

@@ -48,16 +48,21 @@ def point_samples(source, point: dict, options, seed: int):
     return samples(source.crop(lead - shift, lead, length), options)
 
 
+def reported_column(options) -> str:
+    """The fit-table column this mode reports ("val_mi", held-out, or "train_mi", training subset)."""
+    return reported_quantity(options, "validation")
+
+
 def statistics(fits: pd.DataFrame, options, units: str) -> pd.DataFrame:
     """The permutation null's statistic: the mean MI per lag."""
-    table = with_reported(fits, reported_quantity(options, "validation"))
+    table = with_reported(fits, reported_column(options))
     table["lag"] = params_frame(table)["lag"]
     return point_means(table, ["lag"], options.confidence)[["lag", "mi"]].rename(columns={"mi": "statistic"})
 
 
 def summarise(fits: pd.DataFrame, curves: pd.DataFrame, options, units: str) -> LagResult:
     """Mean MI per lag, the peak and the range of lags that are the peak in `confidence` of bootstrap draws."""
-    table = with_reported(fits, reported_quantity(options, "validation"))
+    table = with_reported(fits, reported_column(options))
     table["lag"] = params_frame(table)["lag"]
     curve = point_means(table, ["lag"], options.confidence).sort_values("lag", ignore_index=True)
     score = curve["mi"].to_numpy(float)

@@ -188,7 +188,7 @@ def attach(result, module, fits: pd.DataFrame, options, units: str, mode: str):
     null, significance = null_distribution(module, fits, options, units)
     keys = [c for c in significance.columns if c not in ("observed", "p_value", "q_value", "n_null")]
     _, surrogates = split_fits(fits)
-    result.fits = pd.concat([result.fits, surrogates.assign(mi=surrogates[_reported(result.fits)])],
+    result.fits = pd.concat([result.fits, surrogates.assign(mi=surrogates[module.reported_column(options)])],
                             ignore_index=True)
     if result.frame is not None and keys and set(keys) <= set(result.frame.columns):
         result.frame = result.frame.merge(significance[keys + ["p_value", "q_value"]], on=keys, how="left")
@@ -212,14 +212,6 @@ def peak_p_value(null: pd.DataFrame) -> float:
     top = null.groupby("surrogate")["statistic"].max()
     p, _ = p_values(np.array([top.loc[0]]), top.drop(index=0).to_numpy()[:, None])
     return float(p[0])
-
-
-def _reported(table: pd.DataFrame) -> str:
-    """The column the observed fits report (their `mi` equals it)."""
-    for column in ("train_mi", "val_mi"):
-        if np.array_equal(table["mi"].to_numpy(float), table[column].to_numpy(float), equal_nan=True):
-            return column
-    return "val_mi"
 
 
 def _finding(significance: pd.DataFrame, p: float, peak: bool, alpha: float, kind: str, k: int, mode: str) -> str:

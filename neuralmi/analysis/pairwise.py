@@ -80,15 +80,20 @@ def _categorical(options, side: str) -> bool:
     return side_settings(options, side).processor == "categorical"
 
 
+def reported_column(options) -> str:
+    """The fit-table column this mode reports ("val_mi", held-out, or "train_mi", training subset)."""
+    return reported_quantity(options, "validation")
+
+
 def statistics(fits: pd.DataFrame, options, units: str) -> pd.DataFrame:
     """The permutation null's statistic: the mean MI per pair."""
-    table = with_reported(fits, reported_quantity(options, "validation"))
+    table = with_reported(fits, reported_column(options))
     return point_table(table, options.confidence)[["a", "b", "b_side", "mi"]].rename(columns={"mi": "statistic"})
 
 
 def summarise(fits: pd.DataFrame, curves: pd.DataFrame, options, units: str) -> PairwiseResult:
     """Mean held-out MI per pair with its interval; `mi` is the strongest pair's."""
-    table = with_reported(fits, reported_quantity(options, "validation"))
+    table = with_reported(fits, reported_column(options))
     frame = point_table(table, options.confidence).drop(columns=["point"])
     if not np.isfinite(frame["mi"]).any():
         raise FitError("pairwise mode: no pair gave a finite MI (every critic diverged): try infonce or a lower "

@@ -91,12 +91,13 @@ def _point_samples(module, source: Source, point: dict, options, seed: int):
 def point_arrays(module, mode: str, source: Source, point: dict, options, seed: int, cache: dict | None = None):
     """The point's model inputs (x, y), float32, rank-Gaussianised per feature if options.rank_transform; a
     surrogate's Y rows reordered (`null.surrogate_order`) unless its mode builds its own (`surrogate`).
-    `cache` keeps observed points' arrays for their surrogates within one call."""
+    `cache` keeps arrays within one call, keyed by `sample_key`: points whose samples are the same (an
+    observed point and its surrogates' X, a dimensionality split at every embedding size) share one pair."""
     if "null" in point and not hasattr(module, "surrogate"):
         x, y = point_arrays(module, mode, source, null.base_point(point), options, seed, cache)
         order = null.surrogate_order(len(y), null.method(options, mode), options, seed, point["null"])
         return x, y[order]
-    key = json.dumps(point, sort_keys=True)
+    key = sample_key(module, point)
     if cache is not None and key in cache:
         return cache[key]
     x, y = _point_samples(module, source, point, options, seed)
@@ -110,6 +111,13 @@ def point_arrays(module, mode: str, source: Source, point: dict, options, seed: 
     return x, y
 
 
+def sample_key(module, point: dict) -> str:
+    """What a point's samples depend on, as a key: the mode's `sample_key` hook (e.g. a dimensionality point's
+    channel split, not its embedding size) or the whole point."""
+    part = module.sample_key(point) if hasattr(module, "sample_key") and "null" not in point else point
+    return json.dumps(part, sort_keys=True)
+
+
 def point_options(module, options, point: dict):
     return module.point_options(options, point) if hasattr(module, "point_options") else options
 
@@ -120,7 +128,7 @@ def plan(module, mode: str, source: Source, options, seed: int) -> pd.DataFrame:
     for p, point in enumerate(source_points(module, options, source)):
         base = null.base_point(point)
         opts = resolved(module, options, base, source, mode)
-        key = json.dumps(base, sort_keys=True)
+        key = sample_key(module, base)
         if key not in sizes:
             sizes[key] = len(_point_samples(module, source, base, opts, seed)[0])
         point_labels, point_specs = module.plan(sizes[key], opts, seed, base)
@@ -139,16 +147,16 @@ def train(module, mode: str, source: Source, plan: pd.DataFrame, options, seed: 
         opts = resolved(module, options, null.base_point(points[p]), source, mode)
         x, y = point_arrays(module, mode, source, points[p], opts, seed, cache)
         key = (_options_key(opts), x.shape[1:], y.shape[1:])
-        stacks.setdefault(key, (opts, []))[1].append((rows, x, y))
+        stacks.setdefault(key, (opts, []))[1].append((rows, x, y, points[p]))
     fits, curves = [], []
     for opts, members in stacks.values():
-        rows = pd.concat([r for r, _, _ in members])
+        rows = pd.concat([r for r, _, _, _ in members])
         x, y, specs = _concatenated(module, opts, members)
         if hasattr(module, "keeps_terms") and module.keeps_terms(opts):
             specs = [dataclasses.replace(spec, keep_terms=True) for spec in specs]
         trained = train_fits(x, y, specs, opts)
         references = {int(r["point"].iloc[0]): reference_estimate(px, py, opts, mode) if r["null"].iloc[0] == 0
-                      else (math.nan, math.nan) for r, px, py in members}
+                      else (math.nan, math.nan) for r, px, py, _ in members}
         fits.append(fit_table(rows, trained, units, str(resolve_device(opts.device)), references))
         curves.append(curve_table(rows, trained, opts, units))
     return (pd.concat(fits).sort_values("fit_id", ignore_index=True),
@@ -179,18 +187,23 @@ def _options_key(options) -> str:
 
 
 def _concatenated(module, options, members):
-    """Samples of several points in one array pair, with each fit's indices shifted to its point's block (and its
-    probes, from the mode's `probed` hook, with them)."""
-    xs, ys, specs, offset = [], [], [], 0
-    for rows, x, y in members:
+    """The samples of a stack's points in one array pair (an array pair shared by several points once), with each
+    fit's indices shifted to its pair's block; each fit's spec completed by the mode's `member_spec` hook (probes,
+    embedding size), and scoring one block of training samples where the mode reports the held-out value."""
+    xs, ys, specs, offsets = [], [], [], {}
+    blocks = 1 if module.reported_column(options) == "val_mi" else None
+    for rows, x, y, point in members:
+        if (id(x), id(y)) not in offsets:
+            offsets[id(x), id(y)] = sum(len(a) for a in xs)
+            xs.append(x)
+            ys.append(y)
+        offset = offsets[id(x), id(y)]
         for spec in plan_specs(rows):
-            if hasattr(module, "probed"):
-                spec = module.probed(spec, len(x), options)
-            specs.append(FitSpec(spec.train + offset, spec.val + offset, spec.seed,
-                                 probes=tuple(p + offset for p in spec.probes)))
-        xs.append(x)
-        ys.append(y)
-        offset += len(x)
+            spec = dataclasses.replace(spec, training_blocks=blocks)
+            if hasattr(module, "member_spec"):
+                spec = module.member_spec(spec, null.base_point(point), len(x), options)
+            specs.append(dataclasses.replace(spec, train=spec.train + offset, val=spec.val + offset,
+                                             probes=tuple(p + offset for p in spec.probes)))
     return np.concatenate(xs), np.concatenate(ys), specs
 
 

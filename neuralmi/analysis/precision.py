@@ -64,7 +64,7 @@ def plan(n: int, options, seed: int, point: dict):
     return repeated_fits(clean_rows(n, options), options, seed, range(options.repeats or DEFAULT_REPEATS))
 
 
-def probed(spec, n: int, options):
+def member_spec(spec, point: dict, n: int, options):
     """A fit's spec with its held-out set probed by the perturbed copies of its samples (n: the point's rows)."""
     clean = clean_rows(n, options)
     return dataclasses.replace(spec, probes=tuple(spec.val + clean * (j + 1) for j in range(n // clean - 1)))
@@ -125,6 +125,11 @@ def surrogate(source: Source, point: dict, options, seed: int):
     return x, y[np.concatenate([order + clean * j for j in range(len(y) // clean)])]
 
 
+def reported_column(options) -> str:
+    """The fit-table column this mode reports ("val_mi", held-out, or "train_mi", training subset)."""
+    return "val_mi"
+
+
 def statistics(fits: pd.DataFrame, options, units: str) -> pd.DataFrame:
     """The permutation null's statistic: the mean clean held-out MI."""
     return pd.DataFrame({"statistic": [float(fits["val_mi"].mean())]})
@@ -132,7 +137,7 @@ def statistics(fits: pd.DataFrame, options, units: str) -> pd.DataFrame:
 
 def summarise(fits: pd.DataFrame, curves: pd.DataFrame, options, units: str) -> PrecisionResult:
     """MI per precision with intervals over repeats, and the precision of the code with its interval."""
-    table = with_reported(fits, "val_mi")
+    table = with_reported(fits, reported_column(options))
     precisions = np.array(_precisions(options), float)
     probe_mi = np.stack(table["probe_mi"].to_numpy())
     long = pd.DataFrame({

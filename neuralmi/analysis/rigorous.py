@@ -97,15 +97,20 @@ def corrected(table: pd.DataFrame, reported: str, options, units: str) -> Correc
     return Corrected(ext.mi, ci_low, ci_high, reasons, summary, details)
 
 
+def reported_column(options) -> str:
+    """The fit-table column this mode reports ("val_mi", held-out, or "train_mi", training subset)."""
+    return reported_quantity(options, "train")
+
+
 def statistics(fits: pd.DataFrame, options, units: str) -> pd.DataFrame:
     """The permutation null's statistic: the corrected MI."""
-    reported = reported_quantity(options, "train")
+    reported = reported_column(options)
     return pd.DataFrame({"statistic": [corrected(with_reported(fits, reported), reported, options, units).mi]})
 
 
 def summarise(fits: pd.DataFrame, curves: pd.DataFrame, options, units: str) -> MIResult:
     """The corrected MI (`corrected`), judged also by the fits' training and the k-NN reference."""
-    reported = reported_quantity(options, "train")
+    reported = reported_column(options)
     table = with_reported(fits, reported)
     result = corrected(table, reported, options, units)
     reasons = fit_warnings(table, options.bound, units) + result.reasons

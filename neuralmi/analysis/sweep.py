@@ -33,15 +33,20 @@ def plan(n: int, options, seed: int, point: dict):
     return repeated_fits(n, options, seed, range(options.repeats or 1))
 
 
+def reported_column(options) -> str:
+    """The fit-table column this mode reports ("val_mi", held-out, or "train_mi", training subset)."""
+    return reported_quantity(options, "validation")
+
+
 def statistics(fits: pd.DataFrame, options, units: str) -> pd.DataFrame:
     """The permutation null's statistic: the mean MI per grid point."""
-    table = with_reported(fits, reported_quantity(options, "validation"))
+    table = with_reported(fits, reported_column(options))
     means = point_table(table, options.confidence)
     return means.drop(columns=["point", "se", "ci_low", "ci_high", "n_fits"]).rename(columns={"mi": "statistic"})
 
 
 def summarise(fits: pd.DataFrame, curves: pd.DataFrame, options, units: str) -> MIResult:
-    table = with_reported(fits, reported_quantity(options, "validation"))
+    table = with_reported(fits, reported_column(options))
     params = params_frame(table)
     keys = list(params.columns)
     means = point_table(table, options.confidence)

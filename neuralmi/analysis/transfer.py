@@ -124,9 +124,14 @@ def surrogate(source: Source, point: dict, options, seed: int):
     return point_samples(source, null.base_point(point), options, seed, order)
 
 
+def reported_column(options) -> str:
+    """The fit-table column this mode reports ("val_mi", held-out, or "train_mi", training subset)."""
+    return reported_quantity(options, "train")
+
+
 def statistics(fits: pd.DataFrame, options, units: str) -> pd.DataFrame:
     """The permutation null's statistic: each direction's corrected TE."""
-    reported = reported_quantity(options, "train")
+    reported = reported_column(options)
     term_fits = _term_fits(with_reported(fits, reported), options)
     return pd.DataFrame([{"direction": d, "quantity": "te", "statistic": rigorous.corrected(
         paired_difference(term_fits[d, "joint"], term_fits[d, "own"]), reported, options, units).mi}
@@ -142,7 +147,7 @@ def _term_fits(table: pd.DataFrame, options) -> dict:
 
 def summarise(fits: pd.DataFrame, curves: pd.DataFrame, options, units: str) -> TransferResult:
     """Each direction's TE (and the net flow with both), each term, corrected with intervals and judged."""
-    reported = reported_quantity(options, "train")
+    reported = reported_column(options)
     table = with_reported(fits, reported)
     term_fits = _term_fits(table, options)
     differences = {d: paired_difference(term_fits[d, "joint"], term_fits[d, "own"]) for d in _directions(options)}

@@ -11,11 +11,13 @@ can be run with torch.func (see nets/stack.py):
 
 from __future__ import annotations
 
+import copy
+
 import torch
 from torch import nn
 
 from neuralmi.errors import InputError
-from neuralmi.nets.embeddings import make_embedding, mlp
+from neuralmi.nets.embeddings import make_embedding, mlp, output_layer
 
 
 class Critic(nn.Module):
@@ -40,6 +42,10 @@ class Critic(nn.Module):
         """Floats held per scored pair, used to size evaluation blocks."""
         return 1
 
+    def widened(self, width: int) -> Critic | None:
+        """The same critic with `width` embedding dimensions, where it can be built (see SeparableCritic)."""
+        return None
+
 
 class SeparableCritic(Critic):
     """s(x, y) = g(x) . h(y), plus u(x) + v(y) with marginal_terms.
@@ -62,6 +68,23 @@ class SeparableCritic(Critic):
         if not self.marginal:
             return ex @ ey.transpose(-1, -2)
         return ex[..., :-1] @ ey[..., :-1].transpose(-1, -2) + ex[..., -1:] + ey[..., -1].unsqueeze(-2)
+
+    def widened(self, width: int) -> SeparableCritic | None:
+        """This critic with `width` interaction dimensions, or None when an embedding's output layer is unknown
+        (a user module or factory).
+
+        Zero rows are inserted into both embeddings' output layers (before the marginal output): the added
+        dimensions output exactly 0, so every score is the narrow critic's (up to the summation order of the
+        zero products), and each added row's gradient is the other side's zero output times an activation,
+        exactly 0, so Adam (and weight decay) leave it 0: trained, it stays the narrow critic.
+        """
+        layers = [output_layer(self.g), output_layer(self.h)]
+        if None in layers:
+            return None
+        wide = copy.deepcopy(self)
+        for embedding, name in zip((wide.g, wide.h), layers):
+            embedding.set_submodule(name, _padded(embedding.get_submodule(name), width, self.marginal))
+        return wide
 
 
 class _PairHead(Critic):
@@ -114,6 +137,9 @@ class ProbabilisticCritic(SeparableCritic):
         self.noise_dim = options.embedding_dim
         self.kl_weight = options.kl_weight
 
+    def widened(self, width):
+        return None
+
     def encode_x(self, x):
         return self.g(x).chunk(2, -1)[0]
 
@@ -126,6 +152,21 @@ class ProbabilisticCritic(SeparableCritic):
         zx, kl_x = _sample(self.g(a), noise_x)
         zy, kl_y = _sample(self.h(b), noise_y)
         return self.pair(zx, zy), self.kl_weight * (kl_x + kl_y)
+
+
+def _padded(layer: nn.Linear, width: int, marginal: bool) -> nn.Linear:
+    """`layer` with zero output rows added up to `width` interaction outputs (the marginal output kept last)."""
+    keep = layer.out_features - marginal
+    if width < keep:
+        raise ValueError(f"cannot narrow an embedding of {keep} dimensions to {width}")
+    out = nn.Linear(layer.in_features, width + marginal, device=layer.weight.device, dtype=layer.weight.dtype)
+    with torch.no_grad():
+        for target, source in ((out.weight, layer.weight), (out.bias, layer.bias)):
+            target.zero_()
+            target[:keep] = source[:keep]
+            if marginal:
+                target[-1] = source[-1]
+    return out
 
 
 def _sample(stats, noise):

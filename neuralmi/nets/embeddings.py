@@ -89,6 +89,15 @@ class GRUEmbedding(nn.Module):
         return self.out(seq[..., -1, :])
 
 
+def output_layer(embedding: nn.Module) -> str | None:
+    """Name of the linear layer that produces an embedding built here (MLP, CNN, GRU); None for other modules."""
+    if type(embedding) is MLPEmbedding:
+        return f"net.{len(embedding.net) - 1}"
+    if type(embedding) in (CNNEmbedding, GRUEmbedding):
+        return "out"
+    return None
+
+
 def make_embedding(options, input_shape: tuple, out_dim: int) -> nn.Module:
     """The embedding named by options.embedding (or built by a user factory) for samples of `input_shape`."""
     kind = options.embedding

@@ -33,10 +33,10 @@ class ModelStack:
 
     def __init__(self, build, seeds, device):
         members = []
-        for seed in seeds:
+        for m, seed in enumerate(seeds):
             with torch.random.fork_rng(devices=[]):
                 torch.manual_seed(int(seed))
-                members.append(build().to(device))
+                members.append(build(m).to(device))
         params, buffers = stack_module_state(members)
         self.params = {name: p.detach().clone().requires_grad_(True) for name, p in params.items()}
         self.buffers = buffers

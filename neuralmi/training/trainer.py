@@ -48,6 +48,7 @@ EVAL_MEMBERS = 2
 EVAL_CHUNK_MAX = 8
 EVAL_EVERY = 16
 PENDING_FLOATS = 2**24
+SCORE_COPIES, ACTIVATION_COPIES, PARAMETER_COPIES = 4, 3, 6
 
 
 def eval_floats(device: torch.device) -> int:
@@ -60,13 +61,19 @@ class FitSpec:
     """One fit: global indices of its training and held-out samples, and its seed; `keep_terms` asks for the
     held-out per-sample terms at the selected evaluation (`Fit.val_terms`). `probes`: index arrays aligned with
     `val` (entry i stands for held-out sample val[i], e.g. a perturbed copy of it), each scored like the
-    held-out set at every evaluation without taking part in stopping or selection (`Fit.probe_mi`)."""
+    held-out set at every evaluation without taking part in stopping or selection (`Fit.probe_mi`).
+    `embedding_dim`: the fit's own embedding size when it is narrower than options.embedding_dim: its critic is
+    built at that size and widened with zero outputs (`Critic.widened`), so fits of several sizes share a stack.
+    `training_blocks`: at most this many blocks of training samples scored per evaluation (None: as many as
+    TRAIN_EVAL_MAX allows); one is enough where the training-subset curve is only a diagnostic."""
 
     train: np.ndarray
     val: np.ndarray
     seed: int
     keep_terms: bool = False
     probes: tuple = ()
+    embedding_dim: int | None = None
+    training_blocks: int | None = None
 
 
 @dataclass
@@ -182,12 +189,14 @@ def _in_sample_order(terms: np.ndarray, blocks: _Blocks) -> np.ndarray:
     return terms[real][np.argsort(index[real], kind="stable")]
 
 
-def training_eval_size(n_train: int, width: int) -> int:
+def training_eval_size(n_train: int, width: int, blocks: int | None = None) -> int:
     """Training samples scored at each evaluation: as many whole blocks of `width` (the held-out blocks' size) as
-    n_train holds, at most max(width, TRAIN_EVAL_MAX) samples; all n_train when it is less than one block."""
+    n_train holds, at most max(width, TRAIN_EVAL_MAX) samples and at most `blocks` blocks; all n_train when it is
+    less than one block."""
     if n_train <= width:
         return n_train
-    return min(n_train, max(width, TRAIN_EVAL_MAX)) // width * width
+    most = max(width, TRAIN_EVAL_MAX) if blocks is None else blocks * width
+    return min(n_train, most) // width * width
 
 
 def resolve_device(name: str) -> torch.device:
@@ -254,9 +263,54 @@ def _train_all(x, y, specs, options) -> list[Fit]:
         by_batch.setdefault(min(options.batch_size, len(spec.train)), []).append(i)
     fits: list[Fit] = [None] * len(specs)
     for batch, ids in sorted(by_batch.items()):
-        for i, fit in zip(ids, _StackTrainer(xt, yt, [specs[i] for i in ids], options, bound, batch).run()):
-            fits[i] = fit
+        per_chunk = stack_chunk(options, tuple(x.shape[1:]), tuple(y.shape[1:]), batch)
+        for start in range(0, len(ids), per_chunk):
+            chunk = ids[start : start + per_chunk]
+            for i, fit in zip(chunk, _StackTrainer(xt, yt, [specs[i] for i in chunk], options, bound, batch).run()):
+                fits[i] = fit
     return fits
+
+
+def member_bytes(options, shape_x: tuple, shape_y: tuple, batch: int) -> int:
+    """Estimated memory one fit adds to a training step: its (batch x batch) scores, its activations (every leaf
+    module's output on a batch, pair heads included, found by running the critic on the meta device) and its
+    parameters, each times the copies a step keeps (forward values, gradients, Adam moments,
+    snapshots; SCORE_COPIES etc., measured on CPU with MLP critics of 64 and 256 hidden units)."""
+    with torch.random.fork_rng(devices=[]):
+        critic = make_critic(options, shape_x, shape_y).to("meta")
+    outputs = []
+    hooks = [m.register_forward_hook(lambda m, i, out: outputs.append(out))
+             for m in critic.modules() if not list(m.children())]
+    noise = torch.empty(batch, critic.noise_dim, device="meta")
+    critic(torch.empty(batch, *shape_x, device="meta"), torch.empty(batch, *shape_y, device="meta"), op="train",
+           noise_x=noise, noise_y=noise)
+    for hook in hooks:
+        hook.remove()
+    activations = sum(out.numel() for out in outputs if isinstance(out, torch.Tensor))
+    parameters = sum(p.numel() for p in critic.parameters())
+    scores = batch * batch
+    return 4 * (SCORE_COPIES * scores + ACTIVATION_COPIES * activations + PARAMETER_COPIES * parameters)
+
+
+def stack_chunk(options, shape_x: tuple, shape_y: tuple, batch: int) -> int:
+    """Fits trained at once: as many as options.stack_memory_mb holds (`member_bytes`), at least one."""
+    return max(1, options.stack_memory_mb * 2**20 // member_bytes(options, shape_x, shape_y, batch))
+
+
+def _builder(options, shape_x: tuple, shape_y: tuple, specs: list[FitSpec]):
+    """build(m): member m's critic, at its own embedding size widened to the stack's (FitSpec.embedding_dim)."""
+
+    def build(m: int):
+        width = specs[m].embedding_dim
+        if width is None or width == options.embedding_dim:
+            return make_critic(options, shape_x, shape_y)
+        critic = make_critic(options.replace(embedding_dim=width), shape_x, shape_y).widened(options.embedding_dim)
+        if critic is None:
+            raise ValueError(f"critic {options.critic!r} with embedding {options.embedding!r} cannot be widened "
+                             f"from {width} to {options.embedding_dim} dimensions")
+        return critic
+
+    return build
 
 
 def _moments(data: torch.Tensor, idx: np.ndarray, standardize: bool):
@@ -300,7 +354,7 @@ class _StackTrainer:
     def __init__(self, xt, yt, specs, options, bound: Bound, batch: int):
         self.x, self.y, self.options, self.bound, self.batch = xt, yt, options, bound, batch
         device = xt.device
-        self.stack = ModelStack(lambda: make_critic(options, tuple(xt.shape[1:]), tuple(yt.shape[1:])),
+        self.stack = ModelStack(_builder(options, tuple(xt.shape[1:]), tuple(yt.shape[1:]), specs),
                                 [s.seed for s in specs], device)
         k = len(specs)
         self.ids = list(range(k))
@@ -323,7 +377,7 @@ class _StackTrainer:
         block_rng = np.random.default_rng([spec.seed, 2])
         val_set = eval_blocks(spec.val, self.options.eval_block_size, block_rng)
         width = val_set.index.shape[1]
-        scored = training_eval_size(len(spec.train), width)
+        scored = training_eval_size(len(spec.train), width, spec.training_blocks)
         train_eval = spec.train
         if scored < len(spec.train):
             train_eval = np.sort(block_rng.choice(spec.train, scored, replace=False))

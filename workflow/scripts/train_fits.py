@@ -11,7 +11,8 @@ from neuralmi.outputs import write_parquet
 
 sys.stderr = open(snakemake.log[0], "w")
 mode = snakemake.params.mode
-options = make_options({**snakemake.params.options, "threads": snakemake.threads})
+options = make_options({**snakemake.params.options, "threads": snakemake.threads,
+                        "stack_memory_mb": max(16, snakemake.resources.mem_mb // 2)})
 x, y, z = (side_from_table(pd.read_parquet(snakemake.input[side])) for side in ("x", "y", "z"))
 z = z if mode == "conditional" else None  # a dataset's Z is used by conditional mode only
 plan = pd.read_parquet(snakemake.input.plan)
