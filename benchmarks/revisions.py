@@ -20,11 +20,13 @@ import neuralmi
 data = np.load(sys.argv[2])
 options = json.loads(sys.argv[5])
 start = time.perf_counter()
-r = neuralmi.run(data["x"], data["y"], mode="rigorous", units=sys.argv[6], seed=int(sys.argv[3]), threads=int(sys.argv[4]),
-                 **options)
+r = neuralmi.run(data["x"], data["y"] if "y" in data else None, mode=sys.argv[7], units=sys.argv[6],
+                 seed=int(sys.argv[3]), threads=int(sys.argv[4]), **options)
 print(json.dumps({"mi": r.mi, "ci_low": r.ci_low, "ci_high": r.ci_high, "reliable": bool(r.reliable),
                   "reasons": list(r.reasons), "seconds": time.perf_counter() - start,
-                  "fit_epochs": int(r.fits["n_epochs"].sum())}))
+                  "fit_epochs": int(r.fits["n_epochs"].sum()), "fits": len(r.fits),
+                  "dimensionality": getattr(r, "dimensionality", None),
+                  "dimensionality_ci": list(getattr(r, "dimensionality_ci", ()) or ())}))
 """
 
 
@@ -45,13 +47,20 @@ def checkout(rev: str):
             subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(path)], capture_output=True)
 
 
-def run_rigorous(package_dir: Path, x, y, seed: int = 0, threads: int = 2, units: str = "nats",
-                 options: dict | None = None) -> dict:
-    """neuralmi.run(x, y, mode="rigorous") of the package in `package_dir`, in a fresh process: the result's
-    numbers, reasons, wall seconds of the call and fit-epochs trained."""
+def run_mode(package_dir: Path, x, y, mode: str, seed: int = 0, threads: int = 2, units: str = "nats",
+             options: dict | None = None) -> dict:
+    """neuralmi.run(x, y, mode=mode) of the package in `package_dir`, in a fresh process (y may be None): the
+    result's numbers, reasons, wall seconds of the call, fits and fit-epochs trained, and a dimensionality mode's
+    answer."""
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "draw.npz"
-        np.savez(data, x=x, y=y)
+        np.savez(data, x=x, **({} if y is None else {"y": y}))
         done = subprocess.run([sys.executable, "-c", RUNNER, str(package_dir), str(data), str(seed), str(threads),
-                               json.dumps(options or {}), units], check=True, capture_output=True, text=True)
+                               json.dumps(options or {}), units, mode], check=True, capture_output=True, text=True)
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def run_rigorous(package_dir: Path, x, y, seed: int = 0, threads: int = 2, units: str = "nats",
+                 options: dict | None = None) -> dict:
+    """`run_mode` in rigorous mode."""
+    return run_mode(package_dir, x, y, "rigorous", seed, threads, units, options)

@@ -8,6 +8,11 @@
 - the workflow on the default config.yaml (embedded example) with each training-job grouping.
 
 Writes benchmarks/results/speed.md. Usage: python benchmarks/speed.py [--no-workflow] [--old REV]
+
+With --scans --old REV instead: scans of a previous revision vs this checkout, each in fresh processes on the
+same machine (2 threads), written to benchmarks/results/scans.md: a dimensionality scan of a 20-channel
+population of 8000 samples driven by a 1-D latent (embedding dims 1..8, 5 repeats: 40 fits), a sweep of 3
+hidden widths x 3 learning rates x 3 repeats, and the workflow's main job on each revision's default config.
 """
 
 import argparse
@@ -29,10 +34,10 @@ import torch
 
 import neuralmi
 from neuralmi.api import plan, source, summarise, train
-from neuralmi.data.generators import correlated_gaussian
+from neuralmi.data.generators import correlated_gaussian, population
 from neuralmi.options import make_options
 from neuralmi.training.trainer import FitSpec, train_fits
-from revisions import checkout, run_rigorous
+from revisions import checkout, run_mode, run_rigorous
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "benchmarks" / "results" / "speed.md"
@@ -45,17 +50,20 @@ def timed(fn):
     return out, time.perf_counter() - start
 
 
-def workflow_time(group: str, threads: int) -> tuple[float, dict]:
-    """Wall time of `snakemake --cores 2` on the default config in a fresh copy, with this grouping."""
+def workflow_time(group: str | None = None, threads: int | None = None, root: Path = ROOT) -> tuple[float, dict]:
+    """Wall time of `snakemake --cores 2` on the default config of the checkout `root` (its package imported) in a
+    fresh copy, with this grouping (None: the config's own)."""
     with tempfile.TemporaryDirectory() as tmp:
         for name in ("Snakefile", "workflow", "profiles", "resources"):
-            src = ROOT / name
+            src = root / name
             (shutil.copytree if src.is_dir() else shutil.copy)(src, Path(tmp) / name)
-        config = yaml.safe_load((ROOT / "config.yaml").read_text())
-        config["training"].update(group=group, threads=threads)
+        config = yaml.safe_load((root / "config.yaml").read_text())
+        if group:
+            config["training"].update(group=group, threads=threads)
         (Path(tmp) / "config.yaml").write_text(yaml.safe_dump(config))
+        env = {**os.environ, "PYTHONPATH": str(root)}
         start = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "snakemake", "--cores", "2", "--quiet"], cwd=tmp, check=True)
+        subprocess.run([sys.executable, "-m", "snakemake", "--cores", "2", "--quiet"], cwd=tmp, check=True, env=env)
         seconds = time.perf_counter() - start
         results = {p.parent.name: json.loads(p.read_text()) for p in Path(tmp).glob("results/*/result.json")}
         return seconds, results
@@ -119,6 +127,40 @@ def revisions_lines(x, y, old: str, repeats: int = 2) -> list[str]:
     return lines
 
 
+SCAN_OPTIONS = {"dimensionality": {}, "sweep": {"grid": {"hidden_dim": [32, 64, 128],
+                                                          "learning_rate": [0.0003, 0.001, 0.003]}, "repeats": 3}}
+
+
+def scan_data(mode: str):
+    """The dimensionality scan's population (1-D latent: the right answer is 1) or the sweep's 2-bit pair."""
+    if mode == "dimensionality":
+        return population(8000, 20, latent_dim=1, noise=0.1, seed=0), None
+    return correlated_gaussian(5000, 5, 5, 2.0, seed=0)
+
+
+def scan_lines(old: str) -> list[str]:
+    """Each scan and the workflow's main job on the previous revision and on this checkout."""
+    lines = [f"# Scans: previous revision {old} vs this checkout ({platform.processor() or platform.machine()}, "
+             f"{os.cpu_count()} cores, torch {torch.__version__}, 2 threads, each run in a fresh process)", "",
+             "| run | revision | wall s | fits | fit-epochs | MI (bits) | 95% CI | answer |", "|---|---|---|---|---|---|---|---|"]
+    with checkout(old) as previous:
+        for mode, options in SCAN_OPTIONS.items():
+            x, y = scan_data(mode)
+            runs = {name: run_mode(package, x, y, mode, threads=2, units="bits", options=options)
+                    for name, package in (("previous", previous), ("current", ROOT))}
+            for name, r in runs.items():
+                answer = f"{r['dimensionality']} {r['dimensionality_ci']}" if r["dimensionality"] is not None else ""
+                lines.append(f"| {mode} | {name} | {r['seconds']:.1f} | {r['fits']} | {r['fit_epochs']} | {r['mi']:.3f} | "
+                             f"[{r['ci_low']:.3f}, {r['ci_high']:.3f}] | {answer} |")
+            lines.append(f"| {mode} | ratio | {runs['previous']['seconds'] / runs['current']['seconds']:.1f}x | | | | | |")
+            print("\n".join(lines[-3:]), flush=True)
+        seconds = {name: workflow_time(root=package)[0] for name, package in (("previous", previous), ("current", ROOT))}
+    lines += ["", "| default config, `snakemake --cores 2` (fresh directory, its own config.yaml) | wall s |", "|---|---|",
+              f"| previous | {seconds['previous']:.0f} |", f"| current | {seconds['current']:.0f} |",
+              f"| ratio | {seconds['previous'] / seconds['current']:.1f}x |"]
+    return lines
+
+
 def main(with_workflow: bool = True, old: str | None = None) -> None:
     x, y = correlated_gaussian(5000, 5, 5, 2.0, seed=0)
     est, t_est = timed(lambda: neuralmi.run(x, y, mode="estimate"))
@@ -156,5 +198,13 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--no-workflow", action="store_true", help="skip the workflow timings")
     parser.add_argument("--old", help="a previous revision (git rev, or a checkout's directory) to time beside")
+    parser.add_argument("--scans", action="store_true", help="only the scans vs --old (benchmarks/results/scans.md)")
     args = parser.parse_args()
-    main(with_workflow=not args.no_workflow, old=args.old)
+    if args.scans:
+        if not args.old:
+            parser.error("--scans needs --old REV")
+        text = "\n".join(scan_lines(args.old)) + "\n"
+        print(text)
+        (OUT.parent / "scans.md").write_text(text)
+    else:
+        main(with_workflow=not args.no_workflow, old=args.old)
