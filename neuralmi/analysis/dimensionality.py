@@ -3,15 +3,13 @@
 With X alone, X's channels are split at random into two halves (repeatedly) and the information between the
 halves is measured; with X and Y, the information between them (repeated with fresh seeds). Each repeat is
 measured with a separable critic g(a).h(b) (plus marginal terms, see nets/critics.py) of every embedding
-dimension, all dimensions in one stack (each narrower critic zero-padded to the widest, `Critic.widened`); MI grows with the dimension until the critic can represent the whole dependence, then stays flat.
+dimension, all dimensions in one stack (each narrower critic zero-padded to the widest, points.member_settings); MI grows with the dimension until the critic can represent the whole dependence, then stays flat.
 The saturation dimension is the smallest dimension whose MI is within `saturation_tolerance` of the plateau
 (the top of a non-decreasing fit to the curve, `saturation`) or within the confidence interval of their
 difference; its interval comes from resampling the repeats.
 """
 
 from __future__ import annotations
-
-import dataclasses
 
 import numpy as np
 import pandas as pd
@@ -45,25 +43,12 @@ def fit_gammas(options) -> list[int]:
 
 
 def point_options(options, point: dict):
-    """The scan's widest embedding for every point when the named embeddings can be widened (all sizes then train
-    as one stack, each fit its own size zero-padded: `member_spec`); else the point's own size."""
-    return options.replace(embedding_dim=_stack_dim(options) or point["embedding_dim"])
-
-
-def member_spec(spec, point: dict, n: int, options):
-    """A fit at its point's embedding size inside the stack's wider critic (trainer.FitSpec.embedding_dim)."""
-    return dataclasses.replace(spec, embedding_dim=point["embedding_dim"]) if _stack_dim(options) else spec
+    return options.replace(embedding_dim=point["embedding_dim"])
 
 
 def sample_key(point: dict) -> dict:
     """A point's samples depend on its channel split, not on its embedding size."""
     return {"split": point["split"]}
-
-
-def _stack_dim(options) -> int | None:
-    """The scan's largest embedding size when the embedding is one of ours (`Critic.widened`), else None."""
-    named = isinstance(options.embedding, str)
-    return max(options.embedding_dims or DEFAULT_DIMS) if named else None
 
 
 def plan(n: int, options, seed: int, point: dict):

@@ -22,7 +22,7 @@ from neuralmi.data.processing import (Source, as_model_input, channel_counts, sa
                                       window_ticks)
 from neuralmi.nets.embeddings import sample_ndim
 from neuralmi.reference import ksg_terms
-from neuralmi.training.trainer import FitSpec, resolve_device, train_fits
+from neuralmi.training.trainer import MEMBER_OPTIONS, WIDTHS, FitSpec, resolve_device, train_fits, widenable
 
 REFERENCE_MODES = ("estimate", "rigorous")
 REFERENCE_DIMS = 6
@@ -138,19 +138,37 @@ def plan(module, mode: str, source: Source, options, seed: int) -> pd.DataFrame:
     return plan_table(labels, specs)
 
 
+def member_settings(module, options, points: list[dict]) -> tuple[dict, list[dict]]:
+    """The settings that let points differing only in MEMBER_OPTIONS (embedding and hidden widths, learning rate,
+    weight decay) share a stack: (stack-wide values, each point's own values). Taken over all of the analysis's
+    points, not those of one job, so a fit's critic and arithmetic are the same in any job: widths are the
+    largest (every narrower critic widened with zeros, `Critic.widened`), Adam settings the first point's
+    (each member steps with its own). Only the options that vary and that every point's options can vary per
+    member (`trainer.widenable`) are included."""
+    settings = [point_options(module, options, null.base_point(p)) for p in points]
+    varying = [k for k in MEMBER_OPTIONS if len({getattr(o, k) for o in settings}) > 1
+               and all(k in widenable(o) for o in settings)]
+    shared = {k: max(getattr(o, k) for o in settings) if k in WIDTHS else getattr(settings[0], k) for k in varying}
+    return shared, [{k: getattr(o, k) for k in varying} for o in settings]
+
+
 def train(module, mode: str, source: Source, plan: pd.DataFrame, options, seed: int, units: str):
-    """Train the planned fits (any subset of a plan's rows): (fit table, curve table) in plan order."""
+    """Train the planned fits (any subset of a plan's rows): (fit table, curve table) in plan order. Points whose
+    samples have one shape and whose options are equal up to `member_settings` train as one stack."""
     points = source_points(module, options, source)
+    shared, own = member_settings(module, options, points)
     stacks: dict = {}
     cache: dict = {}
     for p, rows in plan.groupby("point", sort=True):
         opts = resolved(module, options, null.base_point(points[p]), source, mode)
         x, y = point_arrays(module, mode, source, points[p], opts, seed, cache)
+        opts = opts.replace(**shared) if shared else opts
         key = (_options_key(opts), x.shape[1:], y.shape[1:])
-        stacks.setdefault(key, (opts, []))[1].append((rows, x, y, points[p]))
+        stacks.setdefault(key, (opts, []))[1].append((rows.assign(member_options=[own[p]] * len(rows)), x, y,
+                                                      points[p]))
     fits, curves = [], []
     for opts, members in stacks.values():
-        rows = pd.concat([r for r, _, _, _ in members])
+        rows = pd.concat([r for r, _, _, _ in members]).drop(columns="member_options")
         x, y, specs = _concatenated(module, opts, members)
         if hasattr(module, "keeps_terms") and module.keeps_terms(opts):
             specs = [dataclasses.replace(spec, keep_terms=True) for spec in specs]
@@ -188,20 +206,20 @@ def _options_key(options) -> str:
 
 def _concatenated(module, options, members):
     """The samples of a stack's points in one array pair (an array pair shared by several points once), with each
-    fit's indices shifted to its pair's block; each fit's spec completed by the mode's `member_spec` hook (probes,
-    embedding size), and scoring one block of training samples where the mode reports the held-out value."""
+    fit's indices shifted to its pair's block (and its probes, from the mode's `probed` hook, with them), its
+    `member_settings`, and one block of training samples scored where the mode reports the held-out value."""
     xs, ys, specs, offsets = [], [], [], {}
     blocks = 1 if module.reported_column(options) == "val_mi" else None
-    for rows, x, y, point in members:
+    for rows, x, y, _ in members:
         if (id(x), id(y)) not in offsets:
             offsets[id(x), id(y)] = sum(len(a) for a in xs)
             xs.append(x)
             ys.append(y)
         offset = offsets[id(x), id(y)]
-        for spec in plan_specs(rows):
-            spec = dataclasses.replace(spec, training_blocks=blocks)
-            if hasattr(module, "member_spec"):
-                spec = module.member_spec(spec, null.base_point(point), len(x), options)
+        for spec, own in zip(plan_specs(rows), rows["member_options"]):
+            spec = dataclasses.replace(spec, training_blocks=blocks, member_options=own)
+            if hasattr(module, "probed"):
+                spec = module.probed(spec, len(x), options)
             specs.append(dataclasses.replace(spec, train=spec.train + offset, val=spec.val + offset,
                                              probes=tuple(p + offset for p in spec.probes)))
     return np.concatenate(xs), np.concatenate(ys), specs

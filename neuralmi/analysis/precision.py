@@ -64,7 +64,7 @@ def plan(n: int, options, seed: int, point: dict):
     return repeated_fits(clean_rows(n, options), options, seed, range(options.repeats or DEFAULT_REPEATS))
 
 
-def member_spec(spec, point: dict, n: int, options):
+def probed(spec, n: int, options):
     """A fit's spec with its held-out set probed by the perturbed copies of its samples (n: the point's rows)."""
     clean = clean_rows(n, options)
     return dataclasses.replace(spec, probes=tuple(spec.val + clean * (j + 1) for j in range(n // clean - 1)))

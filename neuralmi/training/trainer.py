@@ -49,6 +49,8 @@ EVAL_CHUNK_MAX = 8
 EVAL_EVERY = 16
 PENDING_FLOATS = 2**24
 SCORE_COPIES, ACTIVATION_COPIES, PARAMETER_COPIES = 4, 3, 6
+MEMBER_OPTIONS = ("embedding_dim", "hidden_dim", "learning_rate", "weight_decay")
+WIDTHS = ("embedding_dim", "hidden_dim")
 
 
 def eval_floats(device: torch.device) -> int:
@@ -62,8 +64,9 @@ class FitSpec:
     held-out per-sample terms at the selected evaluation (`Fit.val_terms`). `probes`: index arrays aligned with
     `val` (entry i stands for held-out sample val[i], e.g. a perturbed copy of it), each scored like the
     held-out set at every evaluation without taking part in stopping or selection (`Fit.probe_mi`).
-    `embedding_dim`: the fit's own embedding size when it is narrower than options.embedding_dim: its critic is
-    built at that size and widened with zero outputs (`Critic.widened`), so fits of several sizes share a stack.
+    `member_options`: the fit's own values of options a stack may vary per member (MEMBER_OPTIONS): its critic is
+    built at its embedding_dim and hidden_dim and widened with zeros to the stack's (`Critic.widened`), and
+    Adam steps it with its learning_rate and weight_decay; so the fits of a scan over them share one stack.
     `training_blocks`: at most this many blocks of training samples scored per evaluation (None: as many as
     TRAIN_EVAL_MAX allows); one is enough where the training-subset curve is only a diagnostic."""
 
@@ -72,7 +75,7 @@ class FitSpec:
     seed: int
     keep_terms: bool = False
     probes: tuple = ()
-    embedding_dim: int | None = None
+    member_options: dict = field(default_factory=dict)
     training_blocks: int | None = None
 
 
@@ -298,19 +301,36 @@ def stack_chunk(options, shape_x: tuple, shape_y: tuple, batch: int) -> int:
 
 
 def _builder(options, shape_x: tuple, shape_y: tuple, specs: list[FitSpec]):
-    """build(m): member m's critic, at its own embedding size widened to the stack's (FitSpec.embedding_dim)."""
+    """build(m): member m's critic, at its own widths widened to the stack's (FitSpec.member_options)."""
 
     def build(m: int):
-        width = specs[m].embedding_dim
-        if width is None or width == options.embedding_dim:
+        own = {k: v for k, v in specs[m].member_options.items() if k in WIDTHS and v != getattr(options, k)}
+        if not own:
             return make_critic(options, shape_x, shape_y)
-        critic = make_critic(options.replace(embedding_dim=width), shape_x, shape_y).widened(options.embedding_dim)
+        hidden = options.hidden_dim if "hidden_dim" in own else None
+        critic = make_critic(options.replace(**own), shape_x, shape_y).widened(options.embedding_dim, hidden)
         if critic is None:
             raise ValueError(f"critic {options.critic!r} with embedding {options.embedding!r} cannot be widened "
-                             f"from {width} to {options.embedding_dim} dimensions")
+                             f"from {own} to the stack's embedding_dim {options.embedding_dim}, hidden_dim "
+                             f"{options.hidden_dim}")
         return critic
 
     return build
+
+
+def widenable(options) -> set:
+    """The MEMBER_OPTIONS that fits of one stack may differ in with these options: the Adam settings always,
+    embedding_dim with the separable critic on a named embedding, hidden_dim too when that is the MLP."""
+    if options.critic != "separable" or not isinstance(options.embedding, str):
+        return {"learning_rate", "weight_decay"}
+    return set(MEMBER_OPTIONS) - ({"hidden_dim"} if options.embedding != "mlp" else set())
+
+
+def _per_member(options, specs: list[FitSpec], name: str, device):
+    """options' `name` for every member, a (k,) tensor, when some spec sets its own; else the plain number."""
+    if not any(name in s.member_options for s in specs):
+        return getattr(options, name)
+    return torch.tensor([float(s.member_options.get(name, getattr(options, name))) for s in specs], device=device)
 
 
 def _moments(data: torch.Tensor, idx: np.ndarray, standardize: bool):
@@ -363,9 +383,10 @@ class _StackTrainer:
         moments_y = [_moments(yt, s.train, options.standardize) for s in specs]
         self.mu_x, self.sd_x = (torch.stack(v) for v in zip(*moments_x))
         self.mu_y, self.sd_y = (torch.stack(v) for v in zip(*moments_y))
-        self.adam = StackedAdam(self.stack.params, options.learning_rate, options.weight_decay)
+        rate = _per_member(options, specs, "learning_rate", device)
+        self.adam = StackedAdam(self.stack.params, rate, _per_member(options, specs, "weight_decay", device))
         self.bound_params = torch.zeros(k, max(bound.n_params, 1), device=device, requires_grad=bound.n_params > 0)
-        self.bound_adam = StackedAdam({"b": self.bound_params}, options.learning_rate)
+        self.bound_adam = StackedAdam({"b": self.bound_params}, rate)
         self.bound_state = bound.init_state(k, device)
         self.finished: dict[int, Fit] = {}
         self.pending: list[_Snapshot] = []
