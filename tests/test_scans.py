@@ -1,6 +1,6 @@
 """Scans at the speed of one stack: critics of several embedding sizes share a stack (each narrower one widened
 with zero outputs), samples are built once per channel split, training-subset scoring is one block where it is
-only a diagnostic, and large stacks train in memory-bounded chunks; none of it changes a fit's numbers."""
+only a diagnostic, fits with their own learning rates share a stack, and large stacks train in memory-bounded chunks; none of it changes a fit's numbers."""
 
 import dataclasses
 
@@ -164,35 +164,13 @@ def test_the_plateau_is_the_pooled_flat_top_not_the_luckiest_dimension():
     assert saturation(np.array([1.0, 0.9, 0.95]), np.full(3, 0.01), np.arange(1, 4), 0.0, 1.96) == 1
 
 
-@pytest.mark.parametrize("n_layers", [1, 2, 3])
-def test_wider_hidden_layers_of_an_mlp_score_as_the_narrow_ones_and_stay_zero(n_layers):
-    options = make_options({"hidden_dim": 5, "n_layers": n_layers, "embedding_dim": 2, "marginal_terms": True})
-    torch.manual_seed(4)
-    narrow = make_critic(options, (3,), (3,))
-    wide = narrow.widened(4, 9)
-    x, y = torch.randn(30, 3), torch.randn(30, 3)
-    torch.testing.assert_close(wide(x, y)[0], narrow(x, y)[0], rtol=0, atol=1e-6)
-    scores, _ = wide(x, y)
-    (scores.diagonal().sum() - scores.logsumexp(1).sum()).backward()
-    for side, small in ((wide.g, narrow.g), (wide.h, narrow.h)):
-        for layer, original in zip(side.net[::2], small.net[::2]):
-            grad, added = layer.weight.grad, torch.ones_like(layer.weight, dtype=torch.bool)
-            rows = list(range(original.out_features))
-            if original is small.net[-1]:
-                rows = rows[:-1] + [layer.out_features - 1]
-            added[rows, : original.in_features] = False
-            assert torch.equal(layer.weight[added], torch.zeros(int(added.sum())))
-            assert torch.equal(grad[added], torch.zeros(int(added.sum())))
-    assert make_critic(make_options({"embedding": "cnn"}), (6, 3), (6, 3)).widened(16, 128) is None
-
-
 def test_members_with_their_own_learning_rates_train_as_alone(fast):
     """Each member equals itself trained alone with the same per-member settings (bit for bit), and a plain fit
     with that learning rate up to the rounding of a per-member rate (1e-4 nats on a 10-epoch curve)."""
     a, b = halves()
     options = make_options({**fast, "max_epochs": 10, "device": "cpu", "weight_decay": 1e-4})
     train_idx, val = random_split(len(a), 0.25, [0, 3])
-    own = [{"learning_rate": rate, "hidden_dim": width} for rate in (3e-4, 3e-3) for width in (8, 16)]
+    own = [{"learning_rate": rate, "embedding_dim": width} for rate in (3e-4, 3e-3) for width in (2, 4)]
     stacked = train_fits(a, b, [FitSpec(train_idx, val, 2, member_options=o) for o in own], options)
     for o, fit in zip(own, stacked):
         alone = train_fits(a, b, [FitSpec(train_idx, val, 2, member_options=o)], options)[0]
@@ -201,7 +179,7 @@ def test_members_with_their_own_learning_rates_train_as_alone(fast):
         np.testing.assert_allclose(fit.val_curve, plain.val_curve, rtol=0, atol=1e-4)
 
 
-def test_a_sweep_over_widths_and_rates_is_one_stack_equal_to_its_points_alone(fast, monkeypatch):
+def test_a_sweep_over_rates_is_a_stack_per_hidden_width_equal_to_its_points_alone(fast, monkeypatch):
     x, y = halves(n=600)
     options = make_options({**fast, "max_epochs": 4, "device": "cpu", "repeats": 2,
                             "grid": {"hidden_dim": [8, 16], "learning_rate": [0.001, 0.003]}})
@@ -211,8 +189,8 @@ def test_a_sweep_over_widths_and_rates_is_one_stack_equal_to_its_points_alone(fa
     real = points.train_fits
     monkeypatch.setattr(points, "train_fits", lambda x, y, specs, o: calls.append(len(specs)) or real(x, y, specs, o))
     together, _ = train(src, fits_plan, "sweep", options, 0, "bits")
-    assert calls == [8]
+    assert calls == [4, 4]
     alone = pd.concat([train(src, fits_plan.iloc[[i]], "sweep", options, 0, "bits")[0] for i in range(8)])
     assert np.array_equal(together["val_mi"].to_numpy(), alone["val_mi"].to_numpy())
-    window = make_options({**fast, "repeats": 1, "embedding": "cnn", "grid": {"hidden_dim": [8, 16]}})
-    assert trainer.widenable(window) == {"learning_rate", "weight_decay", "embedding_dim"}
+    assert trainer.widenable(make_options({"embedding": "cnn"})) == {"learning_rate", "weight_decay", "embedding_dim"}
+    assert trainer.widenable(make_options({"critic": "joint"})) == {"learning_rate", "weight_decay"}

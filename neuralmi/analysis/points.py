@@ -22,7 +22,7 @@ from neuralmi.data.processing import (Source, as_model_input, channel_counts, sa
                                       window_ticks)
 from neuralmi.nets.embeddings import sample_ndim
 from neuralmi.reference import ksg_terms
-from neuralmi.training.trainer import MEMBER_OPTIONS, WIDTHS, FitSpec, resolve_device, train_fits, widenable
+from neuralmi.training.trainer import MEMBER_OPTIONS, FitSpec, resolve_device, train_fits, widenable
 
 REFERENCE_MODES = ("estimate", "rigorous")
 REFERENCE_DIMS = 6
@@ -139,16 +139,17 @@ def plan(module, mode: str, source: Source, options, seed: int) -> pd.DataFrame:
 
 
 def member_settings(module, options, points: list[dict]) -> tuple[dict, list[dict]]:
-    """The settings that let points differing only in MEMBER_OPTIONS (embedding and hidden widths, learning rate,
-    weight decay) share a stack: (stack-wide values, each point's own values). Taken over all of the analysis's
-    points, not those of one job, so a fit's critic and arithmetic are the same in any job: widths are the
+    """The settings that let points differing only in MEMBER_OPTIONS (embedding size, learning rate, weight decay)
+    share a stack: (stack-wide values, each point's own values). Taken over all of the analysis's points, not
+    those of one job, so a fit's critic and arithmetic are the same in any job: the embedding size is the
     largest (every narrower critic widened with zeros, `Critic.widened`), Adam settings the first point's
     (each member steps with its own). Only the options that vary and that every point's options can vary per
     member (`trainer.widenable`) are included."""
     settings = [point_options(module, options, null.base_point(p)) for p in points]
     varying = [k for k in MEMBER_OPTIONS if len({getattr(o, k) for o in settings}) > 1
                and all(k in widenable(o) for o in settings)]
-    shared = {k: max(getattr(o, k) for o in settings) if k in WIDTHS else getattr(settings[0], k) for k in varying}
+    shared = {k: max(getattr(o, k) for o in settings) if k == "embedding_dim" else getattr(settings[0], k)
+              for k in varying}
     return shared, [{k: getattr(o, k) for k in varying} for o in settings]
 
 

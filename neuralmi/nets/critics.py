@@ -17,7 +17,7 @@ import torch
 from torch import nn
 
 from neuralmi.errors import InputError
-from neuralmi.nets.embeddings import MLPEmbedding, make_embedding, mlp, output_layer
+from neuralmi.nets.embeddings import make_embedding, mlp, output_layer
 
 
 class Critic(nn.Module):
@@ -42,8 +42,8 @@ class Critic(nn.Module):
         """Floats held per scored pair, used to size evaluation blocks."""
         return 1
 
-    def widened(self, width: int, hidden: int | None = None) -> Critic | None:
-        """The same critic with wider embeddings, where that can be built (see SeparableCritic)."""
+    def widened(self, width: int) -> Critic | None:
+        """The same critic with `width` embedding dimensions, where that can be built (see SeparableCritic)."""
         return None
 
 
@@ -69,33 +69,24 @@ class SeparableCritic(Critic):
             return ex @ ey.transpose(-1, -2)
         return ex[..., :-1] @ ey[..., :-1].transpose(-1, -2) + ex[..., -1:] + ey[..., -1].unsqueeze(-2)
 
-    def widened(self, width: int, hidden: int | None = None) -> SeparableCritic | None:
-        """This critic with `width` interaction dimensions and, for MLP embeddings, `hidden` units per hidden layer
-        (None: as it is); None where that cannot be built: an embedding of unknown layout (a user module or
-        factory), or a CNN or GRU embedding with wider hidden layers.
+    def widened(self, width: int) -> SeparableCritic | None:
+        """This critic with `width` interaction dimensions, or None when an embedding's output layer is unknown
+        (a user module or factory).
 
-        Every added weight is zero: an added output dimension outputs exactly 0, and so does an added hidden unit
-        (every activation is 0 at 0), so the scores are the narrow critic's up to the summation order of the zero
-        products. Every added weight's gradient is a product with a zero (the other side's zero output, a zero
-        unit's zero outgoing weights or zero activation), so Adam and weight decay leave it 0: trained, the
-        widened critic stays the narrow one.
+        Zero rows are inserted into both embeddings' output layers (before the marginal output): the added
+        dimensions output exactly 0, so every score is the narrow critic's (up to the summation order of the
+        zero products), and each added row's gradient is the other side's zero output times an activation,
+        exactly 0, so Adam (and weight decay) leave it 0: trained, it stays the narrow critic.
         """
         wide = copy.deepcopy(self)
         for embedding in (wide.g, wide.h):
             name = output_layer(embedding)
-            if name is None or (hidden is not None and type(embedding) is not MLPEmbedding):
+            if name is None:
                 return None
-            layers = [n for n, m in embedding.named_modules() if type(m) is nn.Linear] if hidden else [name]
-            for k, layer_name in enumerate(layers):
-                layer = embedding.get_submodule(layer_name)
-                n_in = hidden if hidden and k > 0 else layer.in_features
-                if layer_name == name:
-                    keep = layer.out_features - self.marginal
-                    rows = list(range(keep)) + [width + self.marginal - 1] * self.marginal
-                    n_out = width + self.marginal
-                else:
-                    rows, n_out = list(range(layer.out_features)), hidden
-                embedding.set_submodule(layer_name, _placed(layer, n_in, n_out, rows))
+            layer = embedding.get_submodule(name)
+            keep = layer.out_features - self.marginal
+            rows = list(range(keep)) + [width + self.marginal - 1] * self.marginal
+            embedding.set_submodule(name, _placed(layer, width + self.marginal, rows))
         return wide
 
 
@@ -149,7 +140,7 @@ class ProbabilisticCritic(SeparableCritic):
         self.noise_dim = options.embedding_dim
         self.kl_weight = options.kl_weight
 
-    def widened(self, width, hidden=None):
+    def widened(self, width):
         return None
 
     def encode_x(self, x):
@@ -166,16 +157,15 @@ class ProbabilisticCritic(SeparableCritic):
         return self.pair(zx, zy), self.kl_weight * (kl_x + kl_y)
 
 
-def _placed(layer: nn.Linear, n_in: int, n_out: int, rows: list[int]) -> nn.Linear:
-    """A zero Linear(n_in, n_out) holding `layer`'s weights and biases in output rows `rows`, first inputs."""
-    if n_in < layer.in_features or n_out < layer.out_features:
-        raise ValueError(f"cannot narrow a layer of {layer.in_features} -> {layer.out_features} units to "
-                         f"{n_in} -> {n_out}")
-    out = nn.Linear(n_in, n_out, device=layer.weight.device, dtype=layer.weight.dtype)
+def _placed(layer: nn.Linear, n_out: int, rows: list[int]) -> nn.Linear:
+    """A zero Linear with `n_out` outputs holding `layer`'s weights and biases in output rows `rows`."""
+    if n_out < layer.out_features:
+        raise ValueError(f"cannot narrow a layer of {layer.out_features} outputs to {n_out}")
+    out = nn.Linear(layer.in_features, n_out, device=layer.weight.device, dtype=layer.weight.dtype)
     with torch.no_grad():
         out.weight.zero_()
         out.bias.zero_()
-        out.weight[rows, : layer.in_features] = layer.weight
+        out.weight[rows] = layer.weight
         out.bias[rows] = layer.bias
     return out
 

@@ -49,8 +49,7 @@ EVAL_CHUNK_MAX = 8
 EVAL_EVERY = 16
 PENDING_FLOATS = 2**24
 SCORE_COPIES, ACTIVATION_COPIES, PARAMETER_COPIES = 4, 3, 6
-MEMBER_OPTIONS = ("embedding_dim", "hidden_dim", "learning_rate", "weight_decay")
-WIDTHS = ("embedding_dim", "hidden_dim")
+MEMBER_OPTIONS = ("embedding_dim", "learning_rate", "weight_decay")
 
 
 def eval_floats(device: torch.device) -> int:
@@ -65,8 +64,8 @@ class FitSpec:
     `val` (entry i stands for held-out sample val[i], e.g. a perturbed copy of it), each scored like the
     held-out set at every evaluation without taking part in stopping or selection (`Fit.probe_mi`).
     `member_options`: the fit's own values of options a stack may vary per member (MEMBER_OPTIONS): its critic is
-    built at its embedding_dim and hidden_dim and widened with zeros to the stack's (`Critic.widened`), and
-    Adam steps it with its learning_rate and weight_decay; so the fits of a scan over them share one stack.
+    built at its embedding_dim and widened with zero outputs to the stack's (`Critic.widened`), and Adam steps
+    it with its learning_rate and weight_decay; so the fits of a scan over them share one stack.
     `training_blocks`: at most this many blocks of training samples scored per evaluation (None: as many as
     TRAIN_EVAL_MAX allows); one is enough where the training-subset curve is only a diagnostic."""
 
@@ -301,18 +300,16 @@ def stack_chunk(options, shape_x: tuple, shape_y: tuple, batch: int) -> int:
 
 
 def _builder(options, shape_x: tuple, shape_y: tuple, specs: list[FitSpec]):
-    """build(m): member m's critic, at its own widths widened to the stack's (FitSpec.member_options)."""
+    """build(m): member m's critic, at its own embedding size widened to the stack's (FitSpec.member_options)."""
 
     def build(m: int):
-        own = {k: v for k, v in specs[m].member_options.items() if k in WIDTHS and v != getattr(options, k)}
-        if not own:
+        width = specs[m].member_options.get("embedding_dim", options.embedding_dim)
+        if width == options.embedding_dim:
             return make_critic(options, shape_x, shape_y)
-        hidden = options.hidden_dim if "hidden_dim" in own else None
-        critic = make_critic(options.replace(**own), shape_x, shape_y).widened(options.embedding_dim, hidden)
+        critic = make_critic(options.replace(embedding_dim=width), shape_x, shape_y).widened(options.embedding_dim)
         if critic is None:
             raise ValueError(f"critic {options.critic!r} with embedding {options.embedding!r} cannot be widened "
-                             f"from {own} to the stack's embedding_dim {options.embedding_dim}, hidden_dim "
-                             f"{options.hidden_dim}")
+                             f"from {width} to {options.embedding_dim} dimensions")
         return critic
 
     return build
@@ -320,10 +317,11 @@ def _builder(options, shape_x: tuple, shape_y: tuple, specs: list[FitSpec]):
 
 def widenable(options) -> set:
     """The MEMBER_OPTIONS that fits of one stack may differ in with these options: the Adam settings always,
-    embedding_dim with the separable critic on a named embedding, hidden_dim too when that is the MLP."""
+    embedding_dim with the separable critic on a named embedding (hidden widths are not padded: hidden layers
+    cost the square of their width, so a padded narrow fit would cost the widest's; benchmarks/results/scans.md)."""
     if options.critic != "separable" or not isinstance(options.embedding, str):
         return {"learning_rate", "weight_decay"}
-    return set(MEMBER_OPTIONS) - ({"hidden_dim"} if options.embedding != "mlp" else set())
+    return set(MEMBER_OPTIONS)
 
 
 def _per_member(options, specs: list[FitSpec], name: str, device):
