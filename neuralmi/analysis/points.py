@@ -165,17 +165,16 @@ def train(module, mode: str, source: Source, plan: pd.DataFrame, options, seed: 
         x, y = point_arrays(module, mode, source, points[p], opts, seed, cache)
         opts = opts.replace(**shared) if shared else opts
         key = (_options_key(opts), x.shape[1:], y.shape[1:])
-        stacks.setdefault(key, (opts, []))[1].append((rows.assign(member_options=[own[p]] * len(rows)), x, y,
-                                                      points[p]))
+        stacks.setdefault(key, (opts, []))[1].append((rows.assign(member_options=[own[p]] * len(rows)), x, y))
     fits, curves = [], []
     for opts, members in stacks.values():
-        rows = pd.concat([r for r, _, _, _ in members]).drop(columns="member_options")
+        rows = pd.concat([r for r, _, _ in members]).drop(columns="member_options")
         x, y, specs = _concatenated(module, opts, members)
         if hasattr(module, "keeps_terms") and module.keeps_terms(opts):
             specs = [dataclasses.replace(spec, keep_terms=True) for spec in specs]
         trained = train_fits(x, y, specs, opts)
         references = {int(r["point"].iloc[0]): reference_estimate(px, py, opts, mode) if r["null"].iloc[0] == 0
-                      else (math.nan, math.nan) for r, px, py, _ in members}
+                      else (math.nan, math.nan) for r, px, py in members}
         fits.append(fit_table(rows, trained, units, str(resolve_device(opts.device)), references))
         curves.append(curve_table(rows, trained, opts, units))
     return (pd.concat(fits).sort_values("fit_id", ignore_index=True),
@@ -211,7 +210,7 @@ def _concatenated(module, options, members):
     `member_settings`, and one block of training samples scored where the mode reports the held-out value."""
     xs, ys, specs, offsets = [], [], [], {}
     blocks = 1 if module.reported_column(options) == "val_mi" else None
-    for rows, x, y, _ in members:
+    for rows, x, y in members:
         if (id(x), id(y)) not in offsets:
             offsets[id(x), id(y)] = sum(len(a) for a in xs)
             xs.append(x)

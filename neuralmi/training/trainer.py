@@ -275,19 +275,18 @@ def _train_all(x, y, specs, options) -> list[Fit]:
 
 def member_bytes(options, shape_x: tuple, shape_y: tuple, batch: int) -> int:
     """Estimated memory one fit adds to a training step: its (batch x batch) scores, its activations (every leaf
-    module's output on a batch, pair heads included, found by running the critic on the meta device) and its
+    module's output on a batch, pair heads included, found by running the critic once on a batch of zeros) and its
     parameters, each times the copies a step keeps (forward values, gradients, Adam moments,
     snapshots; SCORE_COPIES etc., measured on CPU with MLP critics of 64 and 256 hidden units)."""
-    with torch.random.fork_rng(devices=[]):
-        critic = make_critic(options, shape_x, shape_y).to("meta")
-    outputs = []
-    hooks = [m.register_forward_hook(lambda m, i, out: outputs.append(out))
-             for m in critic.modules() if not list(m.children())]
-    noise = torch.empty(batch, critic.noise_dim, device="meta")
-    critic(torch.empty(batch, *shape_x, device="meta"), torch.empty(batch, *shape_y, device="meta"), op="train",
-           noise_x=noise, noise_y=noise)
-    for hook in hooks:
-        hook.remove()
+    with torch.random.fork_rng(devices=[]), torch.no_grad():
+        critic = make_critic(options, shape_x, shape_y)
+        outputs = []
+        hooks = [m.register_forward_hook(lambda m, i, out: outputs.append(out))
+                 for m in critic.modules() if not list(m.children())]
+        noise = torch.zeros(batch, critic.noise_dim)
+        critic(torch.zeros(batch, *shape_x), torch.zeros(batch, *shape_y), op="train", noise_x=noise, noise_y=noise)
+        for hook in hooks:
+            hook.remove()
     activations = sum(out.numel() for out in outputs if isinstance(out, torch.Tensor))
     parameters = sum(p.numel() for p in critic.parameters())
     scores = batch * batch
