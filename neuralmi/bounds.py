@@ -83,9 +83,8 @@ def _logsumexp(block: torch.Tensor) -> torch.Tensor:
     flows through it (infinite rows give what torch.logsumexp gives).
     """
     top = block.amax(-1, keepdim=True)
-    finite = torch.isfinite(top)
-    terms = torch.exp((block - top.masked_fill(~finite, 0.0)).clamp(min=-UNDERFLOW))
-    total = torch.log(terms.sum(-1)) + top.masked_fill(~finite, 0.0).squeeze(-1)
+    shift = top.masked_fill(~torch.isfinite(top), 0.0)
+    total = torch.log(torch.exp((block - shift).clamp(min=-UNDERFLOW)).sum(-1)) + shift.squeeze(-1)
     return total.masked_fill((top == -math.inf).squeeze(-1), -math.inf)
 
 

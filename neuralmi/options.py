@@ -150,8 +150,8 @@ def validate_options(options: Mapping[str, Any]) -> dict:
 NOT_SWEPT = ("grid", "lags", "embedding_dims", "history", "horizon", "directions",
              "conditional_correction", "precisions", "perturbation", "perturbed_side", "precision_fraction",
              "channel_groups", "null_permutations", "null_method", "gammas", "repeats",
-             "validation_indices", "device", "threads", "stack_memory_mb", "processor", "processor_x", "processor_y", "processor_z",
-             "sample_rate", "duration")
+             "validation_indices", "device", "threads", "stack_memory_mb", "processor", "processor_x", "processor_y",
+             "processor_z", "sample_rate", "duration")
 
 
 def _check_grid(grid) -> None:

@@ -3,7 +3,8 @@
 With X alone, X's channels are split at random into two halves (repeatedly) and the information between the
 halves is measured; with X and Y, the information between them (repeated with fresh seeds). Each repeat is
 measured with a separable critic g(a).h(b) (plus marginal terms, see nets/critics.py) of every embedding
-dimension, all dimensions in one stack (each narrower critic zero-padded to the widest, points.member_settings); MI grows with the dimension until the critic can represent the whole dependence, then stays flat.
+dimension, all dimensions in one stack (each narrower critic zero-padded to the widest, points.member_settings);
+MI grows with the dimension until the critic can represent the whole dependence, then stays flat.
 The saturation dimension is the smallest dimension whose MI is within `saturation_tolerance` of the plateau
 (the top of a non-decreasing fit to the curve, `saturation`) or within the confidence interval of their
 difference; its interval comes from resampling the repeats.
@@ -17,7 +18,7 @@ from scipy import stats
 from scipy.optimize import isotonic_regression
 from torch import nn
 
-from neuralmi.analysis.fits import fit_warnings, reported_quantity, with_reported
+from neuralmi.analysis.fits import fit_warnings, held_out_by_default, with_reported
 from neuralmi.analysis.plots import plot_dimensionality
 from neuralmi.analysis.points import params_frame, point_means, repeated_fits
 from neuralmi.analysis.result import DimensionalityResult
@@ -67,9 +68,7 @@ def point_samples(source, point: dict, options, seed: int):
     return x[..., np.sort(order[: channels // 2])], x[..., np.sort(order[channels // 2 :])]
 
 
-def reported_column(options) -> str:
-    """The fit-table column this mode reports ("val_mi", held-out, or "train_mi", training subset)."""
-    return reported_quantity(options, "validation")
+reported_column = held_out_by_default
 
 
 def statistics(fits: pd.DataFrame, options, units: str) -> pd.DataFrame:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 from scipy import stats
 
-from neuralmi.analysis.fits import bias_warnings, fit_warnings, reference_warnings, reported_quantity, with_reported
+from neuralmi.analysis.fits import (bias_warnings, fit_warnings, held_out_by_default, reference_warnings,
+                                   with_reported)
 from neuralmi.analysis.plots import plot_curves
 from neuralmi.analysis.result import MIResult
 from neuralmi.analysis.points import repeated_fits
@@ -31,9 +32,7 @@ def plan(n: int, options, seed: int, point: dict) -> tuple[list[dict], list[FitS
     return repeated_fits(n, options, seed, range(1))
 
 
-def reported_column(options) -> str:
-    """The fit-table column this mode reports ("val_mi", held-out, or "train_mi", training subset)."""
-    return reported_quantity(options, "validation")
+reported_column = held_out_by_default
 
 
 def statistics(fits: pd.DataFrame, options, units: str) -> pd.DataFrame:

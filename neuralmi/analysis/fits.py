@@ -48,6 +48,17 @@ def reported_quantity(options, mode_default: str) -> str:
     return "val_mi" if choice == "validation" else "train_mi"
 
 
+def held_out_by_default(options) -> str:
+    """`reported_quantity` of a mode that reports held-out values unless estimate_on says otherwise (a mode's
+    `reported_column`)."""
+    return reported_quantity(options, "validation")
+
+
+def training_by_default(options) -> str:
+    """`reported_quantity` of a mode that reports the training subset unless estimate_on says otherwise."""
+    return reported_quantity(options, "train")
+
+
 def fit_table(plan: pd.DataFrame, fits, units: str, device: str, references: dict) -> pd.DataFrame:
     """One row per fit: the plan's labels and the fit's outcome (`mi` is left for the mode to choose), the
     device it trained on, and its point's reference estimate and error (`references`: point -> nats)."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from neuralmi.analysis.fits import fit_warnings, reported_quantity, with_reported
+from neuralmi.analysis.fits import fit_warnings, held_out_by_default, with_reported
 from neuralmi.analysis.plots import plot_lag
 from neuralmi.analysis.points import params_frame, point_means, repeated_fits
 from neuralmi.analysis.result import LagResult
@@ -48,9 +48,7 @@ def point_samples(source, point: dict, options, seed: int):
     return samples(source.crop(lead - shift, lead, length), options)
 
 
-def reported_column(options) -> str:
-    """The fit-table column this mode reports ("val_mi", held-out, or "train_mi", training subset)."""
-    return reported_quantity(options, "validation")
+reported_column = held_out_by_default
 
 
 def statistics(fits: pd.DataFrame, options, units: str) -> pd.DataFrame:

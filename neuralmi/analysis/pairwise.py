@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from neuralmi.analysis.fits import fit_warnings, plain, reported_quantity, with_reported
+from neuralmi.analysis.fits import fit_warnings, held_out_by_default, plain, with_reported
 from neuralmi.analysis.plots import plot_pairwise
 from neuralmi.analysis.points import point_table, repeated_fits
 from neuralmi.analysis.result import PairwiseResult
@@ -80,9 +80,7 @@ def _categorical(options, side: str) -> bool:
     return side_settings(options, side).processor == "categorical"
 
 
-def reported_column(options) -> str:
-    """The fit-table column this mode reports ("val_mi", held-out, or "train_mi", training subset)."""
-    return reported_quantity(options, "validation")
+reported_column = held_out_by_default
 
 
 def statistics(fits: pd.DataFrame, options, units: str) -> pd.DataFrame:

@@ -145,7 +145,9 @@ def member_settings(module, options, points: list[dict]) -> tuple[dict, list[dic
     largest (every narrower critic widened with zeros, `Critic.widened`), Adam settings the first point's
     (each member steps with its own). Only the options that vary and that every point's options can vary per
     member (`trainer.widenable`) are included."""
-    settings = [point_options(module, options, null.base_point(p)) for p in points]
+    keys = [json.dumps(null.base_point(p), sort_keys=True) for p in points]
+    by_key = {k: point_options(module, options, json.loads(k)) for k in dict.fromkeys(keys)}
+    settings = [by_key[k] for k in keys]
     varying = [k for k in MEMBER_OPTIONS if len({getattr(o, k) for o in settings}) > 1
                and all(k in widenable(o) for o in settings)]
     shared = {k: max(getattr(o, k) for o in settings) if k == "embedding_dim" else getattr(settings[0], k)

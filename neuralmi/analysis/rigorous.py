@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from neuralmi.analysis.extrapolation import crosscheck, extrapolate, sampling_se
-from neuralmi.analysis.fits import fit_warnings, reference_warnings, reported_quantity, with_reported
+from neuralmi.analysis.fits import fit_warnings, reference_warnings, training_by_default, with_reported
 from neuralmi.analysis.plots import plot_extrapolation
 from neuralmi.analysis.result import MIResult
 from neuralmi.errors import InputError
@@ -97,9 +97,7 @@ def corrected(table: pd.DataFrame, reported: str, options, units: str) -> Correc
     return Corrected(ext.mi, ci_low, ci_high, reasons, summary, details)
 
 
-def reported_column(options) -> str:
-    """The fit-table column this mode reports ("val_mi", held-out, or "train_mi", training subset)."""
-    return reported_quantity(options, "train")
+reported_column = training_by_default
 
 
 def statistics(fits: pd.DataFrame, options, units: str) -> pd.DataFrame:

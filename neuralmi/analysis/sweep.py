@@ -7,7 +7,7 @@ import itertools
 
 import pandas as pd
 
-from neuralmi.analysis.fits import fit_warnings, plain, reported_quantity, with_reported
+from neuralmi.analysis.fits import fit_warnings, held_out_by_default, plain, with_reported
 from neuralmi.analysis.plots import plot_sweep
 from neuralmi.analysis.points import params_frame, point_table, repeated_fits
 from neuralmi.analysis.result import MIResult
@@ -33,9 +33,7 @@ def plan(n: int, options, seed: int, point: dict):
     return repeated_fits(n, options, seed, range(options.repeats or 1))
 
 
-def reported_column(options) -> str:
-    """The fit-table column this mode reports ("val_mi", held-out, or "train_mi", training subset)."""
-    return reported_quantity(options, "validation")
+reported_column = held_out_by_default
 
 
 def statistics(fits: pd.DataFrame, options, units: str) -> pd.DataFrame:

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from neuralmi.analysis import null, rigorous
-from neuralmi.analysis.fits import fit_warnings, reported_quantity, with_reported
+from neuralmi.analysis.fits import fit_warnings, training_by_default, with_reported
 from neuralmi.analysis.paired import below_zero, difference_summary, intervals, paired_difference, quantity_row
 from neuralmi.analysis.plots import plot_differences
 from neuralmi.analysis.points import params_frame, window_gap
@@ -124,9 +124,7 @@ def surrogate(source: Source, point: dict, options, seed: int):
     return point_samples(source, null.base_point(point), options, seed, order)
 
 
-def reported_column(options) -> str:
-    """The fit-table column this mode reports ("val_mi", held-out, or "train_mi", training subset)."""
-    return reported_quantity(options, "train")
+reported_column = training_by_default
 
 
 def statistics(fits: pd.DataFrame, options, units: str) -> pd.DataFrame:
