@@ -9,7 +9,7 @@
 
 Writes benchmarks/results/speed.md. Usage: python benchmarks/speed.py [--no-workflow] [--old REV]
 
-With --scans --old REV instead: scans of a previous revision vs this checkout, each in fresh processes on the
+With --scans --old REV instead (--no-workflow: the scans alone): scans of a previous revision vs this checkout, each in fresh processes on the
 same machine (2 threads), written to benchmarks/results/scans.md: a dimensionality scan of a 20-channel
 population of 8000 samples driven by a 1-D latent (embedding dims 1..8, 5 repeats: 40 fits), a sweep of 3
 hidden widths x 3 learning rates x 3 repeats, and the workflow's main job on each revision's default config.
@@ -138,8 +138,8 @@ def scan_data(mode: str):
     return correlated_gaussian(5000, 5, 5, 2.0, seed=0)
 
 
-def scan_lines(old: str) -> list[str]:
-    """Each scan and the workflow's main job on the previous revision and on this checkout."""
+def scan_lines(old: str, with_workflow: bool = True) -> list[str]:
+    """Each scan and (with_workflow) the workflow's main job on the previous revision and on this checkout."""
     lines = [f"# Scans: previous revision {old} vs this checkout ({platform.processor() or platform.machine()}, "
              f"{os.cpu_count()} cores, torch {torch.__version__}, 2 threads, each run in a fresh process)", "",
              "| run | revision | wall s | fits | fit-epochs | MI (bits) | 95% CI | answer |", "|---|---|---|---|---|---|---|---|"]
@@ -154,6 +154,8 @@ def scan_lines(old: str) -> list[str]:
                              f"[{r['ci_low']:.3f}, {r['ci_high']:.3f}] | {answer} |")
             lines.append(f"| {mode} | ratio | {runs['previous']['seconds'] / runs['current']['seconds']:.1f}x | | | | | |")
             print("\n".join(lines[-3:]), flush=True)
+        if not with_workflow:
+            return lines
         seconds = {name: workflow_time(root=package)[0] for name, package in (("previous", previous), ("current", ROOT))}
     lines += ["", "| default config, `snakemake --cores 2` (fresh directory, its own config.yaml) | wall s |", "|---|---|",
               f"| previous | {seconds['previous']:.0f} |", f"| current | {seconds['current']:.0f} |",
@@ -203,7 +205,7 @@ if __name__ == "__main__":
     if args.scans:
         if not args.old:
             parser.error("--scans needs --old REV")
-        text = "\n".join(scan_lines(args.old)) + "\n"
+        text = "\n".join(scan_lines(args.old, with_workflow=not args.no_workflow)) + "\n"
         print(text)
         (OUT.parent / "scans.md").write_text(text)
     else:

@@ -14,6 +14,7 @@ from typing import Any, Callable, Mapping
 import jsonschema
 
 from neuralmi.errors import InputError
+from neuralmi.keys import nearest, unknown_key
 
 
 def load_schema() -> dict:
@@ -115,9 +116,12 @@ def _describe(error: jsonschema.ValidationError) -> str:
     key = ".".join(str(p) for p in error.absolute_path) or "options"
     if error.validator == "additionalProperties":
         extra = sorted(set(error.instance) - set(error.schema["properties"]))
-        return f"unknown option(s) {extra}; known options: {sorted(error.schema['properties'])}"
+        return "; ".join(unknown_key(key, name, error.schema["properties"])
+                         for name in extra)
     if error.validator == "enum":
-        return f"option {key!r}: expected one of {error.validator_value}, found {error.instance!r}"
+        guess = nearest(error.instance, error.validator_value) if isinstance(error.instance, str) else None
+        hint = f"; did you mean {guess!r}?" if guess else ""
+        return f"option {key!r}: expected one of {error.validator_value}, found {error.instance!r}{hint}"
     return f"option {key!r}: {error.message}"
 
 
@@ -158,8 +162,10 @@ def _check_grid(grid) -> None:
     """Sweep grid keys must be options that change one estimate: not another mode's protocol, and not how the
     recordings are read (processors, sample_rate, duration: one analysis reads its data one way)."""
     for key in grid or {}:
-        if key not in _SCHEMA["properties"] or key in NOT_SWEPT:
-            sweepable = sorted(set(_SCHEMA["properties"]) - set(NOT_SWEPT))
+        sweepable = sorted(set(_SCHEMA["properties"]) - set(NOT_SWEPT))
+        if key not in _SCHEMA["properties"]:
+            raise InputError(unknown_key("option 'grid'", key, sweepable))
+        if key in NOT_SWEPT:
             raise InputError(f"option 'grid': {key!r} cannot be swept; sweepable options: {sweepable}")
         for value in grid[key]:
             validate_options({key: value})

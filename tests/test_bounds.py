@@ -119,16 +119,18 @@ def test_lower_bounds_gap_is_the_infonce_value_of_their_critic_above_them():
     assert gap > 0.2
 
 
-def test_floored_logsumexp_equals_torchs_on_ordinary_sharp_masked_and_infinite_rows():
+@pytest.mark.parametrize("device", ["cpu", pytest.param("cuda", marks=pytest.mark.skipif(
+    not torch.cuda.is_available(), reason="needs a CUDA device"))])
+def test_floored_logsumexp_equals_torchs_on_ordinary_sharp_masked_and_infinite_rows(device):
     """The floor at e^-87 of each row's largest term (kept off CPUs' slow underflow path) changes no float32
     value: sharp rows whose other terms underflow, masked entries, infinite rows; gradients agree too."""
     from neuralmi.bounds import _logsumexp
 
     torch.manual_seed(0)
     rows = torch.cat([torch.randn(4, 300), 60 * torch.randn(4, 300), torch.full((1, 300), torch.finfo(torch.float32).min),
-                      torch.tensor([[float("inf")] + [0.0] * 299, [-float("inf")] * 300])])
+                      torch.tensor([[float("inf")] + [0.0] * 299, [-float("inf")] * 300])]).to(device)
     torch.testing.assert_close(_logsumexp(rows), torch.logsumexp(rows, -1), rtol=1e-6, atol=0)
-    a, b = (60 * torch.randn(3, 200)).requires_grad_(True), None
+    a = (60 * torch.randn(3, 200, device=device)).requires_grad_(True)
     b = a.detach().clone().requires_grad_(True)
     _logsumexp(a).sum().backward()
     torch.logsumexp(b, -1).sum().backward()

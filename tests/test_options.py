@@ -20,7 +20,11 @@ def test_defaults_come_from_the_schema():
     [
         ({"bound": "kraskov"}, "'bound': expected one of"),
         ({"critic": "bilinearish"}, "'critic': expected one of"),
-        ({"learning_rat": 0.1}, "unknown option(s) ['learning_rat']"),
+        ({"learning_rat": 0.1}, "unknown key 'learning_rat'; did you mean 'learning_rate'?"),
+        ({"bond": "nwj"}, "unknown key 'bond'; did you mean 'bound'?"),
+        ({"bound": "infonse"}, "found 'infonse'; did you mean 'infonce'?"),
+        ({"grid": {"hiden_dim": [8]}}, "option 'grid': unknown key 'hiden_dim'; did you mean 'hidden_dim'?"),
+        ({"qwertyuiop": 1}, "unknown key 'qwertyuiop'; known keys: ['activation',"),
         ({"batch_size": 1}, "'batch_size'"),
         ({"batch_size": "big"}, "'batch_size'"),
         ({"validation_fraction": 1.5}, "'validation_fraction'"),

@@ -194,3 +194,18 @@ def test_a_sweep_over_rates_is_a_stack_per_hidden_width_equal_to_its_points_alon
     assert np.array_equal(together["val_mi"].to_numpy(), alone["val_mi"].to_numpy())
     assert trainer.widenable(make_options({"embedding": "cnn"})) == {"learning_rate", "weight_decay", "embedding_dim"}
     assert trainer.widenable(make_options({"critic": "joint"})) == {"learning_rate", "weight_decay"}
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_widened_members_with_their_own_rates_match_themselves_alone_on_cuda(fast):
+    """On a GPU, batched products may round differently for other batch counts: each member of a scan stack
+    (own embedding size and learning rate) equals itself trained alone to float32 precision, same epochs."""
+    a, b = halves()
+    options = make_options({**fast, "max_epochs": 10, "device": "cuda", "weight_decay": 1e-4})
+    train_idx, val = random_split(len(a), 0.25, [0, 3])
+    own = [{"learning_rate": rate, "embedding_dim": width} for rate in (3e-4, 3e-3) for width in (1, 4)]
+    stacked = train_fits(a, b, [FitSpec(train_idx, val, 2 + i, member_options=o) for i, o in enumerate(own)], options)
+    for i, (o, fit) in enumerate(zip(own, stacked)):
+        alone = train_fits(a, b, [FitSpec(train_idx, val, 2 + i, member_options=o)], options)[0]
+        assert alone.n_epochs == fit.n_epochs
+        np.testing.assert_allclose(alone.val_curve, fit.val_curve, rtol=1e-4, atol=1e-5)

@@ -85,6 +85,11 @@ def test_dry_run_job_counts_of_the_scans(tmp_path, group, training_jobs):
         (lambda c: c["analyses"]["tiny_estimate"].update(mode="lag"), "lag mode needs a list of lags"),
         (lambda c: c["datasets"]["gauss"].update(generator="population", params={"n": 100}), "has no y"),
         (lambda c: c["analyses"]["tiny_estimate"].update(mode="conditional"), "needs a dataset with z"),
+        (lambda c: c["analyses"]["tiny_estimate"].update(dataste="gauss"),
+         "config.analyses.tiny_estimate: unknown key 'dataste'; did you mean 'dataset'?"),
+        (lambda c: c["datasets"]["gauss"].update(parms={}), "did you mean 'params'?"),
+        (lambda c: c["analyses"]["tiny_estimate"]["options"].update(bond="nwj"),
+         "unknown key 'bond'; did you mean 'bound'?"),
     ],
 )
 def test_bad_config_fails_before_any_job(tmp_path, change, fragment):

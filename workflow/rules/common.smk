@@ -4,6 +4,7 @@ import functools
 import re
 from pathlib import Path
 
+import yaml
 from snakemake.utils import validate
 
 from neuralmi.api import plan_groups
@@ -14,8 +15,13 @@ from neuralmi.data.datasets import (
     has_y,
 )
 from neuralmi.errors import InputError
+from neuralmi.keys import unknown_keys
 from neuralmi.options import make_options
 
+CONFIG_SCHEMA = Path(workflow.current_basedir) / "../schemas/config.schema.yaml"
+_unknown = unknown_keys(config, yaml.safe_load(CONFIG_SCHEMA.read_text()), "config")
+if _unknown:
+    raise InputError("; ".join(_unknown))
 validate(config, "../schemas/config.schema.yaml")
 
 ANALYSES = sorted(config["analyses"])
