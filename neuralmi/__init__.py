@@ -1,8 +1,8 @@
 """neuralmi: neural mutual-information estimates with bias correction and confidence intervals."""
 
 from neuralmi.analysis.result import MIResult
-from neuralmi.api import run
+from neuralmi.api import load, run
 from neuralmi.errors import FitError, InputError
 
 __version__ = "0.1.0"
-__all__ = ["run", "MIResult", "InputError", "FitError", "__version__"]
+__all__ = ["run", "load", "MIResult", "InputError", "FitError", "__version__"]

@@ -6,11 +6,14 @@ jobs of any size, summarising at the end), so both give the same numbers for the
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pandas as pd
 
 from neuralmi.analysis import (conditional, dimensionality, estimate, lag, null, pairwise, points, precision,
                                rigorous, sweep, transfer)
-from neuralmi.analysis.result import MIResult
+from neuralmi.analysis.result import RESULT_FILES, MIResult
 from neuralmi.data.processing import Source, make_source
 from neuralmi.errors import InputError
 from neuralmi.options import DEFAULTS, Options, make_options
@@ -94,9 +97,28 @@ def summarise(mode: str, fits: pd.DataFrame, curves: pd.DataFrame, options: Opti
     module = _mode(mode)
     observed, _ = null.split_fits(fits)
     result = module.summarise(observed, curves[curves["fit_id"].isin(observed["fit_id"])], options, units)
-    if len(observed) == len(fits):
-        return result
-    return null.attach(result, module, fits, options, units, mode)
+    if len(observed) < len(fits):
+        result = null.attach(result, module, fits, options, units, mode)
+    result.options = options
+    return result
+
+
+def load(directory) -> MIResult:
+    """The result saved in `directory` by `MIResult.save` or by the workflow (`results/<analysis>/`),
+    summarised again from its fit and curve tables with its saved mode, options and units (so every table,
+    figure and method of the result is there); the JSON's other keys (analysis, dataset, truth) are `metadata`."""
+    directory = Path(directory)
+    missing = [name for name in RESULT_FILES if not (directory / name).is_file()]
+    if missing:
+        raise InputError(f"{directory}: not a saved result; missing {missing}")
+    saved = json.loads((directory / "result.json").read_text())
+    absent = [key for key in ("mode", "units", "options") if key not in saved]
+    if absent:
+        raise InputError(f"{directory / 'result.json'}: missing key(s) {absent}")
+    fits, curves = (pd.read_parquet(directory / name) for name in ("fits.parquet", "curves.parquet"))
+    result = summarise(saved["mode"], fits, curves, make_options(saved["options"]), saved["units"])
+    result.metadata = {key: value for key, value in saved.items() if key not in {*result.to_dict(), "options"}}
+    return result
 
 
 def run(x, y=None, mode: str = "estimate", units: str = "bits", seed: int = 0, z=None, **options) -> MIResult:

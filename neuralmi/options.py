@@ -104,9 +104,10 @@ class Options:
         return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
 
 
-def _jsonable(value):
+def jsonable(value):
+    """An option's value as JSON holds it (tuples and arrays as lists)."""
     if isinstance(value, tuple):
-        return [_jsonable(v) for v in value]
+        return [jsonable(v) for v in value]
     if hasattr(value, "tolist"):
         return value.tolist()
     return value
@@ -134,7 +135,7 @@ def validate_options(options: Mapping[str, Any]) -> dict:
     factory: Callable | None = None
     if callable(options.get("embedding")):
         factory = options.pop("embedding")
-    checked = {key: _jsonable(value) for key, value in options.items()}
+    checked = {key: jsonable(value) for key, value in options.items()}
     errors = sorted(jsonschema.Draft202012Validator(_SCHEMA).iter_errors(checked), key=lambda e: list(e.path))
     if errors:
         raise InputError("; ".join(_describe(e) for e in errors))

@@ -115,6 +115,8 @@ def test_end_to_end_equals_the_library_and_reruns_nothing(tmp_path):
     expected = neuralmi.run(x, y, mode="rigorous", seed=2, threads=1, **OPTIONS)
     for key in ("mi", "ci_low", "ci_high"):
         assert result[key] == pytest.approx(getattr(expected, key), abs=1e-8)
+    loaded = neuralmi.load(where / "results/tiny_rigorous")
+    assert loaded.to_dict() | loaded.metadata | {"options": OPTIONS} == result
     summary = pd.read_parquet(where / "results/summary.parquet")
     assert set(summary["analysis"]) == {"tiny_rigorous", "tiny_estimate"}
     assert {"mi", "ci_low", "ci_high", "reliable", "reasons", "units"} <= set(summary.columns)

@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable
 
 import pandas as pd
+
+from neuralmi.options import DEFAULTS, Options, jsonable
+from neuralmi.outputs import write_json, write_parquet
+
+RESULT_FILES = ("result.json", "fits.parquet", "curves.parquet", "summary.parquet", "null.parquet")
 
 
 @dataclass
@@ -36,6 +42,8 @@ class MIResult:
     null: pd.DataFrame | None = field(default=None, repr=False)
     significance: pd.DataFrame | None = field(default=None, repr=False)
     null_text: str = field(default="", repr=False)
+    options: Options | None = field(default=None, repr=False)
+    metadata: dict = field(default_factory=dict, repr=False)
 
     def to_frame(self) -> pd.DataFrame:
         """The mode's main table: one row per fit (estimate, rigorous), per lag (lag), per embedding dimension
@@ -57,6 +65,24 @@ class MIResult:
             "finding": self.finding,
             **self.details,
         }
+
+    def save(self, directory, **metadata) -> Path:
+        """Write the files the workflow writes for an analysis into `directory` (created), each atomically:
+        result.json (`to_dict`, the non-default options, `metadata`), fits.parquet, curves.parquet,
+        summary.parquet (the mode's summary, else the fit table) and null.parquet (empty without a null).
+        `neuralmi.load(directory)` reads them back; a callable `embedding` is not saved (summaries do not use it).
+        """
+        directory = Path(directory)
+        options = {} if self.options is None else {
+            key: jsonable(value) for key, value in self.options.as_dict().items()
+            if not callable(value) and jsonable(value) != DEFAULTS[key]}
+        write_parquet(directory / "fits.parquet", self.fits)
+        write_parquet(directory / "curves.parquet", self.curves)
+        write_parquet(directory / "summary.parquet", self.fits if self.summary is None else self.summary)
+        null = self.null if self.null is not None else pd.DataFrame({"surrogate": [], "statistic": []})
+        write_parquet(directory / "null.parquet", null)
+        write_json(directory / "result.json", {**self.metadata, **metadata, **self.to_dict(), "options": options})
+        return directory
 
     @property
     def finding(self) -> str:
