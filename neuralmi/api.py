@@ -17,6 +17,7 @@ from neuralmi.analysis.result import RESULT_FILES, MIResult
 from neuralmi.data.processing import Source, make_source
 from neuralmi.errors import InputError
 from neuralmi.options import DEFAULTS, Options, make_options
+from neuralmi.progress import tracking
 from neuralmi.units import check_units
 
 MODES = {"estimate": estimate, "rigorous": rigorous, "sweep": sweep, "dimensionality": dimensionality, "lag": lag,
@@ -85,10 +86,12 @@ def plan(src: Source, mode: str, options: Options, seed: int) -> pd.DataFrame:
     return points.plan(_mode(mode), mode, src, options, seed)
 
 
-def train(src: Source, plan: pd.DataFrame, mode: str, options: Options, seed: int,
-          units: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Train the planned fits (any subset of a plan's rows): (fit table, curve table)."""
-    return points.train(_mode(mode), mode, src, plan, options, seed, units)
+def train(src: Source, plan: pd.DataFrame, mode: str, options: Options, seed: int, units: str,
+          progress=None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Train the planned fits (any subset of a plan's rows): (fit table, curve table). `progress`: see
+    `neuralmi.progress.tracking` (None: a progress bar on a terminal or in a notebook, else nothing)."""
+    with tracking(len(plan), options.max_epochs, progress):
+        return points.train(_mode(mode), mode, src, plan, options, seed, units)
 
 
 def summarise(mode: str, fits: pd.DataFrame, curves: pd.DataFrame, options: Options, units: str) -> MIResult:
@@ -121,7 +124,8 @@ def load(directory) -> MIResult:
     return result
 
 
-def run(x, y=None, mode: str = "estimate", units: str = "bits", seed: int = 0, z=None, **options) -> MIResult:
+def run(x, y=None, mode: str = "estimate", units: str = "bits", seed: int = 0, z=None, progress=None,
+        **options) -> MIResult:
     """Estimate I(X; Y), or answer a question built on it (mode).
 
     x, y: sample tables (n_samples, n_features), or recordings with `processor` (continuous signals
@@ -132,7 +136,9 @@ def run(x, y=None, mode: str = "estimate", units: str = "bits", seed: int = 0, z
     time series; history=, horizon=, directions=), "conditional" (I(X;Y|Z); z= as x, processor_z=), "pairwise"
     (every pair of channels; y may be None), "precision" (MI under perturbed spike times or values; precisions=).
     null_permutations=K adds a permutation null (p- and q-values) to any mode.
-    units: "bits" or "nats". seed: fixes every random choice. options: see `neuralmi.options.load_schema()`.
+    units: "bits" or "nats". seed: fixes every random choice. progress: None shows a progress bar (fits, epochs,
+    elapsed and remaining time) on a terminal or in a notebook, False never, True always (on stderr).
+    options: see `neuralmi.options.load_schema()`.
     """
     check_units(units)
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
@@ -140,5 +146,5 @@ def run(x, y=None, mode: str = "estimate", units: str = "bits", seed: int = 0, z
     opts = make_options(options)
     check_mode_options(mode, opts)
     src = source(x, y, opts, mode, z)
-    fits, curves = train(src, plan(src, mode, opts, seed), mode, opts, seed, units)
+    fits, curves = train(src, plan(src, mode, opts, seed), mode, opts, seed, units, progress)
     return summarise(mode, fits, curves, opts, units)

@@ -49,6 +49,8 @@ def _parser() -> argparse.ArgumentParser:
     est.add_argument("--null", help="with null_permutations: write the null distribution (the statistic of the "
                                     "observed data and of every surrogate, per point) to this Parquet file")
     est.add_argument("--plot-null", help="with null_permutations: write the null's figure (png, pdf or svg)")
+    est.add_argument("--no-progress", action="store_true",
+                     help="no progress bar (shown on stderr when it is a terminal)")
     sub.add_parser("schema", help="print the JSON schema of the estimator options")
     return parser
 
@@ -87,7 +89,8 @@ def _run(args) -> None:
     if (args.null or args.plot_null) and not options.get("null_permutations"):
         raise InputError("--null, --plot-null: no permutation null is computed; set null_permutations (e.g. "
                          "--set null_permutations=100)")
-    result = run(x, y, mode=args.mode, units=args.units, seed=args.seed, z=z, **options)
+    result = run(x, y, mode=args.mode, units=args.units, seed=args.seed, z=z,
+                 progress=False if args.no_progress else None, **options)
     if args.fits:
         write_parquet(args.fits, result.to_frame())
     if args.curves:

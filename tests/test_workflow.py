@@ -1,6 +1,7 @@
 """The Snakemake workflow: DAG sizes, an end-to-end run equal to neuralmi.run, no-op reruns, lint, report."""
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -115,6 +116,9 @@ def test_end_to_end_equals_the_library_and_reruns_nothing(tmp_path):
     expected = neuralmi.run(x, y, mode="rigorous", seed=2, threads=1, **OPTIONS)
     for key in ("mi", "ci_low", "ci_high"):
         assert result[key] == pytest.approx(getattr(expected, key), abs=1e-8)
+    logs = sorted((where / "results/logs/train_fits/tiny_rigorous").glob("*.log"))
+    assert len(logs) == 4
+    assert all(re.search(r"^neuralmi \[#+\] 100% \| fits (\d+)/\1 \|", log.read_text().splitlines()[-1]) for log in logs)
     loaded = neuralmi.load(where / "results/tiny_rigorous")
     assert loaded.to_dict() | loaded.metadata | {"options": OPTIONS} == result
     summary = pd.read_parquet(where / "results/summary.parquet")

@@ -36,6 +36,7 @@ from dataclasses import dataclass, field, fields
 import numpy as np
 import torch
 
+from neuralmi import progress
 from neuralmi.bounds import Bound, RowStats, make_bound, row_estimate, row_stats
 from neuralmi.nets.critics import make_critic
 from neuralmi.nets.stack import ModelStack
@@ -416,15 +417,18 @@ class _StackTrainer:
         while self.members:
             self._step()
             self.since_flush += 1
-            last = False
+            last, ended = False, 0
             for p, m in enumerate(self.members):
                 if m.step == m.n_batches:
+                    ended += 1
                     m.epochs += 1
                     at_end = m.epochs >= self.options.max_epochs
                     if at_end or m.epochs % m.eval_every == 0:
                         self.pending.append(self._snapshot(p, m.epochs - 1))
                     last |= at_end
                     self._reshuffle(m)
+            if ended:
+                progress.epochs_done(ended)
             full = len(self.pending) * self.stack.member_floats >= PENDING_FLOATS
             if self.pending and (last or full or self.since_flush >= EVAL_EVERY):
                 self._flush()
@@ -487,6 +491,7 @@ class _StackTrainer:
             stop = should_stop(np.array(m.val), o.patience, o.median_window, o.smoothing_sigma)
             if stop or snap.epoch + 1 >= o.max_epochs:
                 self.finished[self.ids[p]] = self._fit(m, stop)
+                progress.fit_done(m.epochs)
                 stopped.add(p)
         if stopped:
             self._keep([p for p in range(len(self.members)) if p not in stopped])

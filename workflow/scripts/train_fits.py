@@ -23,6 +23,7 @@ fits, curves = train(
     options,
     snakemake.params.seed,
     snakemake.params.units,
+    progress=sys.stderr,
 )
 write_parquet(snakemake.output.curves, curves)
 write_parquet(snakemake.output.fit, fits)
