@@ -1,13 +1,16 @@
 """neuralmi workflow: datasets -> fit plans -> training jobs -> bias-corrected results, figures and report."""
 
+# config.yaml is the default: a config given with --configfile replaces it rather than being merged into it.
+if not workflow.overwrite_configfiles:
 
-configfile: "config.yaml"
+    configfile: "config.yaml"
 
 
 include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"
 include: "workflow/rules/fit.smk"
 include: "workflow/rules/summary.smk"
+include: "workflow/rules/paper.smk"
 
 
 report: "workflow/report/workflow.rst"
@@ -16,14 +19,12 @@ report: "workflow/report/workflow.rst"
 localrules:
     all,
     summarise_all,
+    checksums,
+    verify_checksums,
 
 
 rule all:
     default_target: True
     input:
-        "results/summary.parquet",
-        "results/summary.csv",
-        expand("results/{analysis}/result.json", analysis=ANALYSES),
-        expand("results/{analysis}/figures/main.png", analysis=ANALYSES),
-        expand("results/{analysis}/figures/curves.png", analysis=ANALYSES),
-        null_figures(),
+        final_outputs(),
+        "results/checksums.sha256",

@@ -13,6 +13,7 @@ import pandas as pd
 
 from neuralmi.analysis import (conditional, dimensionality, estimate, lag, null, pairwise, points, precision,
                                rigorous, sweep, transfer)
+from neuralmi.analysis.fits import FIT_COLUMNS
 from neuralmi.analysis.result import RESULT_FILES, MIResult
 from neuralmi.data.processing import Source, make_source
 from neuralmi.errors import InputError
@@ -118,7 +119,8 @@ def load(directory) -> MIResult:
     absent = [key for key in ("mode", "units", "options") if key not in saved]
     if absent:
         raise InputError(f"{directory / 'result.json'}: missing key(s) {absent}")
-    fits, curves = (pd.read_parquet(directory / name) for name in ("fits.parquet", "curves.parquet"))
+    fits, curves, timings = (pd.read_parquet(directory / f"{name}.parquet") for name in ("fits", "curves", "timings"))
+    fits = fits.merge(timings, on="fit_id", how="left", validate="one_to_one")[FIT_COLUMNS]
     result = summarise(saved["mode"], fits, curves, make_options(saved["options"]), saved["units"])
     result.metadata = {key: value for key, value in saved.items() if key not in {*result.to_dict(), "options"}}
     return result

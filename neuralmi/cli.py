@@ -10,6 +10,7 @@ from pathlib import Path
 import yaml
 
 from neuralmi.api import run
+from neuralmi.checksums import differences, read
 from neuralmi.data.io import load_array, load_spikes
 from neuralmi.errors import FitError, InputError
 from neuralmi.options import load_schema
@@ -52,6 +53,9 @@ def _parser() -> argparse.ArgumentParser:
     est.add_argument("--no-progress", action="store_true",
                      help="no progress bar (shown on stderr when it is a terminal)")
     sub.add_parser("schema", help="print the JSON schema of the estimator options")
+    check = sub.add_parser("checksums", help="check a results tree against a checksums file (SHA-256 per file)")
+    check.add_argument("reference", help="the checksums file to check against (e.g. paper/checksums.sha256)")
+    check.add_argument("--root", default=".", help="the directory its paths are relative to (default: here)")
     return parser
 
 
@@ -104,11 +108,22 @@ def _run(args) -> None:
     write_json(args.out, result.to_dict())
 
 
+def _check(args) -> int:
+    found = differences(args.reference, args.root)
+    for line in found:
+        print(line)
+    print(f"neuralmi: {len(read(args.reference)) - len(found)} of {len(read(args.reference))} files match "
+          f"{args.reference}", file=sys.stderr)
+    return 1 if found else 0
+
+
 def main(argv=None) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.command == "schema":
             print(json.dumps(load_schema(), indent=2))
+        elif args.command == "checksums":
+            return _check(args)
         else:
             _run(args)
     except InputError as exc:

@@ -34,4 +34,7 @@ def write_parquet(path, frame) -> None:
 
 
 def write_figure(path, figure) -> None:
-    write_atomic(path, lambda tmp: figure.savefig(tmp, dpi=150, format=Path(path).suffix.lstrip(".")))
+    """A figure in the house style's resolution, without dates or versions in its metadata (analysis/style.py)."""
+    from neuralmi.analysis.style import save
+
+    write_atomic(path, lambda tmp: save(figure, tmp))

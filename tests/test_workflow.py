@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 import neuralmi
-from neuralmi.analysis.fits import FIT_COLUMNS
+from neuralmi.analysis.fits import SAVED_FIT_COLUMNS
 from neuralmi.data.datasets import load_dataset
 from snakemake_jobs import job_counts, workdir
 
@@ -110,7 +110,7 @@ def test_end_to_end_equals_the_library_and_reruns_nothing(tmp_path):
     where = workdir(tmp_path, {**CONFIG, "training": {"group": "gamma"}})
     snakemake(where, "--cores", "2")
     fits = pd.read_parquet(where / "results/tiny_rigorous/fits.parquet")
-    assert list(fits.columns) == FIT_COLUMNS and len(fits) == 10
+    assert list(fits.columns) == SAVED_FIT_COLUMNS and len(fits) == 10
     result = json.loads((where / "results/tiny_rigorous/result.json").read_text())
     x, y, _ = load_dataset("gauss", CONFIG["datasets"]["gauss"])
     expected = neuralmi.run(x, y, mode="rigorous", seed=2, threads=1, **OPTIONS)
@@ -256,7 +256,7 @@ def test_pairwise_with_a_null_and_precision_end_to_end_equal_the_library(tmp_pat
     null = pd.read_parquet(where / "results/pairs/null.parquet")
     pd.testing.assert_frame_equal(null, expected.null, atol=1e-8)
     fits = pd.read_parquet(where / "results/pairs/fits.parquet")
-    assert sorted(fits["null"].unique()) == [0, 1, 2] and list(fits.columns) == FIT_COLUMNS
+    assert sorted(fits["null"].unique()) == [0, 1, 2] and list(fits.columns) == SAVED_FIT_COLUMNS
     assert (where / "results/pairs/figures/null.png").stat().st_size > 0
     assert (where / "results/pairs/figures/main.png").stat().st_size > 0
     spikes, y, _ = load_dataset("timing", config["datasets"]["timing"])

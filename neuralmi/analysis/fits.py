@@ -21,6 +21,7 @@ FIT_COLUMNS = [
     "mi", "se", "val_mi", "train_mi", "bound_gap", "best_epoch", "n_epochs", "stopped_early", "seconds", "device",
     "reference_mi", "reference_se", "val_terms", "probe_mi", "probe_se",
 ]
+SAVED_FIT_COLUMNS = [c for c in FIT_COLUMNS if c != "seconds"]  # a saved fit table: wall times are kept apart
 CURVE_COLUMNS = ["fit_id", "epoch", "val_mi", "val_se", "train_mi", "val_smoothed", "val_gap", "train_gap"]
 
 

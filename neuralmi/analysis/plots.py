@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 
+from neuralmi.analysis.style import DOUBLE_COLUMN, PANEL_HEIGHT, integer_ticks, new_figure, styled
+
 
 def _axes(ax):
-    """The given Axes and its figure, or a new figure (no pyplot, so no GUI backend is needed)."""
+    """The given Axes and its figure, or a new one-panel figure in the house style."""
     if ax is not None:
         return ax.figure, ax
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(5, 3.5), layout="constrained")
-    return fig, fig.subplots()
+    fig, (ax,) = new_figure()
+    return fig, ax
 
 
 def observed_fits(result):
@@ -23,10 +23,11 @@ def observed_fits(result):
 def _finish(fig, ax, units: str):
     """Common labelling: the MI axis in `units` and a frameless legend."""
     ax.set_ylabel(f"MI ({units})")
-    ax.legend(frameon=False, fontsize=8)
+    ax.legend()
     return fig
 
 
+@styled
 def plot_curves(result, ax=None):
     """Validation (raw and smoothed) and training-subset MI per epoch, with the selected epoch marked."""
     fig, ax = _axes(ax)
@@ -39,9 +40,11 @@ def plot_curves(result, ax=None):
         ax.axvline(best, color="0.5", ls=":", lw=0.8)
     ax.axhline(result.mi, color="k", lw=0.8, ls="--", label=f"estimate {result.mi:.3f} {result.units}")
     ax.set_xlabel("epoch")
+    integer_ticks(ax.xaxis)
     return _finish(fig, ax, result.units)
 
 
+@styled
 def plot_extrapolation(result, ax=None):
     """Fits and per-gamma means against 1/N, the weighted line and the corrected MI with its interval, and the
     other quantity's per-gamma means and line (the cross-check)."""
@@ -75,6 +78,7 @@ def _band(ax, table, x: str, label: str, color: str = "C0"):
     ax.fill_between(order[x], order["ci_low"], order["ci_high"], color=color, alpha=0.2, lw=0)
 
 
+@styled
 def plot_lag(result, ax=None):
     """Mean MI per lag with its interval; the peak lag and the range of lags that may be the peak."""
     fig, ax = _axes(ax)
@@ -87,6 +91,7 @@ def plot_lag(result, ax=None):
     return _finish(fig, ax, result.units)
 
 
+@styled
 def plot_dimensionality(result, ax=None):
     """MI against embedding dimension: each repeat, the mean with its interval, and the saturation point."""
     fig, ax = _axes(ax)
@@ -99,9 +104,11 @@ def plot_dimensionality(result, ax=None):
     ax.axvline(result.dimensionality, color="C3", lw=1,
                label=f"saturation at {result.dimensionality} [{low}, {high}]")
     ax.set_xlabel("embedding dimension")
+    integer_ticks(ax.xaxis)
     return _finish(fig, ax, result.units)
 
 
+@styled
 def plot_sweep(result, ax=None):
     """Mean MI (with its interval) against the first swept option, one line per setting of the others."""
     fig, ax = _axes(ax)
@@ -131,6 +138,7 @@ QUANTITY_LABELS = {"te": "TE", "conditional": "I(X;Y|Z)", "joint": "joint term",
 DIRECTION_LABELS = {"x_to_y": "X->Y", "y_to_x": "Y->X", "net": "X->Y minus Y->X"}
 
 
+@styled
 def plot_differences(result, ax=None):
     """A chain-rule mode (TE, conditional MI). Left: each corrected difference's paired means per gamma against
     1/N (hollow: dropped for curvature), its line, and the value with its interval at 1/N = 0. Right (on a new
@@ -143,7 +151,7 @@ def plot_differences(result, ax=None):
     if ax is None:
         from matplotlib.figure import Figure
 
-        fig = Figure(figsize=(9, 3.5), layout="constrained")
+        fig = Figure(figsize=(DOUBLE_COLUMN, PANEL_HEIGHT), layout="constrained")
         ax, terms_ax = fig.subplots(1, 2, width_ratios=[3, 2])
         _quantities(terms_ax, result.frame, result.units)
     fig = ax.figure
@@ -170,11 +178,12 @@ def _quantities(ax, frame, units: str) -> None:
     colors = ["k" if q in ("te", "conditional") else "0.5" for q in frame["quantity"]]
     for row, r, color in zip(rows, frame.itertuples(), colors):
         ax.errorbar([r.mi], [row], xerr=[[r.mi - r.ci_low], [r.ci_high - r.mi]], fmt="o", color=color, capsize=3)
-    ax.set_yticks(rows, labels, fontsize=8)
+    ax.set_yticks(rows, labels)
     ax.axvline(0, color="0.5", lw=0.8)
     ax.set_xlabel(f"corrected value ({units})")
 
 
+@styled
 def plot_pairwise(result, ax=None):
     """The MI of every pair as a heatmap; pairs that are not significant (q >= 1 - confidence with a permutation
     null, else an interval reaching zero) are masked grey; values are written in when there are few units."""
@@ -190,19 +199,20 @@ def plot_pairwise(result, ax=None):
     ax.imshow(np.where(np.isfinite(values), 0.0, np.nan), cmap="Greys", vmin=-1, vmax=4)
     image = ax.imshow(shown, cmap="viridis", vmin=0, vmax=max(float(np.nanmax(values)), 1e-9))
     fig.colorbar(image, ax=ax, label=f"MI ({result.units})")
-    ax.set_xticks(range(matrix.shape[1]), [str(c) for c in matrix.columns], fontsize=7, rotation=90)
-    ax.set_yticks(range(matrix.shape[0]), [str(i) for i in matrix.index], fontsize=7)
+    ax.set_xticks(range(matrix.shape[1]), [str(c) for c in matrix.columns], rotation=90)
+    ax.set_yticks(range(matrix.shape[0]), [str(i) for i in matrix.index])
     ax.set_xlabel("b" if not result.details.get("within_x") else "channel")
     ax.set_ylabel("a" if not result.details.get("within_x") else "channel")
     if max(matrix.shape) <= 12:
         for (i, j), value in np.ndenumerate(values):
             if np.isfinite(value):
-                ax.text(j, i, f"{value:.2f}", ha="center", va="center", fontsize=6,
+                ax.text(j, i, f"{value:.2f}", ha="center", va="center", fontsize=5,
                         color="0.3" if hidden[i, j] else "w")
-    ax.set_title("significant pairs in colour", fontsize=8)
+    ax.set_title("significant pairs in colour")
     return fig
 
 
+@styled
 def plot_null(result, ax=None):
     """The permutation null: a histogram of the surrogates' statistic with the observed value and p for one
     point; for a scan, each point's observed statistic beside the null's central 95% and its q-value mark."""
@@ -218,7 +228,7 @@ def plot_null(result, ax=None):
         ax.axvline(observed, color="C3", lw=1.5, label=f"observed {observed:.3f} (p = {p:.3g})")
         ax.set_xlabel(f"statistic ({result.units})")
         ax.set_ylabel("surrogates")
-        ax.legend(frameon=False, fontsize=8)
+        ax.legend()
         return fig
     labels = [", ".join(str(v) for v in row) for row in significance[keys].itertuples(index=False)]
     surrogates = result.null[result.null["surrogate"] > 0]
@@ -230,7 +240,7 @@ def plot_null(result, ax=None):
     hit = (significance["q_value"] < alpha).to_numpy()
     ax.plot(xs, significance["observed"], "o", color="0.4", ms=3, label="observed")
     ax.plot(xs[hit], significance["observed"][hit], "o", color="C3", ms=4, label=f"q < {alpha:g}")
-    ax.set_xticks(xs, labels, fontsize=7, rotation=90 if len(xs) > 8 else 0)
+    ax.set_xticks(xs, labels, rotation=90 if len(xs) > 8 else 0)
     ax.set_xlabel(", ".join(keys))
     return _finish(fig, ax, result.units)
 
@@ -242,6 +252,7 @@ def _key_index(frame):
     return pd.MultiIndex.from_frame(frame) if frame.shape[1] > 1 else pd.Index(frame.iloc[:, 0])
 
 
+@styled
 def plot_precision(result, ax=None):
     """MI against the perturbation's scale (log axis) with its interval, the clean MI and the fraction of it that
     defines the precision, and the precision with its interval."""

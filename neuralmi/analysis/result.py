@@ -11,7 +11,8 @@ import pandas as pd
 from neuralmi.options import DEFAULTS, Options, jsonable
 from neuralmi.outputs import write_json, write_parquet
 
-RESULT_FILES = ("result.json", "fits.parquet", "curves.parquet", "summary.parquet", "null.parquet")
+RESULT_FILES = ("result.json", "fits.parquet", "curves.parquet", "summary.parquet", "null.parquet", "timings.parquet")
+TIMING_COLUMNS = ["fit_id", "seconds"]
 
 
 @dataclass
@@ -68,17 +69,20 @@ class MIResult:
 
     def save(self, directory, **metadata) -> Path:
         """Write the files the workflow writes for an analysis into `directory` (created), each atomically:
-        result.json (`to_dict`, the non-default options, `metadata`), fits.parquet, curves.parquet,
-        summary.parquet (the mode's summary, else the fit table) and null.parquet (empty without a null).
+        result.json (`to_dict`, the non-default options, `metadata`), fits.parquet (without `seconds`),
+        curves.parquet, summary.parquet (the mode's summary, else the fit table), null.parquet (empty without a
+        null) and timings.parquet (`fit_id, seconds`: wall times, the one file that differs between reruns).
         `neuralmi.load(directory)` reads them back; a callable `embedding` is not saved (summaries do not use it).
         """
         directory = Path(directory)
         options = {} if self.options is None else {
             key: jsonable(value) for key, value in self.options.as_dict().items()
             if not callable(value) and jsonable(value) != DEFAULTS[key]}
-        write_parquet(directory / "fits.parquet", self.fits)
+        write_parquet(directory / "fits.parquet", self.fits.drop(columns="seconds"))
+        write_parquet(directory / "timings.parquet", self.fits[TIMING_COLUMNS])
         write_parquet(directory / "curves.parquet", self.curves)
-        write_parquet(directory / "summary.parquet", self.fits if self.summary is None else self.summary)
+        summary = self.fits.drop(columns="seconds") if self.summary is None else self.summary
+        write_parquet(directory / "summary.parquet", summary)
         null = self.null if self.null is not None else pd.DataFrame({"surrogate": [], "statistic": []})
         write_parquet(directory / "null.parquet", null)
         write_json(directory / "result.json", {**self.metadata, **metadata, **self.to_dict(), "options": options})

@@ -12,11 +12,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from neuralmi.data import autoregression, conditional, generators
+from neuralmi.data import autoregression, conditional, generators, tasks
 from neuralmi.data.io import load_array, load_spikes
 from neuralmi.data.processing import side_settings
 from neuralmi.data.recordings import trains_from_table
 from neuralmi.errors import InputError
+from neuralmi.units import from_nats
 
 GENERATORS = {
     "correlated_gaussian": generators.correlated_gaussian,
@@ -28,6 +29,7 @@ GENERATORS = {
     "latent_spikes": generators.latent_spikes,
     "coupled_autoregression": autoregression.coupled_autoregression,
     "gaussian_triplet": conditional.gaussian_triplet,
+    "task": tasks.task_sample,
 }
 SPIKE_COLUMNS = ["neuron", "time"]
 ONE_SIDED = ("population", "dependent_pairs")
@@ -44,6 +46,15 @@ def has_y(spec: dict) -> bool:
 def has_z(spec: dict) -> bool:
     """Whether a dataset spec gives a Z, the conditioning side (a file z, or a generator of triplets)."""
     return spec.get("generator") in THREE_SIDED if "generator" in spec else "z" in spec
+
+
+def dataset_truth(spec: dict, units: str) -> float | None:
+    """The known MI of a dataset in `units`: its `truth`, else a named task's exact value, else None."""
+    if "truth" in spec:
+        return spec["truth"]
+    if spec.get("generator") == "task":
+        return float(from_nats(tasks.task(spec["params"]["name"]).mi, units))
+    return None
 
 
 def check_conditioning(spec: dict, mode: str) -> None:

@@ -140,3 +140,11 @@ def task(name: str) -> Task:
         if t.name == name:
             return t
     raise KeyError(f"no task named {name!r}; known: {[t.name for t in TASKS]}")
+
+
+def task_sample(name: str, n: int, seed: int = 0):
+    """(x, y): n samples of the named task (the workflow's `task` generator)."""
+    try:
+        return task(name).sample(n, seed)
+    except KeyError as exc:
+        raise TypeError(exc.args[0]) from None

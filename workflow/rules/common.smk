@@ -7,11 +7,13 @@ from pathlib import Path
 import yaml
 from snakemake.utils import validate
 
+from neuralmi.analysis.result import RESULT_FILES
 from neuralmi.api import plan_groups
 from neuralmi.data.datasets import (
     check_conditioning,
     check_sides,
     dataset_channels,
+    dataset_truth,
     has_y,
 )
 from neuralmi.errors import InputError
@@ -26,6 +28,7 @@ validate(config, "../schemas/config.schema.yaml")
 
 ANALYSES = sorted(config["analyses"])
 DATASETS = sorted(config["datasets"])
+FIGURES = sorted(config.get("figures", {}))
 
 
 def _check_config():
@@ -58,11 +61,25 @@ def _check_config():
         except InputError as exc:
             raise InputError(f"config analyses.{name}.options: {exc}") from None
 
+    for name, spec in config.get("figures", {}).items():
+        for member in spec["analyses"]:
+            if member not in config["analyses"]:
+                raise InputError(
+                    f"config figures.{name}.analyses: {member!r} is not one of the analyses {ANALYSES}"
+                )
+            mode = analysis(member)["mode"]
+            if spec["kind"] == "sample_size" and mode not in ("estimate", "rigorous"):
+                raise InputError(
+                    f"config figures.{name}: a sample_size figure takes estimate and rigorous analyses; "
+                    f"{member!r} is mode {mode!r}"
+                )
+
 
 wildcard_constraints:
     analysis="|".join(map(re.escape, ANALYSES)),
     dataset="|".join(map(re.escape, DATASETS)),
     job="\\d+",
+    figure="|".join(map(re.escape, FIGURES)) or "(?!)",
 
 
 def analysis(name):
@@ -105,6 +122,60 @@ def null_figures(wildcards=None):
         f"results/{name}/figures/null.png"
         for name in ANALYSES
         if make_options(analysis(name).get("options", {})).null_permutations
+    ]
+
+
+def saved_result(wildcards):
+    """The files of an analysis's saved result (`neuralmi.load` reads them)."""
+    return expand(
+        "results/{analysis}/{name}", analysis=wildcards.analysis, name=RESULT_FILES
+    )
+
+
+def references_of(figure):
+    """The reference-estimate tables a sample_size figure needs (one per dataset of its analyses)."""
+    spec = config["figures"][figure]
+    if spec["kind"] != "sample_size":
+        return []
+    datasets = dict.fromkeys(analysis(name)["dataset"] for name in spec["analyses"])
+    return [f"results/datasets/{name}/references.parquet" for name in datasets]
+
+
+def figure_inputs(wildcards):
+    """A figure's analyses' saved results, and its reference-estimate tables."""
+    spec = config["figures"][wildcards.figure]
+    saved = [
+        f"results/{name}/{file}" for name in spec["analyses"] for file in RESULT_FILES
+    ]
+    return saved + references_of(wildcards.figure)
+
+
+def final_outputs():
+    """Every figure and table the workflow is run for; their checksums are results/checksums.sha256. Left out:
+    timings.parquet (wall times), the training jobs' own files, logs and the report."""
+    per_analysis = [name for name in RESULT_FILES if name != "timings.parquet"] + [
+        "plan.parquet",
+        "figures/main.png",
+        "figures/main.pdf",
+        "figures/curves.png",
+    ]
+    datasets = {analysis(name)["dataset"] for name in ANALYSES}
+    return [
+        "results/summary.parquet",
+        "results/summary.csv",
+        *expand("results/{analysis}/{file}", analysis=ANALYSES, file=per_analysis),
+        *expand(
+            "results/datasets/{dataset}/{side}.parquet",
+            dataset=sorted(datasets),
+            side=("x", "y", "z"),
+        ),
+        *expand(
+            "results/paper/{figure}.{ext}",
+            figure=FIGURES,
+            ext=("png", "pdf", "parquet"),
+        ),
+        *dict.fromkeys(table for figure in FIGURES for table in references_of(figure)),
+        *null_figures(),
     ]
 
 

@@ -7,6 +7,7 @@ rule summarise_analysis:
         curves="results/{analysis}/curves.parquet",
         summary="results/{analysis}/summary.parquet",
         null="results/{analysis}/null.parquet",
+        timings="results/{analysis}/timings.parquet",
         result="results/{analysis}/result.json",
     log:
         "results/logs/summarise_analysis/{analysis}.log",
@@ -17,19 +18,17 @@ rule summarise_analysis:
         options=get_options,
         units=config["units"],
         dataset=lambda wildcards: analysis(wildcards.analysis)["dataset"],
-        truth=lambda wildcards: config["datasets"][
-            analysis(wildcards.analysis)["dataset"]
-        ].get("truth"),
+        truth=lambda wildcards: dataset_truth(
+            config["datasets"][analysis(wildcards.analysis)["dataset"]],
+            config["units"],
+        ),
     script:
         "../scripts/summarise_analysis.py"
 
 
 rule plot_analysis:
     input:
-        fits="results/{analysis}/fits.parquet",
-        curves="results/{analysis}/curves.parquet",
-        summary="results/{analysis}/summary.parquet",
-        result="results/{analysis}/result.json",
+        saved_result,
     output:
         main=report(
             "results/{analysis}/figures/main.png",
@@ -46,18 +45,13 @@ rule plot_analysis:
         "results/logs/plot_analysis/{analysis}.log",
     conda:
         "../envs/neuralmi.yaml"
-    params:
-        mode=get_mode,
-        options=get_options,
-        units=config["units"],
     script:
         "../scripts/plot_analysis.py"
 
 
 rule plot_null:
     input:
-        fits="results/{analysis}/fits.parquet",
-        curves="results/{analysis}/curves.parquet",
+        saved_result,
     output:
         report(
             "results/{analysis}/figures/null.png",
@@ -68,10 +62,6 @@ rule plot_null:
         "results/logs/plot_null/{analysis}.log",
     conda:
         "../envs/neuralmi.yaml"
-    params:
-        mode=get_mode,
-        options=get_options,
-        units=config["units"],
     script:
         "../scripts/plot_null.py"
 

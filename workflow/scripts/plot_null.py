@@ -1,15 +1,10 @@
 """The permutation null of one analysis: the surrogates' statistic against the observed value."""
 
 import sys
+from pathlib import Path
 
-import pandas as pd
-
-from neuralmi.api import summarise
-from neuralmi.options import make_options
+from neuralmi.api import load
 from neuralmi.outputs import write_figure
 
 sys.stderr = open(snakemake.log[0], "w")
-fits, curves = pd.read_parquet(snakemake.input.fits), pd.read_parquet(snakemake.input.curves)
-options = make_options(snakemake.params.options)
-result = summarise(snakemake.params.mode, fits, curves, options, snakemake.params.units)
-write_figure(snakemake.output[0], result.plot_null())
+write_figure(snakemake.output[0], load(Path(snakemake.input[0]).parent).plot_null())
