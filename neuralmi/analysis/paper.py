@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from matplotlib.ticker import NullLocator
 
 from neuralmi.analysis.style import COLUMN, DOUBLE_COLUMN, PANEL_HEIGHT, new_figure, panel_letters, styled
 from neuralmi.errors import InputError
@@ -90,11 +91,14 @@ def sample_size_figure(table: pd.DataFrame, units: str):
     if len(truth) == 1:
         axes[0].axhline(truth[0], color="0.3", ls="--", lw=0.8, label=f"truth {truth[0]:g} {units}")
     axes[1].axhline(0, color="0.3", ls="--", lw=0.8)
+    sizes = sorted(table["n"].unique())
     for ax, label in zip(axes, (f"MI ({units})", f"estimate minus truth ({units})")):
         ax.set_xscale("log")
+        ax.set_xticks(sizes, [f"{int(n):,}".replace(",", "\u2009") for n in sizes])
+        ax.xaxis.set_minor_locator(NullLocator())
         ax.set_xlabel("samples N")
         ax.set_ylabel(label)
-    axes[0].legend(loc="lower right")
+    axes[0].legend(loc="best")
     panel_letters(axes)
     return fig
 
