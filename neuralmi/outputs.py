@@ -38,3 +38,12 @@ def write_figure(path, figure) -> None:
     from neuralmi.analysis.style import save
 
     write_atomic(path, lambda tmp: save(figure, tmp))
+
+
+def summary_html(table) -> str:
+    """A self-contained HTML page of a summary table (numbers to 4 significant digits), for the report."""
+    body = table.to_html(index=False, float_format=lambda v: f"{v:.4g}", na_rep="", border=0, classes="summary")
+    style = ("body{font-family:'DejaVu Sans',sans-serif;font-size:13px;margin:12px}"
+             "table{border-collapse:collapse}th,td{padding:3px 8px;text-align:left;border-bottom:1px solid #ddd}"
+             "th{background:#f3f3f3}")
+    return f"<!DOCTYPE html>\n<html><head><meta charset='utf-8'><style>{style}</style></head><body>\n{body}\n</body></html>\n"

@@ -163,6 +163,7 @@ def final_outputs():
     return [
         "results/summary.parquet",
         "results/summary.csv",
+        "results/summary.html",
         *expand("results/{analysis}/{file}", analysis=ANALYSES, file=per_analysis),
         *expand(
             "results/datasets/{dataset}/{side}.parquet",

@@ -70,12 +70,13 @@ rule summarise_all:
     input:
         expand("results/{analysis}/result.json", analysis=ANALYSES),
     output:
-        parquet=report(
-            "results/summary.parquet",
+        parquet="results/summary.parquet",
+        csv="results/summary.csv",
+        html=report(
+            "results/summary.html",
             caption="../report/summary.rst",
             category="Summary",
         ),
-        csv="results/summary.csv",
     log:
         "results/logs/summarise_all.log",
     conda:

@@ -3,9 +3,11 @@
 import json
 import sys
 
+from pathlib import Path
+
 import pandas as pd
 
-from neuralmi.outputs import write_atomic, write_parquet
+from neuralmi.outputs import summary_html, write_atomic, write_parquet
 
 
 sys.stderr = open(snakemake.log[0], "w")
@@ -18,3 +20,4 @@ for path in snakemake.input:
 table = pd.DataFrame(rows)
 write_parquet(snakemake.output.parquet, table)
 write_atomic(snakemake.output.csv, lambda tmp: table.to_csv(tmp, index=False))
+write_atomic(snakemake.output.html, lambda tmp: Path(tmp).write_text(summary_html(table)))
