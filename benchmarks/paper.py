@@ -5,7 +5,7 @@
 - its figures (PNG and PDF), their tables, the summary and results/checksums.sha256 copied into paper/, where a
   reader sees them without running anything, and `verify_checksums` run against that list.
 
-Writes benchmarks/results/paper.md. Usage: python benchmarks/paper.py [--cores 2]
+Writes benchmarks/results/paper.md. Usage: python benchmarks/paper.py [--cores 2] [--workdir DIR]
 """
 
 import argparse
@@ -62,10 +62,12 @@ def publish(results: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--cores", type=int, default=2)
+    parser.add_argument("--workdir", help="build here and keep it (a new directory; default: a temporary one)")
     args = parser.parse_args()
     config = yaml.safe_load((ROOT / CONFIG).read_text())
     with tempfile.TemporaryDirectory() as tmp:
-        where = Path(tmp)
+        where = Path(args.workdir or tmp)
+        where.mkdir(exist_ok=bool(not args.workdir))
         for name in ("Snakefile", "workflow", "profiles", "resources", "config", "config.yaml"):
             src = ROOT / name
             (shutil.copytree if src.is_dir() else shutil.copy)(src, where / name)
