@@ -79,7 +79,7 @@ def main() -> None:
         publish(where / "results")
         (where / "paper").mkdir()
         shutil.copy(PAPER / "checksums.sha256", where / "paper" / "checksums.sha256")
-        snakemake(where, "--cores", "1", "--configfile", CONFIG, "verify_checksums")
+        snakemake(where, "verify_checksums", "--cores", "1", "--configfile", CONFIG)
         summary = pd.read_csv(where / "results" / "summary.csv")
     lines = [
         f"# The paper configuration ({CONFIG}), built from a clean directory "

@@ -147,7 +147,9 @@ def panels_figure(results: dict, columns: int = 2):
                            columns=columns)
     for ax, (name, result) in zip(axes, results.items()):
         result.plot(ax=ax)
-        ax.set_title(name.replace("_", " "), loc="left", pad=8)
+        own, title = ax.get_title(), name.replace("_", " ")
+        ax.set_title("")
+        ax.set_title(f"{title}: {own}" if own else title, loc="left", pad=8)
     panel_letters(axes)
     return fig
 
