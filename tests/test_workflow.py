@@ -89,6 +89,8 @@ def test_dry_run_job_counts_of_the_scans(tmp_path, group, training_jobs):
         (lambda c: c["analyses"]["tiny_estimate"].update(dataste="gauss"),
          "config.analyses.tiny_estimate: unknown key 'dataste'; did you mean 'dataset'?"),
         (lambda c: c["datasets"]["gauss"].update(parms={}), "did you mean 'params'?"),
+        (lambda c: c["datasets"]["gauss"].update(generator="task", params={"name": "gauss-5d-2bits", "n": 100}),
+         "config datasets.gauss.params.name: no task named 'gauss-5d-2bits'; did you mean 'gauss-5d-2bit'?"),
         (lambda c: c["analyses"]["tiny_estimate"]["options"].update(bond="nwj"),
          "unknown key 'bond'; did you mean 'bound'?"),
     ],

@@ -52,8 +52,9 @@ def dataset_truth(spec: dict, units: str) -> float | None:
     """The known MI of a dataset in `units`: its `truth`, else a named task's exact value, else None."""
     if "truth" in spec:
         return spec["truth"]
-    if spec.get("generator") == "task":
-        return float(from_nats(tasks.task(spec["params"]["name"]).mi, units))
+    name = spec.get("params", {}).get("name")
+    if spec.get("generator") == "task" and name is not None:
+        return float(from_nats(tasks.task(name).mi, units))
     return None
 
 

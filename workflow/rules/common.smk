@@ -16,6 +16,7 @@ from neuralmi.data.datasets import (
     dataset_truth,
     has_y,
 )
+from neuralmi.data.tasks import task
 from neuralmi.errors import InputError
 from neuralmi.keys import unknown_keys
 from neuralmi.options import make_options
@@ -33,6 +34,13 @@ FIGURES = sorted(config.get("figures", {}))
 
 def _check_config():
     for name, spec in config["datasets"].items():
+        if spec.get("generator") == "task":
+            try:
+                task(spec.get("params", {}).get("name", ""))
+            except KeyError as exc:
+                raise InputError(
+                    f"config datasets.{name}.params.name: {exc.args[0]}"
+                ) from None
         for side in ("x", "y", "z"):
             if side in spec and not Path(spec[side]).is_file():
                 raise InputError(
