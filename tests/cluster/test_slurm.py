@@ -128,7 +128,7 @@ def test_results_equal_a_local_run_at_the_same_seed(runs):
     on_slurm = json.loads((where / "results/tiny/result.json").read_text())
     here = json.loads((local / "results/tiny/result.json").read_text())
     assert on_slurm == here
-    fits = [pd.read_parquet(w / "results/tiny/fits.parquet").drop(columns="seconds") for w in (where, local)]
+    fits = [pd.read_parquet(w / "results/tiny/fits.parquet") for w in (where, local)]  # wall times are apart
     pd.testing.assert_frame_equal(*fits)
     curves = [pd.read_parquet(w / "results/tiny/curves.parquet") for w in (where, local)]
     pd.testing.assert_frame_equal(*curves)
