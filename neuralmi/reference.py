@@ -43,6 +43,12 @@ def ksg_terms(x, y, k: int = 3) -> np.ndarray:
     return digamma(k) + digamma(len(x)) - digamma(_neighbours(x, radius) + 1) - digamma(_neighbours(y, radius) + 1)
 
 
+def ksg_estimate(x, y, k: int = 3) -> tuple[float, float]:
+    """KSG estimate of I(X; Y) and its standard error (nats), from the per-sample terms."""
+    terms = ksg_terms(x, y, k)
+    return float(terms.mean()), float(terms.std(ddof=1) / np.sqrt(len(terms)))
+
+
 def ksg_mi(x, y, k: int = 3, units: str = "bits") -> float:
     """Kraskov-Stoegbauer-Grassberger estimate of I(X; Y) in `units`."""
     return float(from_nats(ksg_terms(x, y, k).mean(), units))

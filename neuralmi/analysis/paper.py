@@ -14,7 +14,7 @@ from matplotlib.ticker import NullLocator
 
 from neuralmi.analysis.style import COLUMN, DOUBLE_COLUMN, PANEL_HEIGHT, new_figure, panel_letters, styled
 from neuralmi.errors import InputError
-from neuralmi.reference import gaussian_mi, ksg_terms
+from neuralmi.reference import gaussian_mi, ksg_estimate
 from neuralmi.units import from_nats
 
 SIGNIFICANT = 4
@@ -42,11 +42,11 @@ def references(x, y, units: str, confidence: float = 0.95) -> pd.DataFrame:
     the Gaussian (covariance) estimate, with the sample count."""
     from scipy.stats import norm
 
-    terms = ksg_terms(x, y, 3)
-    half = norm.ppf(0.5 + confidence / 2) * terms.std(ddof=1) / np.sqrt(len(terms))
-    ksg = [from_nats(v, units) for v in (terms.mean(), terms.mean() - half, terms.mean() + half)]
-    return pd.DataFrame([["ksg", len(terms), *ksg, units],
-                         ["gaussian", len(terms), gaussian_mi(x, y, units), np.nan, np.nan, units]],
+    mi, se = ksg_estimate(x, y, 3)
+    half = norm.ppf(0.5 + confidence / 2) * se
+    ksg = [from_nats(v, units) for v in (mi, mi - half, mi + half)]
+    return pd.DataFrame([["ksg", len(x), *ksg, units],
+                         ["gaussian", len(x), gaussian_mi(x, y, units), np.nan, np.nan, units]],
                         columns=REFERENCE_COLUMNS)
 
 

@@ -21,7 +21,7 @@ from neuralmi.data.arrays import rank_gaussianize
 from neuralmi.data.processing import (Source, as_model_input, channel_counts, samples, side_settings, spike_limit,
                                       window_ticks)
 from neuralmi.nets.embeddings import sample_ndim
-from neuralmi.reference import ksg_terms
+from neuralmi.reference import ksg_estimate
 from neuralmi.training.trainer import MEMBER_OPTIONS, FitSpec, resolve_device, train_fits, widenable
 
 REFERENCE_MODES = ("estimate", "rigorous")
@@ -197,8 +197,7 @@ def reference_estimate(x: np.ndarray, y: np.ndarray, options, mode: str) -> tupl
     x, y = x[rows], y[rows]
     if not all(len(np.unique(column)) >= 0.9 * len(rows) for column in np.hstack([x, y]).T):
         return math.nan, math.nan
-    terms = ksg_terms(x, y)
-    return float(terms.mean()), float(terms.std(ddof=1) / np.sqrt(len(terms)))
+    return ksg_estimate(x, y)
 
 
 def _options_key(options) -> str:
