@@ -11,11 +11,15 @@ def nearest(key: str, known) -> str | None:
     return match[0] if match else None
 
 
+def did_you_mean(name: str, known) -> str:
+    """"did you mean 'bound'?" for the nearest known name, or "" when none is close."""
+    guess = nearest(name, known)
+    return f"did you mean {guess!r}?" if guess else ""
+
+
 def unknown_key(where: str, key: str, known) -> str:
     """"where: unknown key 'bond'; did you mean 'bound'?" and, when nothing is close, the known keys."""
-    guess = nearest(key, known)
-    hint = f"did you mean {guess!r}?" if guess else f"known keys: {sorted(known)}"
-    return f"{where}: unknown key {key!r}; {hint}"
+    return f"{where}: unknown key {key!r}; {did_you_mean(key, known) or f'known keys: {sorted(known)}'}"
 
 
 def unknown_keys(mapping, schema: dict, where: str) -> list[str]:

@@ -14,7 +14,7 @@ from typing import Any, Callable, Mapping
 import jsonschema
 
 from neuralmi.errors import InputError
-from neuralmi.keys import nearest, unknown_key
+from neuralmi.keys import did_you_mean, unknown_key
 
 
 def load_schema() -> dict:
@@ -120,9 +120,9 @@ def _describe(error: jsonschema.ValidationError) -> str:
         return "; ".join(unknown_key(key, name, error.schema["properties"])
                          for name in extra)
     if error.validator == "enum":
-        guess = nearest(error.instance, error.validator_value) if isinstance(error.instance, str) else None
-        hint = f"; did you mean {guess!r}?" if guess else ""
-        return f"option {key!r}: expected one of {error.validator_value}, found {error.instance!r}{hint}"
+        hint = did_you_mean(error.instance, error.validator_value) if isinstance(error.instance, str) else ""
+        found = f"option {key!r}: expected one of {error.validator_value}, found {error.instance!r}"
+        return f"{found}; {hint}" if hint else found
     return f"option {key!r}: {error.message}"
 
 
@@ -162,8 +162,8 @@ NOT_SWEPT = ("grid", "lags", "embedding_dims", "history", "horizon", "directions
 def _check_grid(grid) -> None:
     """Sweep grid keys must be options that change one estimate: not another mode's protocol, and not how the
     recordings are read (processors, sample_rate, duration: one analysis reads its data one way)."""
+    sweepable = sorted(set(_SCHEMA["properties"]) - set(NOT_SWEPT))
     for key in grid or {}:
-        sweepable = sorted(set(_SCHEMA["properties"]) - set(NOT_SWEPT))
         if key not in _SCHEMA["properties"]:
             raise InputError(unknown_key("option 'grid'", key, sweepable))
         if key in NOT_SWEPT:

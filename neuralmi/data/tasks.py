@@ -17,7 +17,7 @@ from scipy.optimize import brentq
 
 from neuralmi.data import families as fam
 from neuralmi.data.generators import correlated_gaussian, latent_observation, transformed
-from neuralmi.keys import nearest
+from neuralmi.keys import did_you_mean
 
 LOG2 = float(np.log(2.0))
 
@@ -140,9 +140,8 @@ def task(name: str) -> Task:
     for t in TASKS:
         if t.name == name:
             return t
-    guess = nearest(name, [t.name for t in TASKS])
-    hint = f"did you mean {guess!r}?" if guess else f"known: {[t.name for t in TASKS]}"
-    raise KeyError(f"no task named {name!r}; {hint}")
+    names = [t.name for t in TASKS]
+    raise KeyError(f"no task named {name!r}; {did_you_mean(name, names) or f'known: {names}'}")
 
 
 def task_sample(name: str, n: int, seed: int = 0):
