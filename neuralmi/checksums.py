@@ -47,8 +47,9 @@ def differences(reference, root=".") -> list[str]:
     found = []
     for name, digest in read(reference).items():
         path = root / name
-        if not path.is_file():
+        actual = sha256(path) if path.is_file() else None
+        if actual is None:
             found.append(f"{name}: missing")
-        elif sha256(path) != digest:
-            found.append(f"{name}: differs (sha256 {sha256(path)[:12]}…, expected {digest[:12]}…)")
+        elif actual != digest:
+            found.append(f"{name}: differs (sha256 {actual[:12]}…, expected {digest[:12]}…)")
     return found

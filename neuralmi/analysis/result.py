@@ -78,11 +78,11 @@ class MIResult:
         options = {} if self.options is None else {
             key: jsonable(value) for key, value in self.options.as_dict().items()
             if not callable(value) and jsonable(value) != DEFAULTS[key]}
-        write_parquet(directory / "fits.parquet", self.fits.drop(columns="seconds"))
+        fits = self.fits.drop(columns="seconds")
+        write_parquet(directory / "fits.parquet", fits)
         write_parquet(directory / "timings.parquet", self.fits[TIMING_COLUMNS])
         write_parquet(directory / "curves.parquet", self.curves)
-        summary = self.fits.drop(columns="seconds") if self.summary is None else self.summary
-        write_parquet(directory / "summary.parquet", summary)
+        write_parquet(directory / "summary.parquet", fits if self.summary is None else self.summary)
         null = self.null if self.null is not None else pd.DataFrame({"surrogate": [], "statistic": []})
         write_parquet(directory / "null.parquet", null)
         write_json(directory / "result.json", {**self.metadata, **metadata, **self.to_dict(), "options": options})

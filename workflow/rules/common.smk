@@ -133,11 +133,13 @@ def null_figures(wildcards=None):
     ]
 
 
+def result_files(name):
+    """The files of analysis `name`'s saved result (`neuralmi.load` reads them)."""
+    return [f"results/{name}/{file}" for file in RESULT_FILES]
+
+
 def saved_result(wildcards):
-    """The files of an analysis's saved result (`neuralmi.load` reads them)."""
-    return expand(
-        "results/{analysis}/{name}", analysis=wildcards.analysis, name=RESULT_FILES
-    )
+    return result_files(wildcards.analysis)
 
 
 def references_of(figure):
@@ -152,9 +154,7 @@ def references_of(figure):
 def figure_inputs(wildcards):
     """A figure's analyses' saved results, and its reference-estimate tables."""
     spec = config["figures"][wildcards.figure]
-    saved = [
-        f"results/{name}/{file}" for name in spec["analyses"] for file in RESULT_FILES
-    ]
+    saved = [file for name in spec["analyses"] for file in result_files(name)]
     return saved + references_of(wildcards.figure)
 
 
