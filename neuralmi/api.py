@@ -11,10 +11,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from neuralmi.analysis import (conditional, dimensionality, estimate, lag, null, pairwise, points, precision,
+from neuralmi.analysis import (bracket, conditional, dimensionality, estimate, lag, null, pairwise, points, precision,
                                rigorous, sweep, transfer)
 from neuralmi.analysis.fits import FIT_COLUMNS
 from neuralmi.analysis.result import RESULT_FILES, MIResult
+from neuralmi.bounds import check_estimator
 from neuralmi.data.processing import Source, make_source
 from neuralmi.errors import InputError
 from neuralmi.options import DEFAULTS, Options, make_options
@@ -43,6 +44,8 @@ def _mode(name: str):
 def check_mode_options(mode: str, options: Options) -> None:
     """Options that belong to another mode are errors, not silently ignored."""
     _mode(mode)
+    check_estimator(options)
+    bracket.check(options, mode)
     for key, owner in MODE_OPTIONS.items():
         if getattr(options, key) != DEFAULTS[key] and mode != owner:
             raise InputError(f"option {key!r}: applies to mode {owner!r}, not {mode!r}")
@@ -71,8 +74,9 @@ def plan_groups(mode: str, options: Options, grouping: str, channels: tuple | No
     """
     module = _mode(mode)
     check_mode_options(mode, options)
-    keys = [(p, g) for p, _ in enumerate(points.mode_points(module, options, channels))
-            for g in module.fit_gammas(options)]
+    planned = [(p, "null" not in point) for p, point in enumerate(points.mode_points(module, options, channels))]
+    keys = [(p, g) for p, _ in planned for g in module.fit_gammas(options)]
+    keys = bracket.twin_keys(keys, [kept for _, kept in planned for _ in module.fit_gammas(options)], options)
     if grouping == "fit":
         return [[i] for i in range(len(keys))]
     if grouping == "gamma":
@@ -97,12 +101,17 @@ def train(src: Source, plan: pd.DataFrame, mode: str, options: Options, seed: in
 
 def summarise(mode: str, fits: pd.DataFrame, curves: pd.DataFrame, options: Options, units: str) -> MIResult:
     """The mode's result from all of its fits (with null_permutations, the observed ones; the surrogates give
-    the null distribution, p- and q-values: analysis/null.py). `curves`: the observed fits' curves are kept."""
+    the null distribution, p- and q-values: analysis/null.py; with a bracket, the lower ones, the upper fits
+    summarised beside them: analysis/bracket.py). `curves`: the observed fits' curves are kept."""
     module = _mode(mode)
     observed, _ = null.split_fits(fits)
-    result = module.summarise(observed, curves[curves["fit_id"].isin(observed["fit_id"])], options, units)
+    lower, upper = bracket.split(observed, options)
+    result = module.summarise(lower, curves[curves["fit_id"].isin(lower["fit_id"])], options, units)
     if len(observed) < len(fits):
-        result = null.attach(result, module, fits, options, units, mode)
+        tested = fits if upper is None else fits.drop(index=upper.index)
+        result = null.attach(result, module, tested, options, units, mode)
+    if upper is not None:
+        result = bracket.attach(result, module, upper, curves, options, units)
     result.options = options
     return result
 

@@ -8,11 +8,16 @@ Each bound gives
 * `rows(stats, params)`: per-sample terms r_i whose mean is the bound's estimate on a held-out set, computed
   from streaming row statistics so the full n x n matrix never needs to exist at once. For the DV-type bounds
   r_i is the first-order influence term, so std(r) / sqrt(n) is the estimate's standard error;
-* `direction`: "lower" for a lower bound of the MI in expectation on held-out data, "none" for an estimate
-  with no guaranteed direction (SMILE);
+* `direction`: "lower" for a lower bound of the MI in expectation on held-out data, "upper" for an upper
+  bound (CLUB, leave-one-out: upper when their conditional density is close to the true one), "none" for an
+  estimate with no guaranteed direction (SMILE, difference of entropies);
 * `gap(stats, params, valid_rows)`: a measured size of the bound's own bias at this critic, per model (nats):
   InfoNCE's shortfall from its n negatives, SMILE's excess from clipping, and for the other lower bounds how far
-  the same critic's InfoNCE bound lies above them (their partition term is then loose).
+  the same critic's InfoNCE bound lies above them (their partition term is then loose); for the upper bounds
+  how far they lie above that InfoNCE bound (the width of the same critic's bracket).
+
+The density bounds (`needs_density`) take a density critic (nets/densities.py), whose score matrices hold
+s[i, j] = log q(y_i | x_j) - log q(y_i) with one row per y sample, and train it by maximum likelihood.
 """
 
 from __future__ import annotations
@@ -34,7 +39,8 @@ class RowStats:
     """Per-row summaries of a score matrix (each shape (k, n)); `count` is the number of valid columns.
 
     `lme_off` is None when it was not asked for (bounds whose rows do not use it); `lme_raw` holds the
-    untransformed off-diagonal log-mean-exp when an off_transform made `lme_off` (else None).
+    untransformed off-diagonal log-mean-exp when an off_transform made `lme_off` (else None); `mean_off`, the
+    mean of the off-diagonal scores, is there when asked for (else None).
     """
 
     diag: torch.Tensor
@@ -42,16 +48,18 @@ class RowStats:
     lme_off: torch.Tensor | None
     count: torch.Tensor
     lme_raw: torch.Tensor | None = None
+    mean_off: torch.Tensor | None = None
 
 
-def row_stats(block: torch.Tensor, diag, col_valid=None, off_transform=None, need_off: bool = True) -> RowStats:
+def row_stats(block: torch.Tensor, diag, col_valid=None, off_transform=None, need_off: bool = True,
+              need_mean: bool = False) -> RowStats:
     """Row statistics of a (k, b, n) block of scores.
 
     diag marks each row's positive pair: a (k or 1, b, n) boolean mask, or an int offset (row i's positive is
     column i + offset). col_valid (k or 1, 1, n) marks real (unpadded) columns; None: all are real. No field
     keeps the block alive.
     `off_transform`, if given, is applied to the off-diagonal scores entering `lme_off`; with need_off False
-    `lme_off` is skipped (one pass over the block instead of two).
+    `lme_off` is skipped (one pass over the block instead of two); with need_mean, `mean_off` is computed.
     """
     neg_inf = torch.finfo(block.dtype).min
     offset = isinstance(diag, int)
@@ -68,10 +76,11 @@ def row_stats(block: torch.Tensor, diag, col_valid=None, off_transform=None, nee
     lse_off = _logsumexp(block.masked_fill(negatives, neg_inf))
     lse_all = torch.logaddexp(lse_off, positives)
     log_pairs = torch.log((count - 1).clamp(min=1))
+    mean_off = block.masked_fill(negatives, 0.0).sum(-1) / (count - 1).clamp(min=1) if need_mean else None
     if off_transform is None:
-        return RowStats(positives, lse_all, lse_off - log_pairs, count)
+        return RowStats(positives, lse_all, lse_off - log_pairs, count, None, mean_off)
     clipped = _logsumexp(off_transform(block).masked_fill(negatives, neg_inf))
-    return RowStats(positives, lse_all, clipped - log_pairs, count, lse_off - log_pairs)
+    return RowStats(positives, lse_all, clipped - log_pairs, count, lse_off - log_pairs, mean_off)
 
 
 def _logsumexp(block: torch.Tensor) -> torch.Tensor:
@@ -94,9 +103,9 @@ def _offset_mask(block: torch.Tensor, offset: int) -> torch.Tensor:
     return torch.arange(n, device=block.device) == torch.arange(offset, offset + b, device=block.device)[:, None]
 
 
-def batch_stats(scores: torch.Tensor, off_transform=None) -> RowStats:
+def batch_stats(scores: torch.Tensor, off_transform=None, need_mean: bool = False) -> RowStats:
     """Row statistics of complete (k, B, B) training-batch score matrices."""
-    return row_stats(scores, 0, None, off_transform)
+    return row_stats(scores, 0, None, off_transform, need_mean=need_mean)
 
 
 def _exp(v: torch.Tensor) -> torch.Tensor:
@@ -140,6 +149,8 @@ class Bound:
     n_params = 0
     off_transform = None
     uses_off = True
+    uses_mean = False
+    needs_density = False
     direction = "lower"
 
     def init_state(self, k: int, device) -> dict:
@@ -154,7 +165,7 @@ class Bound:
         raise NotImplementedError
 
     def objective(self, scores: torch.Tensor, params: torch.Tensor, state: dict) -> torch.Tensor:
-        stats = batch_stats(scores, self.off_transform)
+        stats = batch_stats(scores, self.off_transform, self.uses_mean)
         valid = torch.ones_like(stats.diag, dtype=torch.bool)
         return self.rows(stats, params, valid).mean(-1)
 
@@ -256,6 +267,57 @@ class SMILE(Bound):
         return _js_objective(scores)
 
 
+class DensityBound(Bound):
+    """A bound on a density critic, trained by maximum likelihood of q(y|x): the mean of the positive pairs'
+    log q(y_i|x_i) (their - log q(y_i) is constant in training, the critic's penalty fits q(y))."""
+
+    needs_density = True
+
+    def objective(self, scores, params, state):
+        return torch.diagonal(scores, dim1=-2, dim2=-1).mean(-1)
+
+
+class DifferenceOfEntropies(DensityBound):
+    """H(Y) - H(Y|X) estimated by the two densities' cross-entropies: E[log q(y|x) - log q(y)]. Not a bound
+    (each cross-entropy is above its entropy). Its gap is log E_{p(x)p(y)}[q(y|x) / q(y)], the amount by which it
+    exceeds the Donsker-Varadhan lower bound of the same critic: 0 for consistent densities; below 0 it lies under
+    that lower bound, so it under-estimates the MI by at least that much."""
+
+    direction = "none"
+
+    def rows(self, stats, params, valid_rows):
+        return stats.diag
+
+    def gap(self, stats, params, valid_rows):
+        return _log_partition(stats.lme_off, valid_rows, False)
+
+
+class _UpperBound(DensityBound):
+    direction = "upper"
+
+    def gap(self, stats, params, valid_rows):
+        """How far it lies above the same critic's InfoNCE lower bound."""
+        return -super().gap(stats, params, valid_rows)
+
+
+class CLUB(_UpperBound):
+    """Contrastive log-ratio upper bound: E_p[log q(y|x)] - E_{p(x)p(y)}[log q(y|x)] (row i: its positive minus
+    the mean of its row's other scores)."""
+
+    uses_mean = True
+
+    def rows(self, stats, params, valid_rows):
+        return stats.diag - stats.mean_off
+
+
+class LeaveOneOut(_UpperBound):
+    """Leave-one-out upper bound: E[log q(y_i|x_i) - log mean_{j != i} q(y_i|x_j)], the InfoNCE row term with the
+    positive pair left out of its normaliser."""
+
+    def rows(self, stats, params, valid_rows):
+        return stats.diag - stats.lme_off
+
+
 def estimate(bound: Bound, stats: RowStats, params: torch.Tensor, valid_rows: torch.Tensor):
     """The bound's estimate (mean of its row terms over valid rows) and standard error, each shape (k,)."""
     return row_estimate(bound.rows(stats, params, valid_rows), valid_rows)
@@ -277,7 +339,24 @@ BOUNDS = {
     "mine": lambda opts: MINE(opts.mine_ema),
     "js": lambda opts: JS(),
     "smile": lambda opts: SMILE(opts.smile_tau),
+    "doe": lambda opts: DifferenceOfEntropies(),
+    "club": lambda opts: CLUB(),
+    "l1out": lambda opts: LeaveOneOut(),
 }
+
+
+def check_estimator(options) -> None:
+    """The bound suits the critic, and a bracket pairs a lower bound with an upper one."""
+    from neuralmi.nets.densities import DENSITY_CRITICS
+
+    bound = make_bound(options)
+    if bound.needs_density and options.critic not in DENSITY_CRITICS:
+        raise InputError(f"bound {options.bound!r} needs a learned conditional density: critic one of "
+                         f"{sorted(DENSITY_CRITICS)}, found {options.critic!r}")
+    if options.bracket and bound.direction != "lower":
+        kind = "an upper bound" if bound.direction == "upper" else "not a bound"
+        raise InputError(f"bracket: the bound must be a lower bound to pair with upper_bound "
+                         f"{options.upper_bound!r}; {options.bound!r} is {kind}")
 
 
 def make_bound(options) -> Bound:

@@ -31,9 +31,14 @@ class Options:
     """Validated estimator options; field names and defaults are those of the schema."""
 
     bound: str
+    bracket: bool
+    upper_bound: str
+    upper_critic: str
     smile_tau: float
     mine_ema: float
     critic: str
+    mixture_components: int
+    flow_layers: int
     embedding: Any
     marginal_terms: bool | None
     hidden_dim: int
@@ -152,7 +157,7 @@ def validate_options(options: Mapping[str, Any]) -> dict:
     return full
 
 
-NOT_SWEPT = ("grid", "lags", "embedding_dims", "history", "horizon", "directions",
+NOT_SWEPT = ("grid", "bracket", "upper_bound", "upper_critic", "lags", "embedding_dims", "history", "horizon", "directions",
              "conditional_correction", "precisions", "perturbation", "perturbed_side", "precision_fraction",
              "channel_groups", "null_permutations", "null_method", "gammas", "repeats",
              "validation_indices", "device", "threads", "stack_memory_mb", "processor", "processor_x", "processor_y",

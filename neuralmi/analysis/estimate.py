@@ -51,7 +51,7 @@ def summarise(fits: pd.DataFrame, curves: pd.DataFrame, options, units: str) -> 
     reasons = fit_warnings(table, options.bound, units) + reference_warnings(table, mi + z * se, units)
     if reported == "val_mi":
         reasons += bias_warnings(table, bound, z * se, units)
-        direction = "lower bound" if bound.direction == "lower" else "not a bound"
+        direction = {"lower": "lower bound", "upper": "upper bound"}.get(bound.direction, "not a bound")
     else:
         direction = "training-subset value: optimistic, not a bound"
     return MIResult(

@@ -9,15 +9,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from neuralmi.bounds import InfoNCE
+from neuralmi.bounds import DifferenceOfEntropies, InfoNCE
 from neuralmi.training.smoothing import smooth
 from neuralmi.training.trainer import FitSpec
 from neuralmi.units import from_nats
 
-LABEL_COLUMNS = ["fit_id", "point", "params", "null", "gamma", "repeat", "subset", "n_samples", "seed"]
+LABEL_COLUMNS = ["fit_id", "point", "params", "null", "bound", "gamma", "repeat", "subset", "n_samples", "seed"]
 PLAN_COLUMNS = LABEL_COLUMNS + ["train", "val"]
 FIT_COLUMNS = [
-    "fit_id", "point", "params", "null", "gamma", "repeat", "subset", "n_samples", "n_train", "n_val", "eval_n", "seed",
+    "fit_id", "point", "params", "null", "bound", "gamma", "repeat", "subset", "n_samples", "n_train", "n_val", "eval_n", "seed",
     "mi", "se", "val_mi", "train_mi", "bound_gap", "best_epoch", "n_epochs", "stopped_early", "seconds", "device",
     "reference_mi", "reference_se", "val_terms", "probe_mi", "probe_se",
 ]
@@ -133,9 +133,18 @@ def fit_warnings(table: pd.DataFrame, bound_name: str, units: str) -> list[str]:
 
 def bias_warnings(table: pd.DataFrame, bound, half_width: float, units: str) -> list[str]:
     """Reasons to distrust a held-out value whose bound's own bias, measured at the selected evaluation
-    (`bound_gap`), is larger than its interval's half-width (largest over the fits)."""
+    (`bound_gap`), is larger than its interval's half-width (largest over the fits). An upper bound's gap is the
+    width of its critic's own bracket, no reason to distrust it."""
     gap = table["bound_gap"].to_numpy(float)
-    if not np.isfinite(gap).any() or np.nanmax(gap) <= half_width:
+    if bound.direction == "upper" or not np.isfinite(gap).any():
+        return []
+    if isinstance(bound, DifferenceOfEntropies):
+        if -np.nanmin(gap) <= half_width:
+            return []
+        return [f"the difference of entropies lies {-np.nanmin(gap):.3f} {units} below the Donsker-Varadhan lower "
+                f"bound of its own densities, more than the interval's half-width: it under-estimates the MI by at "
+                f"least that much (q(y) and q(y|x) disagree); try critic 'flow' or more mixture_components"]
+    if np.nanmax(gap) <= half_width:
         return []
     size, name = f"{np.nanmax(gap):.3f} {units}", type(bound).__name__
     if isinstance(bound, InfoNCE):

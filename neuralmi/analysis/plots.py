@@ -16,8 +16,18 @@ def _axes(ax):
 
 
 def observed_fits(result):
-    """The result's fits without a permutation null's surrogates."""
-    return result.fits[result.fits["null"] == 0]
+    """The result's fits without a permutation null's surrogates and a bracket's upper fits."""
+    fits = result.fits[result.fits["null"] == 0]
+    return fits if result.upper is None else fits[~fits["fit_id"].isin(result.upper.fits["fit_id"])]
+
+
+def _bracket(ax, result, x: float = 0.0):
+    """A bracket's upper value with its interval at `x` and the band between the lower and upper values."""
+    upper, units = result.upper, result.units
+    name = result.details["upper_bound"]
+    ax.axhspan(result.mi, upper.mi, color="C2", alpha=0.15, lw=0, label="bracket")
+    ax.errorbar([x], [upper.mi], yerr=[[upper.mi - upper.ci_low], [upper.ci_high - upper.mi]], fmt="v", color="C2",
+                capsize=3, label=f"upper bound ({name}) {upper.mi:.3f} {units}")
 
 
 def _finish(fig, ax, units: str):
@@ -31,14 +41,20 @@ def _finish(fig, ax, units: str):
 def plot_curves(result, ax=None):
     """Validation (raw and smoothed) and training-subset MI per epoch, with the selected epoch marked."""
     fig, ax = _axes(ax)
-    for fit_id, curve in result.curves.groupby("fit_id"):
-        first = fit_id == result.curves["fit_id"].iloc[0]
+    lower = result.curves[result.curves["fit_id"].isin(observed_fits(result)["fit_id"])]
+    for fit_id, curve in lower.groupby("fit_id"):
+        first = fit_id == lower["fit_id"].iloc[0]
         ax.plot(curve["epoch"], curve["val_mi"], color="C0", alpha=0.3, lw=0.8, label="held-out" if first else None)
         ax.plot(curve["epoch"], curve["val_smoothed"], color="C0", lw=1.5, label="held-out, smoothed" if first else None)
         ax.plot(curve["epoch"], curve["train_mi"], color="C1", alpha=0.6, lw=0.8, label="training subset" if first else None)
     for best in observed_fits(result)["best_epoch"]:
         ax.axvline(best, color="0.5", ls=":", lw=0.8)
     ax.axhline(result.mi, color="k", lw=0.8, ls="--", label=f"estimate {result.mi:.3f} {result.units}")
+    if result.upper is not None:
+        upper = result.curves[result.curves["fit_id"].isin(result.upper.fits["fit_id"])]
+        for _, curve in upper.groupby("fit_id"):
+            ax.plot(curve["epoch"], curve["val_smoothed"], color="C2", lw=1.5)
+        _bracket(ax, result, float(result.upper.fits["best_epoch"].max()))
     ax.set_xlabel("epoch")
     integer_ticks(ax.xaxis)
     return _finish(fig, ax, result.units)
@@ -66,6 +82,11 @@ def plot_extrapolation(result, ax=None):
     ax.plot(xs_used, details["other_mi"] + details["other_slope"] * xs_used, color="C1", lw=1, ls="--")
     ax.errorbar([0], [result.mi], yerr=[[result.mi - result.ci_low], [result.ci_high - result.mi]], fmt="s",
                 color="k", capsize=3, label=f"corrected {result.mi:.3f} {result.units}")
+    if result.upper is not None:
+        upper = result.upper.summary
+        ax.errorbar(upper["x"], upper["mean"], yerr=np.sqrt(upper["var_of_mean"]), fmt="v", ms=4, color="C2")
+        ax.plot(xs, result.upper.mi + result.upper.details["slope"] * xs, color="C2", lw=1)
+        _bracket(ax, result)
     ax.set_xlabel("1 / N (subset size)")
     ax.ticklabel_format(axis="x", style="sci", scilimits=(0, 0))
     ax.set_xlim(left=-0.02 * table["x"].max())

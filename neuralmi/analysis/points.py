@@ -15,7 +15,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from neuralmi.analysis import null
+from neuralmi.analysis import bracket, null
 from neuralmi.analysis.fits import curve_table, fit_table, plan_specs, plan_table
 from neuralmi.data.arrays import rank_gaussianize
 from neuralmi.data.processing import (Source, as_model_input, channel_counts, samples, side_settings, spike_limit,
@@ -123,7 +123,8 @@ def point_options(module, options, point: dict):
 
 
 def plan(module, mode: str, source: Source, options, seed: int) -> pd.DataFrame:
-    """Every fit of every point: labels (with `point` and its JSON `params`) and sample indices."""
+    """Every fit of every point: labels (with `point`, its JSON `params` and the `bound` it trains) and sample
+    indices; with a bracket, the upper twins last (analysis/bracket.py)."""
     labels, specs, sizes = [], [], {}
     for p, point in enumerate(source_points(module, options, source)):
         base = null.base_point(point)
@@ -132,10 +133,10 @@ def plan(module, mode: str, source: Source, options, seed: int) -> pd.DataFrame:
         if key not in sizes:
             sizes[key] = len(_point_samples(module, source, base, opts, seed)[0])
         point_labels, point_specs = module.plan(sizes[key], opts, seed, base)
-        labels += [{"point": p, "params": json.dumps(point, sort_keys=True), "null": point.get("null", 0), **lab}
-                   for lab in point_labels]
+        labels += [{"point": p, "params": json.dumps(point, sort_keys=True), "null": point.get("null", 0),
+                    "bound": opts.bound, **lab} for lab in point_labels]
         specs += point_specs
-    return plan_table(labels, specs)
+    return plan_table(*bracket.with_twins(labels, specs, options))
 
 
 def member_settings(module, options, points: list[dict]) -> tuple[dict, list[dict]]:
@@ -162,9 +163,10 @@ def train(module, mode: str, source: Source, plan: pd.DataFrame, options, seed: 
     shared, own = member_settings(module, options, points)
     stacks: dict = {}
     cache: dict = {}
-    for p, rows in plan.groupby("point", sort=True):
+    for (p, bound), rows in plan.groupby(["point", "bound"], sort=True):
         opts = resolved(module, options, null.base_point(points[p]), source, mode)
         x, y = point_arrays(module, mode, source, points[p], opts, seed, cache)
+        opts = bracket.fit_options(opts, bound)
         opts = opts.replace(**shared) if shared else opts
         key = (_options_key(opts), x.shape[1:], y.shape[1:])
         stacks.setdefault(key, (opts, []))[1].append((rows.assign(member_options=[own[p]] * len(rows)), x, y))

@@ -24,7 +24,8 @@ class MIResult:
     None; `frame`: the table `to_frame` returns when it is not the fit table. With a permutation null
     (analysis/null.py): `null`, the statistic of the observed data (surrogate 0) and of every surrogate per
     point; `significance`, per point the observed statistic, `p_value`, `q_value` and `n_null`; `fits` then
-    also holds the surrogates' fits (`null` > 0).
+    also holds the surrogates' fits (`null` > 0). With a bracket (analysis/bracket.py): `upper`, the upper
+    bound's own result; `fits` and `curves` also hold its fits (`bound` = the upper bound).
     """
 
     mode: str
@@ -45,6 +46,7 @@ class MIResult:
     null_text: str = field(default="", repr=False)
     options: Options | None = field(default=None, repr=False)
     metadata: dict = field(default_factory=dict, repr=False)
+    upper: MIResult | None = field(default=None, repr=False)
 
     def to_frame(self) -> pd.DataFrame:
         """The mode's main table: one row per fit (estimate, rigorous), per lag (lag), per embedding dimension

@@ -191,7 +191,10 @@ CRITICS = {
 
 
 def make_critic(options, shape_x: tuple, shape_y: tuple) -> Critic:
-    """The critic named by options.critic for samples of the given shapes."""
-    if options.critic not in CRITICS:
-        raise InputError(f"critic: expected one of {sorted(CRITICS)}, found {options.critic!r}")
-    return CRITICS[options.critic](options, shape_x, shape_y)
+    """The critic named by options.critic for samples of the given shapes (density critics: nets/densities.py)."""
+    from neuralmi.nets.densities import DENSITY_CRITICS
+
+    known = {**CRITICS, **DENSITY_CRITICS}
+    if options.critic not in known:
+        raise InputError(f"critic: expected one of {sorted(known)}, found {options.critic!r}")
+    return known[options.critic](options, shape_x, shape_y)

@@ -553,7 +553,7 @@ class _StackTrainer:
         stats, row = None, 0
         for b, offset, block in self._score_blocks(weights, xe, ye, sets[0].index.shape):
             part = row_stats(block, offset, None if valid is None else valid[:, b, None], self.bound.off_transform,
-                             self.bound.uses_off)
+                             self.bound.uses_off, self.bound.uses_mean)
             if stats is None:
                 stats = RowStats(*(None if v is None else v.new_empty(len(snaps), idx.shape[1]) for v in _values(part)))
             for whole, v in zip(_values(stats), _values(part)):
