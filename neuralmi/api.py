@@ -16,6 +16,7 @@ from neuralmi.analysis import (bracket, conditional, dimensionality, estimate, l
 from neuralmi.analysis.fits import FIT_COLUMNS
 from neuralmi.analysis.result import RESULT_FILES, MIResult
 from neuralmi.bounds import check_estimator
+from neuralmi.data.io import given_sides
 from neuralmi.data.processing import Source, make_source
 from neuralmi.errors import InputError
 from neuralmi.options import DEFAULTS, Options, make_options
@@ -135,13 +136,17 @@ def load(directory) -> MIResult:
     return result
 
 
-def run(x, y=None, mode: str = "estimate", units: str = "bits", seed: int = 0, z=None, progress=None,
-        **options) -> MIResult:
+def run(data=None, y=None, mode: str = "estimate", units: str = "bits", seed: int = 0, z=None, progress=None, *,
+        x=None, **options) -> MIResult:
     """Estimate I(X; Y), or answer a question built on it (mode).
 
-    x, y: sample tables (n_samples, n_features), or recordings with `processor` (continuous signals
-    (n_timepoints, n_channels), spike trains as per-neuron spike-time arrays or a `neuron, time` table,
-    categorical states), or windows (n, window, channels) for cnn/gru embeddings.
+    data: X's samples, or a table (a pandas DataFrame, or a Parquet or CSV file) whose columns x, y and z
+    select: each a column name, a prefix naming a group of columns, or a list of either
+    (`run(table, x="petal", y=["sepal length (cm)", "sepal width (cm)"])`).
+    x (when data is X's samples, x may be given by name instead), y: sample tables (n_samples, n_features), or
+    recordings with `processor` (continuous signals (n_timepoints, n_channels), spike trains as per-neuron
+    spike-time arrays or a `neuron, time` table, categorical states), or windows (n, window, channels) for
+    cnn/gru embeddings.
     mode: "estimate" (one fit), "rigorous" (subsample-and-extrapolate bias correction), "sweep" (grid=),
     "dimensionality" (y may be None; embedding_dims=), "lag" (lags=), "transfer" (transfer entropy between
     time series; history=, horizon=, directions=), "conditional" (I(X;Y|Z); z= as x, processor_z=), "pairwise"
@@ -156,6 +161,7 @@ def run(x, y=None, mode: str = "estimate", units: str = "bits", seed: int = 0, z
         raise InputError(f"seed: expected a non-negative integer, found {seed!r}")
     opts = make_options(options)
     check_mode_options(mode, opts)
+    x, y, z = given_sides(data, x, y, z)
     src = source(x, y, opts, mode, z)
     fits, curves = train(src, plan(src, mode, opts, seed), mode, opts, seed, units, progress)
     return summarise(mode, fits, curves, opts, units)

@@ -11,7 +11,7 @@ import yaml
 
 from neuralmi.api import run
 from neuralmi.checksums import differences, read
-from neuralmi.data.io import load_array, load_spikes
+from neuralmi.data.io import given_sides, is_table_file, load_array, load_spikes
 from neuralmi.errors import FitError, InputError
 from neuralmi.options import load_schema
 from neuralmi.outputs import write_figure, write_json, write_parquet
@@ -22,7 +22,8 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     est = sub.add_parser("run", help="estimate I(X;Y) from two files (.npy, .npz, .parquet, .csv)")
     est.add_argument("x", help="X: samples or time points in rows, channels in columns; or spike trains")
-    est.add_argument("y", nargs="?", help="Y, as X (leave out in dimensionality or pairwise mode for one population)")
+    est.add_argument("y", nargs="?", help="Y, as X (leave out in dimensionality or pairwise mode for one population, "
+                                          "or when --y-columns names Y's columns of X's table)")
     est.add_argument("--out", required=True, help="result JSON: mi, ci_low, ci_high, reliable, units, ...")
     est.add_argument("--mode", default="estimate",
                      help="estimate, rigorous, sweep, dimensionality, lag, transfer, conditional, pairwise or "
@@ -40,9 +41,9 @@ def _parser() -> argparse.ArgumentParser:
                      help="X is spike trains: a neuron, time table or an .npz of per-neuron spike times")
     est.add_argument("--y-spikes", action="store_true", help="Y is spike trains")
     est.add_argument("--z-spikes", action="store_true", help="Z is spike trains")
-    est.add_argument("--x-columns", help="comma-separated table columns for X")
-    est.add_argument("--y-columns", help="comma-separated table columns for Y")
-    est.add_argument("--z-columns", help="comma-separated table columns for Z")
+    est.add_argument("--x-columns", help="comma-separated table columns for X: names, or prefixes naming groups")
+    est.add_argument("--y-columns", help="comma-separated table columns for Y (of X's table when no Y file is given)")
+    est.add_argument("--z-columns", help="comma-separated table columns for Z (of X's table when no --z is given)")
     est.add_argument("--fits", help="write the mode's table (result.to_frame(): per fit, lag, dimension or grid "
                                     "point) to this Parquet file")
     est.add_argument("--curves", help="write the per-epoch curves to this Parquet file")
@@ -85,10 +86,21 @@ def _load(path, spikes: bool, key, columns):
     return load_spikes(path) if spikes else load_array(path, key, _columns(columns))
 
 
-def _run(args) -> None:
+def _sides(args) -> tuple:
+    """(x, y, z) from their files; or, with --y-columns and no Y file, every side from X's table."""
+    if args.y is None and args.y_columns:
+        if not is_table_file(args.x) or not args.x_columns or args.z is not None:
+            raise InputError("--y-columns without a Y file reads every side from X's table: X must be a .parquet or "
+                             ".csv file, --x-columns must name X's columns, and Z comes from --z-columns, not --z")
+        return given_sides(args.x, _columns(args.x_columns), _columns(args.y_columns), _columns(args.z_columns))
     x = _load(args.x, args.x_spikes, args.x_key, args.x_columns)
     y = None if args.y is None else _load(args.y, args.y_spikes, args.y_key, args.y_columns)
     z = None if args.z is None else _load(args.z, args.z_spikes, args.z_key, args.z_columns)
+    return x, y, z
+
+
+def _run(args) -> None:
+    x, y, z = _sides(args)
     options = _options(args)
     if (args.null or args.plot_null) and not options.get("null_permutations"):
         raise InputError("--null, --plot-null: no permutation null is computed; set null_permutations (e.g. "

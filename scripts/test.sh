@@ -2,5 +2,6 @@
 # Set up (if needed) and run the whole test suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ -x .venv/bin/neuralmi ] && [ -x .venv/bin/snakemake ] || bash scripts/setup.sh
+[ -x .venv/bin/neuralmi ] && [ -x .venv/bin/snakemake ] && .venv/bin/python -c "import sklearn" 2>/dev/null \
+    || bash scripts/setup.sh
 .venv/bin/python -m pytest -q "$@"

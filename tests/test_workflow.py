@@ -13,6 +13,7 @@ import yaml
 import neuralmi
 from neuralmi.analysis.fits import SAVED_FIT_COLUMNS
 from neuralmi.data.datasets import load_dataset
+from neuralmi.data.generators import correlated_gaussian
 from snakemake_jobs import job_counts, workdir
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -229,6 +230,32 @@ def test_chain_rule_modes_end_to_end_equal_the_library(tmp_path):
     te = json.loads((where / "results/te/result.json").read_text())
     assert te["mi"] == pytest.approx(expected.mi, abs=1e-8) and set(te["te"]) == {"x_to_y", "y_to_x", "net"}
     assert (where / "results/te/figures/main.png").stat().st_size > 0
+
+
+def test_a_bracket_on_a_table_dataset_end_to_end_equals_the_library(tmp_path):
+    """A dataset read from one CSV by column prefix and list; a bracketed rigorous analysis plans one training
+    job per gamma for each bound, and its upper bound reaches result.json and summary.csv as the library's."""
+    options = {**FAST, "gammas": [1, 2, 3], "min_gammas": 2, "bracket": True}
+    config = {
+        "datasets": {"flowers": {"table": "flowers.csv", "x_columns": "petal",
+                                 "y_columns": ["sepal length", "sepal width"]}},
+        "analyses": {"bracketed": {"dataset": "flowers", "mode": "rigorous", "options": options}},
+        "training": {"group": "gamma", "threads": 1},
+    }
+    where = workdir(tmp_path, config)
+    x, y = correlated_gaussian(600, 2, 2, 1.0, seed=4)
+    pd.DataFrame({"petal length": x[:, 0], "petal width": x[:, 1], "sepal length": y[:, 0],
+                  "sepal width": y[:, 1]}).to_csv(where / "flowers.csv", index=False)
+    assert job_counts(snakemake(where, "-n", "--cores", "2").stdout)["train_fits"] == 3 + 3
+    snakemake(where, "--cores", "2")
+    expected = neuralmi.run(x, y, mode="rigorous", threads=1, **options)
+    result = json.loads((where / "results/bracketed/result.json").read_text())
+    for key in ("mi", "mi_upper", "ci_upper_low", "ci_upper_high"):
+        assert result[key] == pytest.approx(expected.to_dict()[key], abs=1e-8)
+    summary = pd.read_csv(where / "results/summary.csv")
+    assert summary["mi_upper"].iloc[0] == pytest.approx(expected.details["mi_upper"], abs=1e-8)
+    fits = pd.read_parquet(where / "results/bracketed/fits.parquet")
+    assert fits["bound"].value_counts().to_dict() == {"infonce": 6, "l1out": 6}
 
 
 def test_pairwise_with_a_null_and_precision_end_to_end_equal_the_library(tmp_path):

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from neuralmi.data import autoregression, conditional, generators, tasks
-from neuralmi.data.io import load_array, load_spikes
+from neuralmi.data.io import load_array, load_spikes, read_table, table_sides
 from neuralmi.data.processing import side_settings
 from neuralmi.data.recordings import trains_from_table
 from neuralmi.errors import InputError
@@ -40,12 +40,17 @@ SPIKING = ("latent_spikes", "timed_spikes")
 
 def has_y(spec: dict) -> bool:
     """Whether a dataset spec gives a Y (files with y, or a generator of pairs)."""
-    return spec.get("generator") not in ONE_SIDED if "generator" in spec else "y" in spec
+    return spec.get("generator") not in ONE_SIDED if "generator" in spec else _gives(spec, "y")
 
 
 def has_z(spec: dict) -> bool:
     """Whether a dataset spec gives a Z, the conditioning side (a file z, or a generator of triplets)."""
-    return spec.get("generator") in THREE_SIDED if "generator" in spec else "z" in spec
+    return spec.get("generator") in THREE_SIDED if "generator" in spec else _gives(spec, "z")
+
+
+def _gives(spec: dict, side: str) -> bool:
+    """Whether a dataset of files gives `side`: its own file, or columns of the dataset's table."""
+    return side in spec or ("table" in spec and f"{side}_columns" in spec)
 
 
 def dataset_truth(spec: dict, units: str) -> float | None:
@@ -86,11 +91,15 @@ def load_dataset(name: str, spec: dict, base: Path = Path(".")):
     """(x, y, z) of dataset `name`: arrays (channels in columns) or spike-train lists; y and z are None when
     absent.
 
-    spec: {x: file, y: file, z: file, x_kind/y_kind/z_kind: table | spikes, x_key/..., x_columns/...} or
-    {generator, params}.
+    spec: {x: file, y: file, z: file, x_kind/y_kind/z_kind: table | spikes, x_key/..., x_columns/...},
+    {table: file, x_columns, y_columns, z_columns} (io.select_columns) or {generator, params}.
     """
     if "generator" in spec:
         return _generated(name, spec)
+    if "table" in spec:
+        found = table_sides(read_table(base / spec["table"]), {side: spec.get(f"{side}_columns") for side in SIDES},
+                            spec["table"], lambda side: f"datasets.{name}.{side}_columns")
+        return tuple(found[side] for side in SIDES)
     sides = []
     for side in SIDES:
         if side not in spec:

@@ -37,7 +37,7 @@ import numpy as np
 import torch
 
 from neuralmi import progress
-from neuralmi.bounds import Bound, RowStats, make_bound, row_estimate, row_stats
+from neuralmi.bounds import Bound, RowStats, check_estimator, make_bound, row_estimate, row_stats
 from neuralmi.nets.critics import make_critic
 from neuralmi.nets.stack import ModelStack
 from neuralmi.training.adam import StackedAdam
@@ -260,6 +260,7 @@ def _glibc():
 def _train_all(x, y, specs, options) -> list[Fit]:
     device = resolve_device(options.device)
     xt, yt = torch.as_tensor(x, device=device), torch.as_tensor(y, device=device)
+    check_estimator(options)
     bound = make_bound(options)
     by_batch: dict[int, list[int]] = {}
     for i, spec in enumerate(specs):

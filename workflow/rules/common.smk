@@ -41,7 +41,7 @@ def _check_config():
                 raise InputError(
                     f"config datasets.{name}.params.name: {exc.args[0]}"
                 ) from None
-        for side in ("x", "y", "z"):
+        for side in ("x", "y", "z", "table"):
             if side in spec and not Path(spec[side]).is_file():
                 raise InputError(
                     f"config datasets.{name}.{side}: no such file {spec[side]!r}"

@@ -1,4 +1,5 @@
-"""One row per analysis: MI, interval, reliability and its reasons, units, truth and the mode's finding."""
+"""One row per analysis: MI, interval, reliability and its reasons, units, truth, a bracket's upper bound and
+interval (empty without one) and the mode's finding."""
 
 import json
 import sys
@@ -15,7 +16,8 @@ rows = []
 for path in snakemake.input:
     result = json.loads(open(path).read())
     rows.append({key: result.get(key) for key in
-                 ("analysis", "dataset", "mode", "mi", "ci_low", "ci_high", "reliable", "units", "truth")}
+                 ("analysis", "dataset", "mode", "mi", "ci_low", "ci_high", "reliable", "units", "truth", "mi_upper",
+                  "ci_upper_low", "ci_upper_high")}
                 | {"reasons": "; ".join(result["reasons"]), "finding": result["finding"]})
 table = pd.DataFrame(rows)
 write_parquet(snakemake.output.parquet, table)
