@@ -19,6 +19,7 @@ import torch
 
 import neuralmi
 from neuralmi.data.tasks import TASKS, task
+from neuralmi.errors import InputError
 from neuralmi.reference import gaussian_mi, ksg_estimate
 from neuralmi.units import from_nats
 
@@ -49,12 +50,19 @@ def measure(names: list[str], n_by_task: dict, estimators: dict) -> pd.DataFrame
         x, y = t.sample(n_by_task[name], 0)
         refs = references(x, y)
         for label, options in estimators.items():
-            start = time.perf_counter()
-            r = neuralmi.run(x, y, seed=0, progress=False, threads=2, **options)
             row = {"task": name, "family": t.family, "n": len(x), "truth": from_nats(t.mi, "bits"), **refs,
-                   "estimator": label, "mi": r.mi, "ci_low": r.ci_low, "ci_high": r.ci_high,
-                   "reliable": r.reliable, "reasons": "; ".join(r.reasons),
-                   "seconds": time.perf_counter() - start, "epochs": int(r.fits["n_epochs"].iloc[0])}
+                   "estimator": label}
+            start = time.perf_counter()
+            try:
+                r = neuralmi.run(x, y, seed=0, progress=False, threads=2, **options)
+            except InputError as error:
+                rows.append({**row, "mi": np.nan, "ci_low": np.nan, "ci_high": np.nan, "reliable": False,
+                             "reasons": f"not applicable: {error}", "seconds": np.nan, "epochs": 0})
+                print(f"{name:26s} {label:24s} not applicable: {error}", flush=True)
+                continue
+            row.update({"mi": r.mi, "ci_low": r.ci_low, "ci_high": r.ci_high, "reliable": r.reliable,
+                        "reasons": "; ".join(r.reasons), "seconds": time.perf_counter() - start,
+                        "epochs": int(r.fits["n_epochs"].iloc[0])})
             rows.append(row)
             print(f"{name:26s} {label:24s} truth {row['truth']:.3f}  {r.mi:.3f} [{r.ci_low:.3f}, {r.ci_high:.3f}] "
                   f"{'ok' if r.reliable else 'flagged'}  {row['seconds']:.1f} s", flush=True)
@@ -64,14 +72,17 @@ def measure(names: list[str], n_by_task: dict, estimators: dict) -> pd.DataFrame
 
 
 def summary(table: pd.DataFrame) -> pd.DataFrame:
+    """Per estimator over the tasks it applies to."""
+    table = table[np.isfinite(table["mi"])]
     err = table["mi"] - table["truth"]
-    above = table["ci_low"] > table["truth"]
-    grouped = table.assign(abs_err=err.abs(), err=err, above=above, flagged=~table["reliable"].astype(bool),
+    grouped = table.assign(abs_err=err.abs(), err=err, above=table["ci_low"] > table["truth"],
+                           reaches=table["ci_high"] >= table["truth"], flagged=~table["reliable"].astype(bool),
                            miss_flagged=~table["covered"] & ~table["reliable"].astype(bool))
     return grouped.groupby("estimator", sort=False).agg(
         tasks=("task", "size"), mean_abs_err=("abs_err", "mean"), mean_err=("err", "mean"),
-        coverage=("covered", "mean"), interval_above_truth=("above", "sum"), flagged=("flagged", "sum"),
-        misses_flagged=("miss_flagged", "sum"), seconds=("seconds", "mean")).reset_index()
+        coverage=("covered", "mean"), interval_above_truth=("above", "sum"), interval_reaches_truth=("reaches", "mean"),
+        flagged=("flagged", "sum"), misses_flagged=("miss_flagged", "sum"),
+        seconds=("seconds", "mean")).reset_index()
 
 
 def markdown(frame: pd.DataFrame) -> str:
@@ -87,12 +98,30 @@ def main():
     parser.add_argument("--n", type=int, default=5000)
     parser.add_argument("--tasks", help="comma-separated task names (default: the whole suite)")
     parser.add_argument("--estimators", help="comma-separated estimator labels (default: all)")
+    parser.add_argument("--from-csv", action="store_true", help="rewrite the report from the last estimators.csv")
+    parser.add_argument("--merge", action="store_true",
+                        help="measure only --estimators and replace their rows of the last estimators.csv")
     args = parser.parse_args()
-    names = args.tasks.split(",") if args.tasks else [t.name for t in TASKS]
-    chosen = {k: v for k, v in ESTIMATORS.items() if not args.estimators or k in args.estimators.split(",")}
-    high = measure([HIGH_MI[0]], {HIGH_MI[0]: HIGH_MI[1]}, chosen)
-    suite = measure(names, dict.fromkeys(names, args.n), chosen)
-    pd.concat([high.assign(case="high-mi"), suite.assign(case="suite")]).to_csv(OUT.with_suffix(".csv"), index=False)
+    if args.from_csv:
+        table = pd.read_csv(OUT.with_suffix(".csv"))
+    else:
+        names = args.tasks.split(",") if args.tasks else [t.name for t in TASKS]
+        chosen = {k: v for k, v in ESTIMATORS.items() if not args.estimators or k in args.estimators.split(",")}
+        high = measure([HIGH_MI[0]], {HIGH_MI[0]: HIGH_MI[1]}, chosen)
+        suite = measure(names, dict.fromkeys(names, args.n), chosen)
+        table = pd.concat([high.assign(case="high-mi"), suite.assign(case="suite")], ignore_index=True)
+        if args.merge:
+            saved = pd.read_csv(OUT.with_suffix(".csv"))
+            table = pd.concat([saved[~saved["estimator"].isin(list(chosen))], table], ignore_index=True)
+            order = {name: i for i, name in enumerate(ESTIMATORS)}
+            table = table.sort_values("estimator", key=lambda s: s.map(order), kind="stable", ignore_index=True)
+        table.to_csv(OUT.with_suffix(".csv"), index=False)
+    high, suite = (table[table["case"] == case].drop(columns="case") for case in ("high-mi", "suite"))
+    names = list(dict.fromkeys(suite["task"]))
+    report(high, suite, names, list(dict.fromkeys(suite["estimator"])), int(suite["n"].iloc[0]))
+
+
+def report(high: pd.DataFrame, suite: pd.DataFrame, names: list, chosen: list, n: int) -> None:
     shown = ["estimator", "mi", "ci_low", "ci_high", "covered", "reliable", "seconds", "epochs"]
     wide = suite.pivot(index="task", columns="estimator", values="mi").loc[names, list(chosen)]
     refs = suite.drop_duplicates("task").set_index("task").loc[names, ["truth", "gaussian", "ksg"]]
@@ -110,10 +139,13 @@ def main():
         "",
         markdown(high[shown]),
         "",
-        f"## The suite at N = {args.n}",
+        f"## The suite at N = {n}",
         "",
-        "Per estimator: mean |error| and mean error (bits), coverage of the truth by the interval, intervals wholly "
-        "above the truth, results flagged not reliable, misses among them, mean seconds per run.",
+        "Per estimator, over the tasks it applies to and was run on (nan in the per-task table: not applicable, "
+        "or not run at this revision): mean |error| and mean error (bits), coverage of the truth by "
+        "the interval, intervals wholly above the truth, the share whose interval reaches the truth from above "
+        "(ci_high >= truth: what an upper bound must do), results flagged not reliable, misses among them, mean "
+        "seconds per run.",
         "",
         markdown(summary(suite)),
         "",

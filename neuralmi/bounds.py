@@ -280,8 +280,9 @@ class DensityBound(Bound):
 class DifferenceOfEntropies(DensityBound):
     """H(Y) - H(Y|X) estimated by the two densities' cross-entropies: E[log q(y|x) - log q(y)]. Not a bound
     (each cross-entropy is above its entropy). Its gap is log E_{p(x)p(y)}[q(y|x) / q(y)], the amount by which it
-    exceeds the Donsker-Varadhan lower bound of the same critic: 0 for consistent densities; below 0 it lies under
-    that lower bound, so it under-estimates the MI by at least that much."""
+    exceeds the Donsker-Varadhan lower bound of the same critic: about 0 for consistent densities; below 0 it lies
+    under that lower bound, so it under-estimates the MI by at least that much; above 0 it may over-estimate the MI
+    by up to that much."""
 
     direction = "none"
 

@@ -17,9 +17,9 @@ from neuralmi.units import from_nats
 LABEL_COLUMNS = ["fit_id", "point", "params", "null", "bound", "gamma", "repeat", "subset", "n_samples", "seed"]
 PLAN_COLUMNS = LABEL_COLUMNS + ["train", "val"]
 FIT_COLUMNS = [
-    "fit_id", "point", "params", "null", "bound", "gamma", "repeat", "subset", "n_samples", "n_train", "n_val", "eval_n", "seed",
-    "mi", "se", "val_mi", "train_mi", "bound_gap", "best_epoch", "n_epochs", "stopped_early", "seconds", "device",
-    "reference_mi", "reference_se", "val_terms", "probe_mi", "probe_se",
+    "fit_id", "point", "params", "null", "bound", "gamma", "repeat", "subset", "n_samples", "n_train", "n_val",
+    "eval_n", "seed", "mi", "se", "val_mi", "train_mi", "bound_gap", "best_epoch", "n_epochs", "stopped_early",
+    "seconds", "device", "reference_mi", "reference_se", "val_terms", "probe_mi", "probe_se",
 ]
 SAVED_FIT_COLUMNS = [c for c in FIT_COLUMNS if c != "seconds"]  # a saved fit table: wall times are kept apart
 CURVE_COLUMNS = ["fit_id", "epoch", "val_mi", "val_se", "train_mi", "val_smoothed", "val_gap", "train_gap"]
@@ -139,11 +139,19 @@ def bias_warnings(table: pd.DataFrame, bound, half_width: float, units: str) -> 
     if bound.direction == "upper" or not np.isfinite(gap).any():
         return []
     if isinstance(bound, DifferenceOfEntropies):
-        if -np.nanmin(gap) <= half_width:
+        worst = float(gap[np.nanargmax(np.abs(gap))])
+        if abs(worst) <= half_width:
             return []
-        return [f"the difference of entropies lies {-np.nanmin(gap):.3f} {units} below the Donsker-Varadhan lower "
-                f"bound of its own densities, more than the interval's half-width: it under-estimates the MI by at "
-                f"least that much (q(y) and q(y|x) disagree); try critic 'flow' or more mixture_components"]
+        if worst < 0:
+            return [f"the difference of entropies lies {-worst:.3f} {units} below the Donsker-Varadhan lower bound of "
+                    f"its own densities, more than the interval's half-width: it under-estimates the MI by at least "
+                    f"that much (q(y) is too high where the conditionals put mass); try critic 'flow', more "
+                    f"mixture_components or the bound l1out"]
+        return [f"the difference of entropies lies {worst:.3f} {units} above the Donsker-Varadhan lower bound of its "
+                f"own densities, more than the interval's half-width: q(y) is too low where the conditionals put "
+                f"mass (an under-fit marginal, or Y near a lower-dimensional set, where no density exists), so it "
+                f"may over-estimate the MI by up to that much; try critic 'flow', more mixture_components or a "
+                f"contrastive bound"]
     if np.nanmax(gap) <= half_width:
         return []
     size, name = f"{np.nanmax(gap):.3f} {units}", type(bound).__name__

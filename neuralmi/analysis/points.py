@@ -170,15 +170,18 @@ def train(module, mode: str, source: Source, plan: pd.DataFrame, options, seed: 
         opts = opts.replace(**shared) if shared else opts
         key = (_options_key(opts), x.shape[1:], y.shape[1:])
         stacks.setdefault(key, (opts, []))[1].append((rows.assign(member_options=[own[p]] * len(rows)), x, y))
-    fits, curves = [], []
+    fits, curves, references = [], [], {}
     for opts, members in stacks.values():
         rows = pd.concat([r for r, _, _ in members]).drop(columns="member_options")
         x, y, specs = _concatenated(module, opts, members)
         if hasattr(module, "keeps_terms") and module.keeps_terms(opts):
             specs = [dataclasses.replace(spec, keep_terms=True) for spec in specs]
         trained = train_fits(x, y, specs, opts)
-        references = {int(r["point"].iloc[0]): reference_estimate(px, py, opts, mode) if r["null"].iloc[0] == 0
-                      else (math.nan, math.nan) for r, px, py in members}
+        for r, px, py in members:
+            point = int(r["point"].iloc[0])
+            if point not in references:
+                observed = r["null"].iloc[0] == 0
+                references[point] = reference_estimate(px, py, opts, mode) if observed else (math.nan, math.nan)
         fits.append(fit_table(rows, trained, units, str(resolve_device(opts.device)), references))
         curves.append(curve_table(rows, trained, opts, units))
     return (pd.concat(fits).sort_values("fit_id", ignore_index=True),

@@ -9,12 +9,14 @@ y side first for this reason; the positive pairs stay on the diagonal.
 
 Both densities are a flow on Y followed by a simple base: q(y|x) = b(f(y) | x) |det df/dy| with b a diagonal
 Gaussian, or a mixture of `mixture_components` of them, whose parameters an embedding of x gives; q(y) the
-same with its own flow and a base with learned parameters. The flow is a learned triangular affine map
-(a full-covariance Gaussian with mixture_components 1: the "gaussian" critic) after `flow_layers` affine
-coupling layers ("flow"). Because the flow acts on y alone and x enters only the base, every pair's score is
+same with its own flow and a base with learned parameters (a mixture starts close to N(0, I), where the
+standardised data are: one that starts far off lags the conditional density for many epochs). The flow is a
+learned triangular affine map (a full-covariance Gaussian with mixture_components 1: the "gaussian" critic)
+after `flow_layers` affine coupling layers ("flow"). Because the flow acts on y alone and x enters only the base, every pair's score is
 a Gaussian density of precomputed vectors: n^2 d work per n x n matrix, like a separable critic. The marginal
 density's log-likelihood is the critic's training penalty (maximum likelihood); the conditional one is trained
-by the bound's objective (maximum likelihood for the density bounds).
+by the bound's objective (maximum likelihood for the density bounds). Op "marginal" gives log q(y) per sample:
+the trainer stops and selects density bounds on the two densities' held-out log-likelihood.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from neuralmi.nets.embeddings import make_embedding, mlp
 
 LOG_SCALE_RANGE = (-7.0, 5.0)
 COUPLING_SCALE = 2.0
+MIXTURE_SPREAD = 0.1
 
 
 class Triangular(nn.Module):
@@ -110,7 +113,7 @@ class DensityCritic(Critic):
         self.conditional_flow = Flow(self.dim, flow_layers, options)
         self.marginal_flow = Flow(self.dim, flow_layers, options)
         self.marginal_logits = nn.Parameter(torch.zeros(self.k))
-        self.marginal_means = nn.Parameter(torch.randn(self.k, self.dim) * (self.k > 1))
+        self.marginal_means = nn.Parameter(torch.randn(self.k, self.dim) * (MIXTURE_SPREAD if self.k > 1 else 0.0))
         self.marginal_log_scales = nn.Parameter(torch.zeros(self.k, self.dim))
 
     def log_marginal(self, y):
@@ -135,6 +138,8 @@ class DensityCritic(Critic):
             return self.encode_y(b)[0], self.encode_x(a)
         if op == "pair":
             return self.pair(a, b)
+        if op == "marginal":
+            return self.log_marginal(b)
         rows, marginal = self.encode_y(b, detach_marginal=True)
         return self.pair(rows, self.encode_x(a)), -marginal.mean()
 

@@ -19,7 +19,8 @@ the set size and the ceiling is log(block size) (`Fit.eval_n`).
 
 Scoring is deferred: an evaluated epoch end keeps a copy of the member's weights, and every EVAL_EVERY steps
 (sooner when the copies reach PENDING_FLOATS numbers, or when a member reaches max_epochs) all kept copies are
-scored in as few calls as their set shapes allow, then replayed in order through the stopping rule. A member
+scored in as few calls as their set shapes allow, then replayed in order through the stopping rule (on the
+smoothed held-out value; for a density bound, on its densities' held-out log-likelihood: `_fit_quality`). A member
 whose patience ran out at one of them is finished there, with that evaluation's curves; the steps it trained
 since are dropped. Results are those of scoring each evaluation as it comes, for up to EVAL_EVERY extra steps
 per member.
@@ -157,6 +158,7 @@ class _Member:
     val: list = field(default_factory=list)
     val_se: list = field(default_factory=list)
     val_gap: list = field(default_factory=list)
+    val_fit: list = field(default_factory=list)
     train: list = field(default_factory=list)
     train_gap: list = field(default_factory=list)
     val_terms: list = field(default_factory=list)
@@ -478,9 +480,10 @@ class _StackTrainer:
             p = snap.position
             if p in stopped:
                 continue
-            m, (v, se, gap), (t, _, t_gap) = self.members[p], values[2 * i], values[2 * i + 1]
+            m, (v, se, gap, fit), (t, _, t_gap, _) = self.members[p], values[2 * i], values[2 * i + 1]
             m.evaluated.append(snap.epoch)
             m.val.append(v)
+            m.val_fit.append(fit)
             m.val_se.append(se)
             m.val_gap.append(gap)
             m.train.append(t)
@@ -489,7 +492,7 @@ class _StackTrainer:
                 m.val_terms.append(terms[2 * i])
             if m.probe_sets:
                 m.probes.append(values[starts[i] : starts[i + 1], :2])
-            stop = should_stop(np.array(m.val), o.patience, o.median_window, o.smoothing_sigma)
+            stop = should_stop(np.array(m.val_fit), o.patience, o.median_window, o.smoothing_sigma)
             if stop or snap.epoch + 1 >= o.max_epochs:
                 self.finished[self.ids[p]] = self._fit(m, stop)
                 progress.fit_done(m.epochs)
@@ -511,8 +514,9 @@ class _StackTrainer:
         self.mu_x, self.sd_x, self.mu_y, self.sd_y = (t[sel] for t in (self.mu_x, self.sd_x, self.mu_y, self.sd_y))
 
     def _evaluate(self, tasks: list[tuple[_Snapshot, _Blocks]], keep: list[bool]) -> tuple[np.ndarray, list]:
-        """Bound estimate, standard error and bias gap (nats) of each (snapshot, set) task: shape (tasks, 3); and
-        for the tasks marked in `keep`, the per-sample terms in sorted sample order (None for the others).
+        """Bound estimate, standard error, bias gap (nats) and fit quality (`_fit_quality`) of each (snapshot, set)
+        task: shape (tasks, 4); and for the tasks marked in `keep`, the per-sample terms in sorted sample order
+        (None for the others).
 
         Only sets of one block shape are scored together, in chunks of a size fixed by that shape (at most
         EVAL_CHUNK_MAX, holding about eval_floats() scores), a short chunk padded with
@@ -565,8 +569,18 @@ class _StackTrainer:
         bound_params = torch.stack([s.bound_params for s in snaps])
         terms = self.bound.rows(stats, bound_params, valid_rows)
         mean, se = row_estimate(terms, valid_rows)
-        values = torch.stack([mean, se, self.bound.gap(stats, bound_params, valid_rows).to(mean.dtype)], 1)
+        fit = self._fit_quality(mean, stats, weights, xe, ye, valid_rows)
+        values = torch.stack([mean, se, self.bound.gap(stats, bound_params, valid_rows).to(mean.dtype), fit], 1)
         return values, terms.float() if with_terms else None
+
+    def _fit_quality(self, mean, stats, weights, xe, ye, valid_rows) -> torch.Tensor:
+        """What stopping and selection maximise: the bound's value; for a density bound, the held-out
+        log-likelihood of its two densities, mean log q(y|x) + mean log q(y) (its value is no bound to maximise,
+        and its maximum comes early, while the marginal density still lags the conditional one)."""
+        if not self.bound.needs_density:
+            return mean
+        log_marginal = self.stack.call("marginal", xe, ye, tensors=weights)
+        return row_estimate(stats.diag, valid_rows)[0] + 2 * row_estimate(log_marginal, valid_rows)[0]
 
     def _score_blocks(self, weights, xe, ye, shape):
         """(block, first row, scores) of each row block of every set block, in row order.
@@ -589,7 +603,7 @@ class _StackTrainer:
     def _fit(self, m: _Member, stopped_early: bool) -> Fit:
         o = self.options
         val, train = np.array(m.val), np.array(m.train)
-        best = best_epoch(val, o.median_window, o.smoothing_sigma)
+        best = best_epoch(np.array(m.val_fit), o.median_window, o.smoothing_sigma)
         val_s = smooth(val, o.median_window, o.smoothing_sigma)[best]
         train_s = smooth(train, o.median_window, o.smoothing_sigma)[best]
         return Fit(
