@@ -259,11 +259,13 @@ def test_patience_counts_evaluations(fast):
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
-def test_a_stack_matches_its_members_trained_alone_on_cuda(fast):
+@pytest.mark.parametrize("own", [{}, {"critic": "gaussian", "bound": "doe", "mixture_components": 2},
+                                 {"critic": "flow", "bound": "l1out", "flow_layers": 2}])
+def test_a_stack_matches_its_members_trained_alone_on_cuda(fast, own):
     """On a GPU, batched products may round differently for different batch counts: equal to float32 precision
-    rather than bit for bit, and the same epochs."""
+    rather than bit for bit, and the same epochs; density critics too."""
     x, y = data(n=1200)
-    options = make_options({**fast, "max_epochs": 8, "device": "cuda"})
+    options = make_options({**fast, "max_epochs": 8, "device": "cuda", **own})
     specs = specs_for([400, 360, 300, 140])
     together = train_fits(x, y, specs, options)
     for spec, fit in zip(specs, together):
