@@ -56,14 +56,16 @@ def test_circular_shift_is_calibrated_on_autocorrelated_series_where_row_permuta
 
 
 def test_a_dependent_pair_gets_the_smallest_p_and_the_observed_fits_are_unchanged():
-    """Bit for bit on the CPU (on a GPU, stacks of other sizes may round differently in the last bits)."""
+    """The observed fit trains in one stack with the null's: the same fit as alone, to float32 precision (bit for
+    bit on the CI's CPU; an H100 host's CPU, torch 2.11, rounded the 40-member stack's products differently in
+    the 8th digit)."""
     x, y = correlated_gaussian(800, 1, 1, 1.0, seed=4)
     plain = neuralmi.run(x, y, mode="estimate", seed=1, device="cpu", **FAST)
     tested = neuralmi.run(x, y, mode="estimate", seed=1, null_permutations=K, device="cpu", **FAST)
     assert tested.details["p_value"] == pytest.approx(1 / (K + 1))
-    assert tested.mi == plain.mi and tested.ci_low == plain.ci_low
+    assert tested.mi == pytest.approx(plain.mi, rel=1e-6) and tested.ci_low == pytest.approx(plain.ci_low, rel=1e-6)
     observed = tested.fits[tested.fits["null"] == 0].drop(columns=["seconds"]).reset_index(drop=True)
-    pd.testing.assert_frame_equal(observed, plain.fits.drop(columns=["seconds"]))
+    pd.testing.assert_frame_equal(observed, plain.fits.drop(columns=["seconds"]), rtol=1e-6)
     assert len(tested.fits) == K + 1 and tested.null["surrogate"].tolist() == list(range(K + 1))
     assert tested.significance["n_null"].iloc[0] == K
     assert "p = 0.025 (39 row permutations)" in tested.finding
