@@ -15,7 +15,7 @@ from neuralmi.analysis import (bracket, conditional, dimensionality, estimate, l
                                rigorous, sweep, transfer)
 from neuralmi.analysis.fits import FIT_COLUMNS
 from neuralmi.analysis.result import RESULT_FILES, MIResult
-from neuralmi.bounds import check_estimator
+from neuralmi.bounds import check_entropy_option, check_estimator
 from neuralmi.data.io import given_sides
 from neuralmi.data.processing import Source, make_source
 from neuralmi.errors import InputError
@@ -46,6 +46,7 @@ def check_mode_options(mode: str, options: Options) -> None:
     """Options that belong to another mode are errors, not silently ignored."""
     _mode(mode)
     check_estimator(options)
+    check_entropy_option(options, mode)
     bracket.check(options, mode)
     for key, owner in MODE_OPTIONS.items():
         if getattr(options, key) != DEFAULTS[key] and mode != owner:

@@ -17,7 +17,9 @@ Each bound gives
   how far they lie above that InfoNCE bound (the width of the same critic's bracket).
 
 The density bounds (`needs_density`) take a density critic (nets/densities.py), whose score matrices hold
-s[i, j] = log q(y_i | x_j) - log q(y_i) with one row per y sample, and train it by maximum likelihood.
+s[i, j] = log q(y_i | x_j) - log q(y_i) with one row per y sample, and train it by maximum likelihood; those
+that are no lower bound (`selects_on_densities`) stop and select on the two densities' held-out likelihood
+rather than on their own value.
 """
 
 from __future__ import annotations
@@ -40,7 +42,8 @@ class RowStats:
 
     `lme_off` is None when it was not asked for (bounds whose rows do not use it); `lme_raw` holds the
     untransformed off-diagonal log-mean-exp when an off_transform made `lme_off` (else None); `mean_off`, the
-    mean of the off-diagonal scores, is there when asked for (else None).
+    mean of the off-diagonal scores, is there when asked for (else None). `log_marginal`, for a density critic's
+    held-out rows, is each row's log q(y_i) in the units of Y as given (standardisation undone; else None).
     """
 
     diag: torch.Tensor
@@ -49,6 +52,7 @@ class RowStats:
     count: torch.Tensor
     lme_raw: torch.Tensor | None = None
     mean_off: torch.Tensor | None = None
+    log_marginal: torch.Tensor | None = None
 
 
 def row_stats(block: torch.Tensor, diag, col_valid=None, off_transform=None, need_off: bool = True,
@@ -151,6 +155,7 @@ class Bound:
     uses_off = True
     uses_mean = False
     needs_density = False
+    selects_on_densities = False
     direction = "lower"
 
     def init_state(self, k: int, device) -> dict:
@@ -272,6 +277,7 @@ class DensityBound(Bound):
     log q(y_i|x_i) (their - log q(y_i) is constant in training, the critic's penalty fits q(y))."""
 
     needs_density = True
+    selects_on_densities = True
 
     def objective(self, scores, params, state):
         return torch.diagonal(scores, dim1=-2, dim2=-1).mean(-1)
@@ -291,6 +297,25 @@ class DifferenceOfEntropies(DensityBound):
 
     def gap(self, stats, params, valid_rows):
         return _log_partition(stats.lme_off, valid_rows, False)
+
+
+class BarberAgakov(DensityBound):
+    """Barber-Agakov: H(Y) + E[log q(y|x)] with the entropy H(Y) known, a lower bound for any conditional density
+    q(y|x) (short of the MI by E_x KL(p(y|x) || q(y|x))). Its gap is H(Y) + E[log q(y)]: the learned marginal's
+    cross-entropy cannot be below the true entropy, so a gap clearly above 0 shows the given entropy too high,
+    and the estimate too high by at least as much."""
+
+    uses_off = False
+    selects_on_densities = False
+
+    def __init__(self, entropy: float):
+        self.entropy = entropy
+
+    def rows(self, stats, params, valid_rows):
+        return stats.diag + stats.log_marginal + self.entropy
+
+    def gap(self, stats, params, valid_rows):
+        return _valid_mean(stats.log_marginal + self.entropy, valid_rows)
 
 
 class _UpperBound(DensityBound):
@@ -341,6 +366,7 @@ BOUNDS = {
     "js": lambda opts: JS(),
     "smile": lambda opts: SMILE(opts.smile_tau),
     "doe": lambda opts: DifferenceOfEntropies(),
+    "ba": lambda opts: BarberAgakov(opts.y_entropy_nats),
     "club": lambda opts: CLUB(),
     "l1out": lambda opts: LeaveOneOut(),
 }
@@ -354,10 +380,41 @@ def check_estimator(options) -> None:
     if bound.needs_density and options.critic not in DENSITY_CRITICS:
         raise InputError(f"bound {options.bound!r} needs a learned conditional density: critic one of "
                          f"{sorted(DENSITY_CRITICS)}, found {options.critic!r}")
+    if isinstance(bound, BarberAgakov):
+        _check_known_entropy(options)
     if options.bracket and bound.direction != "lower":
         kind = "an upper bound" if bound.direction == "upper" else "not a bound"
         raise InputError(f"bracket: the bound must be a lower bound to pair with upper_bound "
                          f"{options.upper_bound!r}; {options.bound!r} is {kind}")
+
+
+def _check_known_entropy(options) -> None:
+    """Barber-Agakov's entropy is that of Y as given: known, of continuous values, not replaced by normal scores."""
+    if options.y_entropy_nats is None:
+        raise InputError("bound 'ba' needs y_entropy_nats, the known differential entropy of Y in nats; without it "
+                         "use bound 'doe', which learns the marginal density instead")
+    if options.rank_transform:
+        raise InputError("bound 'ba': rank_transform replaces Y by normal scores, whose entropy is not "
+                         "y_entropy_nats; set rank_transform: false")
+    side = options.processor_y if options.processor_y is not None else options.processor
+    name = side.get("processor") if isinstance(side, dict) else side
+    if name in ("spikes", "categorical"):
+        raise InputError(f"bound 'ba': Y's processor is {name!r}, whose values are discrete and have no "
+                         f"differential entropy; use a contrastive bound")
+
+
+ENTROPY_MODES = ("estimate", "rigorous", "sweep", "lag")
+
+
+def check_entropy_option(options, mode: str) -> None:
+    """y_entropy_nats belongs to bound 'ba' (also as a sweep's value) in the modes that keep Y as given."""
+    swept = (options.grid or {}).get("bound", [])
+    uses = options.bound == "ba" or "ba" in swept
+    if options.y_entropy_nats is not None and not uses:
+        raise InputError(f"option 'y_entropy_nats': applies to bound 'ba', not {options.bound!r}")
+    if uses and mode not in ENTROPY_MODES:
+        raise InputError(f"bound 'ba': mode {mode!r} estimates the MI of other variables than Y as given, whose "
+                         f"entropy y_entropy_nats is; modes {list(ENTROPY_MODES)} take it")
 
 
 def make_bound(options) -> Bound:

@@ -34,6 +34,7 @@ class Options:
     bracket: bool
     upper_bound: str
     upper_critic: str
+    y_entropy_nats: float | None
     smile_tau: float
     mine_ema: float
     critic: str

@@ -50,6 +50,35 @@ def test_the_difference_of_entropies_waits_for_its_marginal_density():
     assert abs(result.fits["bound_gap"].iloc[0]) < 0.05
 
 
+GAUSSIAN_Y_ENTROPY = np.log(2 * np.pi * np.e)
+"""Entropy of the fixture's Y, two independent standard normal features, in nats."""
+KNOWN = {**COMMON, "critic": "gaussian", "bound": "ba", "rank_transform": False}
+
+
+def test_barber_agakov_with_the_known_entropy_is_within_a_tenth_of_a_bit_in_any_units_of_y(gaussian):
+    """Held-out estimate mode, tolerance 0.1 bits (the interval's half-width). Y measured in other units (times
+    10) with its entropy given in those units (+ 2 log 10 nats) gives the same estimate: the standardisation's
+    Jacobian is accounted for."""
+    x, y = gaussian
+    result = neuralmi.run(x, y, progress=False, y_entropy_nats=GAUSSIAN_Y_ENTROPY, **KNOWN)
+    assert abs(result.mi - TRUTH) < 0.1
+    assert result.ci_low <= TRUTH <= result.ci_high
+    assert result.reliable and result.details["bound_direction"] == "lower bound"
+    rescaled = neuralmi.run(x, 10 * y, progress=False, y_entropy_nats=GAUSSIAN_Y_ENTROPY + 2 * np.log(10), **KNOWN)
+    assert rescaled.mi == pytest.approx(result.mi, abs=1e-3)
+
+
+def test_an_entropy_given_too_high_raises_the_estimate_by_as_much_and_is_flagged(gaussian):
+    """The entropy does not enter training or selection, so 0.5 nats too much adds 0.5 nats (0.72 bits) to the
+    same fit's value; the learned marginal's cross-entropy, which cannot be below the true entropy, shows it."""
+    x, y = gaussian
+    right = neuralmi.run(x, y, progress=False, y_entropy_nats=GAUSSIAN_Y_ENTROPY, **KNOWN)
+    high = neuralmi.run(x, y, progress=False, y_entropy_nats=GAUSSIAN_Y_ENTROPY + 0.5, **KNOWN)
+    assert high.mi - right.mi == pytest.approx(0.5 / np.log(2), rel=1e-6)
+    assert not high.reliable
+    assert "y_entropy_nats lies 0.7" in high.reasons[0] and "the given entropy is too high" in high.reasons[0]
+
+
 def club_value(bits: float, pairs: int) -> float:
     """CLUB with the true conditional of correlated Gaussian pairs: sum of rho^2 / (1 - rho^2) nats (in bits),
     above the MI, sum of -log(1 - rho^2) / 2, by a margin that grows with the correlation."""
@@ -159,6 +188,13 @@ def test_a_saved_bracket_loads_back_with_its_upper_bound(tmp_path, fast):
     ({"bracket": True, "bound": "club", "critic": "gaussian"}, "'club' is an upper bound"),
     ({"bracket": True, "mode": "sweep", "grid": {"hidden_dim": [8, 16]}}, "bracket: applies to modes"),
     ({"critic": "flow", "dims": 1}, "critic 'flow': Y has 1 feature"),
+    ({"bound": "ba", "critic": "gaussian"}, "bound 'ba' needs y_entropy_nats"),
+    ({"bound": "ba", "critic": "gaussian", "y_entropy_nats": 2.8}, "rank_transform replaces Y by normal scores"),
+    ({"bound": "ba", "critic": "gaussian", "y_entropy_nats": 2.8, "rank_transform": False,
+      "processor_y": "categorical"}, "Y's processor is 'categorical'"),
+    ({"bound": "ba", "critic": "gaussian", "y_entropy_nats": 2.8, "rank_transform": False,
+      "mode": "dimensionality"}, "bound 'ba': mode 'dimensionality' estimates"),
+    ({"y_entropy_nats": 2.8}, "option 'y_entropy_nats': applies to bound 'ba', not 'infonce'"),
 ])
 def test_estimators_that_do_not_apply_are_errors_naming_the_problem(fast, options, message):
     options = dict(options)

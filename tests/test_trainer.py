@@ -158,11 +158,16 @@ def test_every_bound_and_critic_trains(fast, bound, critic):
         assert np.isfinite(fit.val_curve).all() and np.isfinite(fit.train_mi)
 
 
-@pytest.mark.parametrize("bound", ["doe", "club", "l1out"])
+KNOWN_ENTROPY = {"y_entropy_nats": 0.0, "rank_transform": False}
+"""Barber-Agakov's options in trainer tests, where the entropy's value only shifts the estimate."""
+
+
+@pytest.mark.parametrize("bound", ["doe", "ba", "club", "l1out"])
 @pytest.mark.parametrize("critic", ["gaussian", "flow"])
 def test_the_density_bounds_train_on_density_critics(fast, bound, critic):
     x, y = data(n=200, mi=2.0)
-    options = make_options({**fast, "bound": bound, "critic": critic, "mixture_components": 2, "flow_layers": 2})
+    options = make_options({**fast, "bound": bound, "critic": critic, "mixture_components": 2, "flow_layers": 2,
+                            **(KNOWN_ENTROPY if bound == "ba" else {})})
     for fit in train_fits(x, y, specs_for([100, 100]), options):
         assert np.isfinite(fit.val_curve).all() and np.isfinite(fit.train_mi) and np.isfinite(fit.bound_gap)
 
@@ -174,13 +179,14 @@ def test_a_density_bound_on_a_critic_without_densities_is_an_error(fast, critic)
         train_fits(x, y, specs_for([100]), make_options({**fast, "bound": "doe", "critic": critic}))
 
 
-@pytest.mark.parametrize("critic", ["gaussian", "flow"])
-def test_a_stack_of_density_critics_equals_its_members_trained_alone(fast, critic):
+@pytest.mark.parametrize("critic, bound", [("gaussian", "doe"), ("flow", "doe"), ("gaussian", "ba")])
+def test_a_stack_of_density_critics_equals_its_members_trained_alone(fast, critic, bound):
     """Density critics run through the generic vectorised stack: bit for bit on CPU, with a mixture and held-out
-    sets cut into blocks of unequal sizes."""
+    sets cut into blocks of unequal sizes (Barber-Agakov: each member's own standardisation undone)."""
     x, y = data(n=1200)
     options = make_options({**fast, "max_epochs": 5, "eval_block_size": 40, "device": "cpu", "critic": critic,
-                            "bound": "doe", "mixture_components": 2, "flow_layers": 2})
+                            "bound": bound, "mixture_components": 2, "flow_layers": 2,
+                            **(KNOWN_ENTROPY if bound == "ba" else {})})
     specs = specs_for([400, 300, 140])
     together = train_fits(x, y, specs, options)
     for spec, fit in zip(specs, together):
@@ -188,6 +194,20 @@ def test_a_stack_of_density_critics_equals_its_members_trained_alone(fast, criti
         assert np.array_equal(alone.val_curve, fit.val_curve)
         assert np.array_equal(alone.train_curve, fit.train_curve)
         assert np.array_equal(alone.val_gap_curve, fit.val_gap_curve)
+
+
+def test_barber_agakov_undoes_the_standardisation_of_every_time_point_of_a_window(fast):
+    """Windows (n, 8, 2) standardised per channel: Y times 10 shifts the log-density of one window by
+    16 log 10 nats, which an entropy raised by as much cancels, epoch by epoch."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((300, 8, 2)).astype(np.float32)
+    y = (x + 0.5 * rng.standard_normal(x.shape)).astype(np.float32)
+    options = make_options({**fast, "embedding": "cnn", "n_layers": 1, "critic": "gaussian", "bound": "ba",
+                            **KNOWN_ENTROPY})
+    plain = train_fits(x, y, specs_for([200]), options)[0]
+    scaled = train_fits(x, 10 * y, specs_for([200]), options.replace(y_entropy_nats=16 * np.log(10)))[0]
+    np.testing.assert_allclose(scaled.val_curve, plain.val_curve, atol=1e-3)
+    assert plain.n_epochs == scaled.n_epochs
 
 
 @pytest.mark.parametrize("embedding, critic", [("cnn", "separable"), ("gru", "separable"), ("cnn", "gaussian")])

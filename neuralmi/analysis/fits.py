@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from neuralmi.bounds import DifferenceOfEntropies, InfoNCE
+from neuralmi.bounds import BarberAgakov, DifferenceOfEntropies, InfoNCE
 from neuralmi.training.smoothing import smooth
 from neuralmi.training.trainer import FitSpec
 from neuralmi.units import from_nats
@@ -154,6 +154,10 @@ def bias_warnings(table: pd.DataFrame, bound, half_width: float, units: str) -> 
                 f"contrastive bound"]
     if np.nanmax(gap) <= half_width:
         return []
+    if isinstance(bound, BarberAgakov):
+        return [f"y_entropy_nats lies {np.nanmax(gap):.3f} {units} above the cross-entropy of the learned marginal "
+                f"density of Y, which cannot be below the true entropy: the given entropy is too high (check its "
+                f"units and that it is the entropy of Y as given), and the estimate too high by at least as much"]
     size, name = f"{np.nanmax(gap):.3f} {units}", type(bound).__name__
     if isinstance(bound, InfoNCE):
         return [f"InfoNCE is limited by its negatives: leaving each positive pair out of its row's normaliser "

@@ -140,6 +140,11 @@ def all_to_all_covariance(dim: int, within: float, across: float) -> np.ndarray:
     return cov
 
 
+def gaussian_entropy(cov: np.ndarray) -> float:
+    """Differential entropy of N(mu, cov) in nats: log det(2 pi e cov) / 2."""
+    return float(0.5 * np.linalg.slogdet(2 * np.pi * np.e * np.asarray(cov))[1])
+
+
 def correlated_normal(n: int, cov: np.ndarray, dim_x: int, seed: int = 0):
     """Samples of N(0, cov) split into X (the first dim_x coordinates) and Y."""
     z = np.random.default_rng(seed).standard_normal((n, len(cov))) @ np.linalg.cholesky(cov).T

@@ -24,7 +24,8 @@ LOG2 = float(np.log(2.0))
 
 @dataclass(frozen=True)
 class Task:
-    """A sampler of (x, y) with known MI: `sampler(n, seed)` draws the data, `truth()` the MI in nats."""
+    """A sampler of (x, y) with known MI: `sampler(n, seed)` draws the data, `truth()` the MI in nats;
+    `y_entropy`, the differential entropy of one Y sample in nats where it has a closed form (else None)."""
 
     name: str
     family: str
@@ -32,6 +33,7 @@ class Task:
     dim_y: int
     sampler: Callable
     truth: Callable
+    y_entropy: float | None = None
 
     @property
     def mi(self) -> float:
@@ -51,7 +53,8 @@ def _gaussian(name, dim_x, dim_y, bits, transform=None):
     def sampler(n, seed):
         x, y = correlated_gaussian(n, dim_x, dim_y, bits, "bits", seed)
         return (transformed(x, transform), transformed(y, transform)) if transform else (x, y)
-    return Task(name, "transformed" if transform else "gaussian", dim_x, dim_y, sampler, lambda: bits * LOG2)
+    entropy = None if transform else fam.gaussian_entropy(np.eye(dim_y))
+    return Task(name, "transformed" if transform else "gaussian", dim_x, dim_y, sampler, lambda: bits * LOG2, entropy)
 
 
 def _latent(name, latent_dim, dim, bits):
@@ -79,7 +82,7 @@ def _uniform(name, dim, epsilon):
 def _pairs(name, family, dim, n_pairs, nats):
     rho = fam.pair_correlation(nats, n_pairs)
     return Task(name, family, dim, dim, lambda n, seed: fam.paired_gaussian(n, dim, dim, rho, n_pairs, seed),
-                lambda: fam.gaussian_pairs_mi(np.full(n_pairs, rho)))
+                lambda: fam.gaussian_pairs_mi(np.full(n_pairs, rho)), fam.gaussian_entropy(np.eye(dim)))
 
 
 def _dense(name, dim, within, nats):
@@ -87,7 +90,7 @@ def _dense(name, dim, within, nats):
                     within)
     cov = fam.all_to_all_covariance(dim, within, across)
     return Task(name, "dense", dim, dim, lambda n, seed: fam.correlated_normal(n, cov, dim, seed),
-                lambda: fam.gaussian_block_mi(cov, dim))
+                lambda: fam.gaussian_block_mi(cov, dim), fam.gaussian_entropy(cov[dim:, dim:]))
 
 
 def _mixture(name, dim, components, separation):

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import math
 import platform
 import time
 from dataclasses import dataclass, field, fields
@@ -567,20 +568,28 @@ class _StackTrainer:
             row += part.diag.shape[1]
         valid_rows = torch.ones_like(stats.diag, dtype=torch.bool) if valid is None else valid.flatten(1)
         bound_params = torch.stack([s.bound_params for s in snaps])
+        log_marginal = self.stack.call("marginal", xe, ye, tensors=weights) if self.bound.needs_density else None
+        if log_marginal is not None:
+            stats.log_marginal = log_marginal - self._log_scale_y(pos)
         terms = self.bound.rows(stats, bound_params, valid_rows)
         mean, se = row_estimate(terms, valid_rows)
-        fit = self._fit_quality(mean, stats, weights, xe, ye, valid_rows)
+        fit = self._density_fit(stats, log_marginal, valid_rows) if self.bound.selects_on_densities else mean
         values = torch.stack([mean, se, self.bound.gap(stats, bound_params, valid_rows).to(mean.dtype), fit], 1)
         return values, terms.float() if with_terms else None
 
-    def _fit_quality(self, mean, stats, weights, xe, ye, valid_rows) -> torch.Tensor:
-        """What stopping and selection maximise: the bound's value; for a density bound, the held-out
-        log-likelihood of its two densities, mean log q(y|x) + mean log q(y) (its value is no bound to maximise,
-        and its maximum comes early, while the marginal density still lags the conditional one)."""
-        if not self.bound.needs_density:
-            return mean
-        log_marginal = self.stack.call("marginal", xe, ye, tensors=weights)
+    @staticmethod
+    def _density_fit(stats, log_marginal, valid_rows) -> torch.Tensor:
+        """What stopping and selection maximise for a density bound (the bound's value otherwise): the held-out
+        log-likelihood of its two densities on standardised Y, mean log q(y|x) + mean log q(y) (its value is no
+        bound to maximise, and its maximum comes early, while the marginal density still lags the conditional
+        one)."""
         return row_estimate(stats.diag, valid_rows)[0] + 2 * row_estimate(log_marginal, valid_rows)[0]
+
+    def _log_scale_y(self, pos) -> torch.Tensor:
+        """log |det| of the standardisation of one Y sample, per member (k, 1): the members' log standard
+        deviations summed over the features, times the time points sharing each feature's scale."""
+        repeats = math.prod(self.y.shape[1:-1])
+        return repeats * torch.log(self.sd_y[pos].double()).flatten(1).sum(-1, keepdim=True).to(self.sd_y.dtype)
 
     def _score_blocks(self, weights, xe, ye, shape):
         """(block, first row, scores) of each row block of every set block, in row order.
