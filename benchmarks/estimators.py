@@ -30,6 +30,7 @@ HIGH_MI = ("gauss-5d-8bit", 10_000)
 ESTIMATORS = {
     "infonce": {},
     "smile": {"bound": "smile"},
+    "flo": {"bound": "flo"},
     "doe gaussian": {"critic": "gaussian", "bound": "doe"},
     "doe mixture-4": {"critic": "gaussian", "bound": "doe", "mixture_components": 4},
     "doe flow": {"critic": "flow", "bound": "doe"},

@@ -43,7 +43,8 @@ class RowStats:
     `lme_off` is None when it was not asked for (bounds whose rows do not use it); `lme_raw` holds the
     untransformed off-diagonal log-mean-exp when an off_transform made `lme_off` (else None); `mean_off`, the
     mean of the off-diagonal scores, is there when asked for (else None). `log_marginal`, for a density critic's
-    held-out rows, is each row's log q(y_i) in the units of Y as given (standardisation undone; else None).
+    held-out rows, is each row's log q(y_i) in the units of Y as given (standardisation undone; else None);
+    `shift`, for FLO, its second network's u(x_i, y_i) at each row's positive pair (else None).
     """
 
     diag: torch.Tensor
@@ -53,6 +54,7 @@ class RowStats:
     lme_raw: torch.Tensor | None = None
     mean_off: torch.Tensor | None = None
     log_marginal: torch.Tensor | None = None
+    shift: torch.Tensor | None = None
 
 
 def row_stats(block: torch.Tensor, diag, col_valid=None, off_transform=None, need_off: bool = True,
@@ -155,6 +157,7 @@ class Bound:
     uses_off = True
     uses_mean = False
     needs_density = False
+    needs_shift = False
     selects_on_densities = False
     direction = "lower"
 
@@ -169,8 +172,9 @@ class Bound:
     def rows(self, stats: RowStats, params: torch.Tensor, valid_rows: torch.Tensor) -> torch.Tensor:
         raise NotImplementedError
 
-    def objective(self, scores: torch.Tensor, params: torch.Tensor, state: dict) -> torch.Tensor:
+    def objective(self, scores: torch.Tensor, params: torch.Tensor, state: dict, shift=None) -> torch.Tensor:
         stats = batch_stats(scores, self.off_transform, self.uses_mean)
+        stats.shift = shift
         valid = torch.ones_like(stats.diag, dtype=torch.bool)
         return self.rows(stats, params, valid).mean(-1)
 
@@ -213,6 +217,19 @@ class TUBA(Bound):
     def rows(self, stats, params, valid_rows):
         b = params[:, :1]
         return stats.diag - _exp(stats.lme_off - b) - b + 1.0
+
+
+class FLO(Bound):
+    """Fenchel-Legendre optimisation (Guo et al. 2022): E_p[1 - u - e^{-u} E_{p(y')}[e^{s(x,y') - s(x,y)}]] with a
+    second network u(x, y) (`needs_shift`). -log m >= 1 - u - e^{-u} m for every u (the Fenchel dual of -log), so
+    it is a lower bound for any u and critic, equal at u = log E_{y'} e^{s(x,y') - s(x,y)} to
+    E[s - log E_{y'} e^{s}]; the negatives enter linearly, so their mean estimates the partition term without
+    bias and the value has no log(n) ceiling."""
+
+    needs_shift = True
+
+    def rows(self, stats, params, valid_rows):
+        return 1.0 - stats.shift - _exp(stats.lme_off - stats.diag - stats.shift)
 
 
 class MINE(Bound):
@@ -363,6 +380,7 @@ BOUNDS = {
     "nwj": lambda opts: NWJ(),
     "tuba": lambda opts: TUBA(),
     "mine": lambda opts: MINE(opts.mine_ema),
+    "flo": lambda opts: FLO(),
     "js": lambda opts: JS(),
     "smile": lambda opts: SMILE(opts.smile_tau),
     "doe": lambda opts: DifferenceOfEntropies(),

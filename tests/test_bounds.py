@@ -23,15 +23,35 @@ def log_ratio(n=3000, seed=0):
     return torch.tensor(TRUE_NATS - q, dtype=torch.float64)[None]
 
 
-@pytest.mark.parametrize("name, shift", [("infonce", 0), ("nwj", 1), ("tuba", 0), ("mine", 0), ("js", 0), ("smile", 0)])
+@pytest.mark.parametrize("name, shift", [("infonce", 0), ("nwj", 1), ("tuba", 0), ("mine", 0), ("flo", 0), ("js", 0),
+                                         ("smile", 0)])
 def test_optimal_critic_recovers_true_mi(name, shift):
+    """FLO with its optimal u = log E_{y'} e^{s(x,y') - s(x,y)}, -s(x, y) for the true log density ratio."""
     bound = make_bound(make_options({"bound": name, "smile_tau": 20.0}))
     scores = log_ratio() + shift
     stats = batch_stats(scores, bound.off_transform)
+    if bound.needs_shift:
+        stats.shift = -stats.diag
     valid = torch.ones_like(stats.diag, dtype=torch.bool)
     mean, se = estimate(bound, stats, torch.zeros(1, 1, dtype=torch.float64), valid)
     assert abs(mean.item() - TRUE_NATS) < 4 * se.item() + 0.01
     assert 0.005 < se.item() < 0.05
+
+
+def test_flo_is_largest_at_its_optimal_u_and_passes_log_n_there():
+    """-log m >= 1 - u - e^{-u} m with equality at u = log m: on a sharp critic (positives 50 nats above the
+    rest), u = lme_off - s_ii gives s_ii - lme_off, far above InfoNCE's log(64) ceiling, and any other u gives
+    less, row by row."""
+    bound = make_bound(make_options({"bound": "flo"}))
+    stats = batch_stats(50 * torch.eye(64, dtype=torch.float64)[None] + 0.1 * log_ratio(n=64))
+    valid = torch.ones_like(stats.diag, dtype=torch.bool)
+    stats.shift = stats.lme_off - stats.diag
+    best = bound.rows(stats, None, valid)
+    torch.testing.assert_close(best, stats.diag - stats.lme_off)
+    assert best.mean().item() > math.log(64) + 40
+    for offset in (-2.0, -0.1, 0.1, 2.0):
+        stats.shift = stats.lme_off - stats.diag + offset
+        assert (bound.rows(stats, None, valid) < best).all()
 
 
 def test_infonce_never_exceeds_log_n():

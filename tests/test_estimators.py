@@ -50,6 +50,15 @@ def test_the_difference_of_entropies_waits_for_its_marginal_density():
     assert abs(result.fits["bound_gap"].iloc[0]) < 0.05
 
 
+def test_flo_with_its_second_network_is_within_a_tenth_of_a_bit_and_covers_the_truth(gaussian):
+    """Held-out estimate mode on the default separable critic, tolerance 0.1 bits (the interval's half-width)."""
+    result = neuralmi.run(*gaussian, progress=False, bound="flo", **COMMON)
+    assert abs(result.mi - TRUTH) < 0.1
+    assert result.ci_low <= TRUTH <= result.ci_high
+    assert result.details["bound_direction"] == "lower bound"
+    assert result.fits["bound"].iloc[0] == "flo"
+
+
 GAUSSIAN_Y_ENTROPY = np.log(2 * np.pi * np.e)
 """Entropy of the fixture's Y, two independent standard normal features, in nats."""
 KNOWN = {**COMMON, "critic": "gaussian", "bound": "ba", "rank_transform": False}

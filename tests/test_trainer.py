@@ -43,12 +43,12 @@ def test_same_seed_gives_identical_numbers(fast):
         assert np.array_equal(va, vb) and np.array_equal(ta, tb)
 
 
-@pytest.mark.parametrize("block", [8192, 40])
-def test_a_stack_equals_its_members_trained_alone(fast, block):
+@pytest.mark.parametrize("block, bound", [(8192, "infonce"), (40, "infonce"), (40, "flo")])
+def test_a_stack_equals_its_members_trained_alone(fast, block, bound):
     """Bit for bit on CPU, with subsets of different sizes sharing the stack (and, with small evaluation
-    blocks, held-out sets cut into blocks of unequal sizes)."""
+    blocks, held-out sets cut into blocks of unequal sizes); FLO's second network too."""
     x, y = data(n=1200)
-    options = make_options({**fast, "max_epochs": 8, "eval_block_size": block, "device": "cpu"})
+    options = make_options({**fast, "max_epochs": 8, "eval_block_size": block, "device": "cpu", "bound": bound})
     specs = specs_for([400, 360, 300, 140])
     together = train_fits(x, y, specs, options)
     for spec, fit in zip(specs, together):
@@ -149,7 +149,7 @@ def test_evaluation_blocks_cut_in_a_fixed_order_of_near_equal_sizes():
     assert whole.valid is None and np.array_equal(whole.index[0], np.arange(600)) and whole.smallest() == 600
 
 
-@pytest.mark.parametrize("bound", ["infonce", "nwj", "tuba", "mine", "js", "smile"])
+@pytest.mark.parametrize("bound", ["infonce", "nwj", "tuba", "mine", "flo", "js", "smile"])
 @pytest.mark.parametrize("critic", ["separable", "joint", "hybrid", "probabilistic", "gaussian", "flow"])
 def test_every_bound_and_critic_trains(fast, bound, critic):
     x, y = data(n=200, mi=2.0)
@@ -279,11 +279,11 @@ def test_patience_counts_evaluations(fast):
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
-@pytest.mark.parametrize("own", [{}, {"critic": "gaussian", "bound": "doe", "mixture_components": 2},
+@pytest.mark.parametrize("own", [{}, {"bound": "flo"}, {"critic": "gaussian", "bound": "doe", "mixture_components": 2},
                                  {"critic": "flow", "bound": "l1out", "flow_layers": 2}])
 def test_a_stack_matches_its_members_trained_alone_on_cuda(fast, own):
     """On a GPU, batched products may round differently for different batch counts: equal to float32 precision
-    rather than bit for bit, and the same epochs; density critics too."""
+    rather than bit for bit, and the same epochs; FLO's second network and density critics too."""
     x, y = data(n=1200)
     options = make_options({**fast, "max_epochs": 8, "device": "cuda", **own})
     specs = specs_for([400, 360, 300, 140])

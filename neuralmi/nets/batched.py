@@ -10,7 +10,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from neuralmi.nets.critics import SeparableCritic
+from neuralmi.nets.critics import SeparableCritic, ShiftedCritic
 from neuralmi.nets.embeddings import ACTIVATIONS, MLPEmbedding
 
 
@@ -19,10 +19,15 @@ def _mlp_steps(embedding: nn.Module, prefix: str) -> list | None:
     embedding is anything else."""
     if type(embedding) is not MLPEmbedding:
         return None
+    return _layer_steps(embedding.net, f"{prefix}.net")
+
+
+def _layer_steps(net: nn.Sequential, prefix: str) -> list | None:
+    """The steps of a sequence of linear layers and activations; None if it holds anything else."""
     steps = []
-    for i, layer in enumerate(embedding.net):
+    for i, layer in enumerate(net):
         if type(layer) is nn.Linear:
-            steps.append((f"{prefix}.net.{i}.weight", f"{prefix}.net.{i}.bias"))
+            steps.append((f"{prefix}.{i}.weight", f"{prefix}.{i}.bias"))
         elif type(layer) in ACTIVATIONS.values():
             steps.append(layer)
         else:
@@ -31,22 +36,31 @@ def _mlp_steps(embedding: nn.Module, prefix: str) -> list | None:
 
 
 class BatchedSeparable:
-    """Forward passes of k stacked separable critics with MLP embeddings, on inputs (k, n, ...)."""
+    """Forward passes of k stacked separable critics with MLP embeddings (and FLO's second network, an MLP on
+    the pair), on inputs (k, n, ...)."""
 
-    def __init__(self, critic: SeparableCritic, steps_x: list, steps_y: list):
-        self.critic, self.steps_x, self.steps_y = critic, steps_x, steps_y
+    def __init__(self, critic: SeparableCritic, steps_x: list, steps_y: list, steps_u: list | None = None):
+        self.critic, self.steps_x, self.steps_y, self.steps_u = critic, steps_x, steps_y, steps_u
 
     @classmethod
     def of(cls, critic: nn.Module) -> BatchedSeparable | None:
-        """The batched form of `critic`, or None when it is not a plain separable critic on MLP embeddings."""
+        """The batched form of `critic`, or None when it is not a plain separable critic on MLP embeddings (alone
+        or with FLO's network)."""
+        prefix, steps_u = "", None
+        if type(critic) is ShiftedCritic:
+            prefix, steps_u, critic = "critic.", _layer_steps(critic.u, "u"), critic.critic
+            if steps_u is None:
+                return None
         if type(critic) is not SeparableCritic:
             return None
-        steps_x, steps_y = _mlp_steps(critic.g, "g"), _mlp_steps(critic.h, "h")
-        return None if steps_x is None or steps_y is None else cls(critic, steps_x, steps_y)
+        steps_x, steps_y = _mlp_steps(critic.g, f"{prefix}g"), _mlp_steps(critic.h, f"{prefix}h")
+        return None if steps_x is None or steps_y is None else cls(critic, steps_x, steps_y, steps_u)
 
     def __call__(self, op: str, tensors: dict, a: torch.Tensor, b: torch.Tensor):
         if op == "pair":
             return self.critic.pair(a, b)
+        if op == "shift":
+            return _run(self.steps_u, tensors, torch.cat([a.flatten(2), b.flatten(2)], -1)).squeeze(-1)
         ex, ey = _run(self.steps_x, tensors, a), _run(self.steps_y, tensors, b)
         if op == "encode":
             return ex, ey
@@ -55,11 +69,16 @@ class BatchedSeparable:
 
 
 def _run(steps: list, tensors: dict, x: torch.Tensor) -> torch.Tensor:
+    """The steps on inputs (k, n, ...). A layer with one output is a product summed over its inputs: a batched
+    product with one output column rounds differently for different member counts on CPU."""
     h = x.flatten(2)
     for step in steps:
         if isinstance(step, tuple):
             weight, bias = tensors[step[0]], tensors[step[1]]
-            h = torch.baddbmm(bias.unsqueeze(1), h, weight.transpose(1, 2))
+            if weight.shape[1] == 1:
+                h = (h * weight).sum(-1, keepdim=True) + bias.unsqueeze(1)
+            else:
+                h = torch.baddbmm(bias.unsqueeze(1), h, weight.transpose(1, 2))
         else:
             h = step(h)
     return h

@@ -157,6 +157,33 @@ class ProbabilisticCritic(SeparableCritic):
         return self.pair(zx, zy), self.kl_weight * (kl_x + kl_y)
 
 
+class ShiftedCritic(Critic):
+    """Any critic with FLO's second network u(x, y): an MLP on the flattened pair, run on aligned pairs only (op
+    "shift": u(a_i, b_i) per sample); every other op is the critic's own."""
+
+    def __init__(self, critic: Critic, options, shape_x, shape_y):
+        super().__init__()
+        self.critic = critic
+        self.u = mlp(_size(shape_x) + _size(shape_y), 1, options.hidden_dim, options.n_layers, options.activation)
+        self.noise_dim = critic.noise_dim
+
+    def forward(self, a, b, op: str = "train", noise_x=None, noise_y=None):
+        if op == "shift":
+            return self.u(torch.cat([a.flatten(1), b.flatten(1)], -1)).squeeze(-1)
+        return self.critic(a, b, op, noise_x, noise_y)
+
+    def pair_width(self):
+        return self.critic.pair_width()
+
+    def widened(self, width):
+        critic = self.critic.widened(width)
+        if critic is None:
+            return None
+        wide = copy.deepcopy(self)
+        wide.critic = critic
+        return wide
+
+
 def _placed(layer: nn.Linear, n_out: int, rows: list[int]) -> nn.Linear:
     """A zero Linear with `n_out` outputs holding `layer`'s weights and biases in output rows `rows`."""
     if n_out < layer.out_features:
@@ -191,10 +218,12 @@ CRITICS = {
 
 
 def make_critic(options, shape_x: tuple, shape_y: tuple) -> Critic:
-    """The critic named by options.critic for samples of the given shapes (density critics: nets/densities.py)."""
+    """The critic named by options.critic for samples of the given shapes (density critics: nets/densities.py),
+    with FLO's second network for bound 'flo'."""
     from neuralmi.nets.densities import DENSITY_CRITICS
 
     known = {**CRITICS, **DENSITY_CRITICS}
     if options.critic not in known:
         raise InputError(f"critic: expected one of {sorted(known)}, found {options.critic!r}")
-    return known[options.critic](options, shape_x, shape_y)
+    critic = known[options.critic](options, shape_x, shape_y)
+    return ShiftedCritic(critic, options, shape_x, shape_y) if options.bound == "flo" else critic

@@ -453,7 +453,8 @@ class _StackTrainer:
         if self.stack.noise_dim:
             noise_x, noise_y = (self._noise() for _ in range(2))
         scores, penalty = self.stack.call("train", xb, yb, noise_x=noise_x, noise_y=noise_y)
-        objective = self.bound.objective(scores, self.bound_params, self.bound_state)
+        shift = {"shift": self.stack.call("shift", xb, yb)} if self.bound.needs_shift else {}
+        objective = self.bound.objective(scores, self.bound_params, self.bound_state, **shift)
         (penalty - objective).sum().backward()
         self.adam.step(self.stack.params)
         if self.bound.n_params:
@@ -571,6 +572,8 @@ class _StackTrainer:
         log_marginal = self.stack.call("marginal", xe, ye, tensors=weights) if self.bound.needs_density else None
         if log_marginal is not None:
             stats.log_marginal = log_marginal - self._log_scale_y(pos)
+        if self.bound.needs_shift:
+            stats.shift = self.stack.call("shift", xe, ye, tensors=weights)
         terms = self.bound.rows(stats, bound_params, valid_rows)
         mean, se = row_estimate(terms, valid_rows)
         fit = self._density_fit(stats, log_marginal, valid_rows) if self.bound.selects_on_densities else mean
