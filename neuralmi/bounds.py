@@ -224,7 +224,8 @@ class FLO(Bound):
     second network u(x, y) (`needs_shift`). -log m >= 1 - u - e^{-u} m for every u (the Fenchel dual of -log), so
     it is a lower bound for any u and critic, equal at u = log E_{y'} e^{s(x,y') - s(x,y)} to
     E[s - log E_{y'} e^{s}]; the negatives enter linearly, so their mean estimates the partition term without
-    bias and the value has no log(n) ceiling."""
+    bias and the value has no log(n) ceiling. On a density critic, whose rows are y samples, the negatives are
+    x' (the same bound with the sides' roles exchanged)."""
 
     needs_shift = True
 
@@ -329,10 +330,10 @@ class BarberAgakov(DensityBound):
         self.entropy = entropy
 
     def rows(self, stats, params, valid_rows):
-        return stats.diag + stats.log_marginal + self.entropy
+        return stats.diag.double() + stats.log_marginal.double() + self.entropy
 
     def gap(self, stats, params, valid_rows):
-        return _valid_mean(stats.log_marginal + self.entropy, valid_rows)
+        return _valid_mean(stats.log_marginal.double() + self.entropy, valid_rows)
 
 
 class _UpperBound(DensityBound):
@@ -424,15 +425,26 @@ def _check_known_entropy(options) -> None:
 ENTROPY_MODES = ("estimate", "rigorous", "sweep", "lag")
 
 
+RESHAPING_Y = ("window_size", "rank_transform")
+
+
 def check_entropy_option(options, mode: str) -> None:
-    """y_entropy_nats belongs to bound 'ba' (also as a sweep's value) in the modes that keep Y as given."""
-    swept = (options.grid or {}).get("bound", [])
-    uses = options.bound == "ba" or "ba" in swept
+    """y_entropy_nats belongs to bound 'ba' (also as a sweep's value) in the modes that keep Y as given, and a
+    sweep with it does not change what one Y sample is."""
+    grid = options.grid or {}
+    uses = options.bound == "ba" or "ba" in grid.get("bound", [])
     if options.y_entropy_nats is not None and not uses:
         raise InputError(f"option 'y_entropy_nats': applies to bound 'ba', not {options.bound!r}")
-    if uses and mode not in ENTROPY_MODES:
+    if not uses:
+        return
+    if mode not in ENTROPY_MODES:
         raise InputError(f"bound 'ba': mode {mode!r} estimates the MI of other variables than Y as given, whose "
                          f"entropy y_entropy_nats is; modes {list(ENTROPY_MODES)} take it")
+    _check_known_entropy(options)
+    for key in RESHAPING_Y:
+        if key in grid:
+            raise InputError(f"bound 'ba': the grid sweeps {key!r}, which changes Y and so its entropy, but "
+                             f"y_entropy_nats is one number; sweep it in separate analyses")
 
 
 def make_bound(options) -> Bound:

@@ -158,7 +158,7 @@ def validate_options(options: Mapping[str, Any]) -> dict:
     return full
 
 
-NOT_SWEPT = ("grid", "bracket", "upper_bound", "upper_critic", "lags", "embedding_dims", "history", "horizon", "directions",
+NOT_SWEPT = ("grid", "bracket", "upper_bound", "upper_critic", "y_entropy_nats", "lags", "embedding_dims", "history", "horizon", "directions",
              "conditional_correction", "precisions", "perturbation", "perturbed_side", "precision_fraction",
              "channel_groups", "null_permutations", "null_method", "gammas", "repeats",
              "validation_indices", "device", "threads", "stack_memory_mb", "processor", "processor_x", "processor_y",

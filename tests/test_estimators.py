@@ -6,11 +6,11 @@ import pytest
 
 import neuralmi
 from neuralmi.analysis import bracket
-from neuralmi.analysis.fits import bias_warnings
+from neuralmi.analysis.fits import bias_warnings, fit_warnings
 from neuralmi.analysis.result import MIResult
 from neuralmi.data.generators import correlated_gaussian
 from neuralmi.data.tasks import task
-from neuralmi.bounds import DifferenceOfEntropies
+from neuralmi.bounds import DifferenceOfEntropies, make_bound
 from neuralmi.errors import InputError
 from neuralmi.options import make_options
 
@@ -171,6 +171,20 @@ def test_the_difference_of_entropies_is_flagged_when_its_densities_disagree(gap,
         assert words in reasons[0] and f"{abs(gap):.3f} bits" in reasons[0]
 
 
+@pytest.mark.parametrize("gap, flagged", [(-0.3, False), (0.15, False), (0.25, True)])
+def test_every_mode_flags_an_entropy_above_the_learned_marginals_cross_entropy(gap, flagged):
+    """Barber-Agakov's gap, y_entropy_nats + mean log q(y), flags beyond two held-out standard errors (0.1 here)
+    in the warnings every mode shares; its other bias check (the lower bounds' InfoNCE comparison) does not
+    apply."""
+    table = pd.DataFrame({"bound_gap": [0.0, gap], "se": [0.1, 0.1], "val_mi": [1.0, 1.0], "train_mi": [1.1, 1.1],
+                          "stopped_early": [True, True], "gamma": [1, 2], "eval_n": [1000, 500]})
+    reasons = fit_warnings(table, "ba", "bits")
+    assert bool(reasons) == flagged
+    if flagged:
+        assert "y_entropy_nats lies 0.250 bits above" in reasons[0]
+    assert bias_warnings(table, make_bound(make_options({"bound": "ba", "y_entropy_nats": 1.0})), 0.01, "bits") == []
+
+
 def test_the_generative_estimator_reaches_high_mi_where_infonce_falls_short(fast):
     """6 bits on 3+3-D Gaussians with 400 held-out samples: InfoNCE's interval lies below the truth (its
     negatives cap it: log2(400) = 8.6 bits) while the difference of entropies covers it, within 0.4 bits."""
@@ -204,6 +218,12 @@ def test_a_saved_bracket_loads_back_with_its_upper_bound(tmp_path, fast):
     ({"bound": "ba", "critic": "gaussian", "y_entropy_nats": 2.8, "rank_transform": False,
       "mode": "dimensionality"}, "bound 'ba': mode 'dimensionality' estimates"),
     ({"y_entropy_nats": 2.8}, "option 'y_entropy_nats': applies to bound 'ba', not 'infonce'"),
+    ({"critic": "gaussian", "y_entropy_nats": 2.8, "mode": "sweep", "grid": {"bound": ["doe", "ba"]}},
+     "rank_transform replaces Y by normal scores"),
+    ({"bound": "ba", "critic": "gaussian", "y_entropy_nats": 2.8, "rank_transform": False, "mode": "sweep",
+      "grid": {"window_size": [1, 2]}}, "the grid sweeps 'window_size', which changes Y"),
+    ({"bound": "ba", "critic": "gaussian", "rank_transform": False, "mode": "sweep",
+      "grid": {"y_entropy_nats": [1.0, 2.0]}}, "'y_entropy_nats' cannot be swept"),
 ])
 def test_estimators_that_do_not_apply_are_errors_naming_the_problem(fast, options, message):
     options = dict(options)

@@ -20,7 +20,8 @@ the set size and the ceiling is log(block size) (`Fit.eval_n`).
 Scoring is deferred: an evaluated epoch end keeps a copy of the member's weights, and every EVAL_EVERY steps
 (sooner when the copies reach PENDING_FLOATS numbers, or when a member reaches max_epochs) all kept copies are
 scored in as few calls as their set shapes allow, then replayed in order through the stopping rule (on the
-smoothed held-out value; for a density bound, on its densities' held-out log-likelihood: `_fit_quality`). A member
+smoothed held-out value; for a density bound that is no lower bound, on its densities' held-out log-likelihood:
+`_density_fit`). A member
 whose patience ran out at one of them is finished there, with that evaluation's curves; the steps it trained
 since are dropped. Results are those of scoring each evaluation as it comes, for up to EVAL_EVERY extra steps
 per member.
@@ -280,7 +281,8 @@ def _train_all(x, y, specs, options) -> list[Fit]:
 
 def member_bytes(options, shape_x: tuple, shape_y: tuple, batch: int) -> int:
     """Estimated memory one fit adds to a training step: its (batch x batch) scores, its activations (every leaf
-    module's output on a batch, pair heads included, found by running the critic once on a batch of zeros) and its
+    module's output on a batch, pair heads included, found by running the critic once on a batch of zeros; FLO's
+    u network, run on the batch's positive pairs only, is left out: it is small beside the scores) and its
     parameters, each times the copies a step keeps (forward values, gradients, Adam moments,
     snapshots; SCORE_COPIES etc., measured on CPU with MLP critics of 64 and 256 hidden units)."""
     with torch.random.fork_rng(devices=[]), torch.no_grad():
@@ -516,7 +518,7 @@ class _StackTrainer:
         self.mu_x, self.sd_x, self.mu_y, self.sd_y = (t[sel] for t in (self.mu_x, self.sd_x, self.mu_y, self.sd_y))
 
     def _evaluate(self, tasks: list[tuple[_Snapshot, _Blocks]], keep: list[bool]) -> tuple[np.ndarray, list]:
-        """Bound estimate, standard error, bias gap (nats) and fit quality (`_fit_quality`) of each (snapshot, set)
+        """Bound estimate, standard error, bias gap (nats) and fit quality (`_density_fit`) of each (snapshot, set)
         task: shape (tasks, 4); and for the tasks marked in `keep`, the per-sample terms in sorted sample order
         (None for the others).
 
