@@ -44,7 +44,8 @@ class RowStats:
     untransformed off-diagonal log-mean-exp when an off_transform made `lme_off` (else None); `mean_off`, the
     mean of the off-diagonal scores, is there when asked for (else None). `log_marginal`, for a density critic's
     held-out rows, is each row's log q(y_i) in the units of Y as given (standardisation undone; else None);
-    `shift`, for FLO, its second network's u(x_i, y_i) at each row's positive pair (else None).
+    `shift`, for FLO, its second network's u(x_i, y_i) at each row's positive pair; `correction`, for the hybrid
+    bound, each row's contrastive term against draws from q(y|x) (else None).
     """
 
     diag: torch.Tensor
@@ -55,6 +56,7 @@ class RowStats:
     mean_off: torch.Tensor | None = None
     log_marginal: torch.Tensor | None = None
     shift: torch.Tensor | None = None
+    correction: torch.Tensor | None = None
 
 
 def row_stats(block: torch.Tensor, diag, col_valid=None, off_transform=None, need_off: bool = True,
@@ -158,6 +160,7 @@ class Bound:
     uses_mean = False
     needs_density = False
     needs_shift = False
+    needs_proposals = False
     selects_on_densities = False
     direction = "lower"
 
@@ -336,6 +339,18 @@ class BarberAgakov(DensityBound):
         return _valid_mean(stats.log_marginal.double() + self.entropy, valid_rows)
 
 
+class HybridBarberAgakov(BarberAgakov):
+    """Barber-Agakov plus a contrastive correction (the generalised importance-weighted bound of Brekelmans et
+    al. 2022): H(Y) + E[log q(y|x)] + E[f(x, y) - log mean_k e^{f(x, y_k)}], the mean over the pair and K - 1
+    draws y_k ~ q(.|x). A lower bound for any q and f; the correction, at most log K, recovers part of what
+    q(y|x) misses, E_x KL(p(y|x) || q(y|x)) (`needs_proposals`: the critic's op "proposal")."""
+
+    needs_proposals = True
+
+    def rows(self, stats, params, valid_rows):
+        return super().rows(stats, params, valid_rows) + stats.correction.double()
+
+
 class _UpperBound(DensityBound):
     direction = "upper"
 
@@ -386,6 +401,7 @@ BOUNDS = {
     "smile": lambda opts: SMILE(opts.smile_tau),
     "doe": lambda opts: DifferenceOfEntropies(),
     "ba": lambda opts: BarberAgakov(opts.y_entropy_nats),
+    "ba_hybrid": lambda opts: HybridBarberAgakov(opts.y_entropy_nats),
     "club": lambda opts: CLUB(),
     "l1out": lambda opts: LeaveOneOut(),
 }
@@ -410,19 +426,20 @@ def check_estimator(options) -> None:
 def _check_known_entropy(options) -> None:
     """Barber-Agakov's entropy is that of Y as given: known, of continuous values, not replaced by normal scores."""
     if options.y_entropy_nats is None:
-        raise InputError("bound 'ba' needs y_entropy_nats, the known differential entropy of Y in nats; without it "
-                         "use bound 'doe', which learns the marginal density instead")
+        raise InputError(f"bound {options.bound!r} needs y_entropy_nats, the known differential entropy of Y in "
+                         f"nats; without it use bound 'doe', which learns the marginal density instead")
     if options.rank_transform:
-        raise InputError("bound 'ba': rank_transform replaces Y by normal scores, whose entropy is not "
-                         "y_entropy_nats; set rank_transform: false")
+        raise InputError(f"bound {options.bound!r}: rank_transform replaces Y by normal scores, whose entropy is "
+                         f"not y_entropy_nats; set rank_transform: false")
     side = options.processor_y if options.processor_y is not None else options.processor
     name = side.get("processor") if isinstance(side, dict) else side
     if name in ("spikes", "categorical"):
-        raise InputError(f"bound 'ba': Y's processor is {name!r}, whose values are discrete and have no "
-                         f"differential entropy; use a contrastive bound")
+        raise InputError(f"bound {options.bound!r}: Y's processor is {name!r}, whose values are discrete and have "
+                         f"no differential entropy; use a contrastive bound")
 
 
 ENTROPY_MODES = ("estimate", "rigorous", "sweep", "lag")
+KNOWN_ENTROPY = ("ba", "ba_hybrid")
 
 
 RESHAPING_Y = ("window_size", "rank_transform")
@@ -432,18 +449,18 @@ def check_entropy_option(options, mode: str) -> None:
     """y_entropy_nats belongs to bound 'ba' (also as a sweep's value) in the modes that keep Y as given, and a
     sweep with it does not change what one Y sample is."""
     grid = options.grid or {}
-    uses = options.bound == "ba" or "ba" in grid.get("bound", [])
-    if options.y_entropy_nats is not None and not uses:
-        raise InputError(f"option 'y_entropy_nats': applies to bound 'ba', not {options.bound!r}")
-    if not uses:
+    used = sorted(set(KNOWN_ENTROPY) & {options.bound, *grid.get("bound", [])})
+    if options.y_entropy_nats is not None and not used:
+        raise InputError(f"option 'y_entropy_nats': applies to bounds {list(KNOWN_ENTROPY)}, not {options.bound!r}")
+    if not used:
         return
     if mode not in ENTROPY_MODES:
-        raise InputError(f"bound 'ba': mode {mode!r} estimates the MI of other variables than Y as given, whose "
-                         f"entropy y_entropy_nats is; modes {list(ENTROPY_MODES)} take it")
-    _check_known_entropy(options)
+        raise InputError(f"bound {used[0]!r}: mode {mode!r} estimates the MI of other variables than Y as given, "
+                         f"whose entropy y_entropy_nats is; modes {list(ENTROPY_MODES)} take it")
+    _check_known_entropy(options.replace(bound=used[0]))
     for key in RESHAPING_Y:
         if key in grid:
-            raise InputError(f"bound 'ba': the grid sweeps {key!r}, which changes Y and so its entropy, but "
+            raise InputError(f"bound {used[0]!r}: the grid sweeps {key!r}, which changes Y and so its entropy, but "
                              f"y_entropy_nats is one number; sweep it in separate analyses")
 
 

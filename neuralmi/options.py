@@ -35,6 +35,7 @@ class Options:
     upper_bound: str
     upper_critic: str
     y_entropy_nats: float | None
+    proposal_samples: int
     smile_tau: float
     mine_ema: float
     critic: str

@@ -162,12 +162,12 @@ KNOWN_ENTROPY = {"y_entropy_nats": 0.0, "rank_transform": False}
 """Barber-Agakov's options in trainer tests, where the entropy's value only shifts the estimate."""
 
 
-@pytest.mark.parametrize("bound", ["doe", "ba", "club", "l1out"])
+@pytest.mark.parametrize("bound", ["doe", "ba", "ba_hybrid", "club", "l1out"])
 @pytest.mark.parametrize("critic", ["gaussian", "flow"])
 def test_the_density_bounds_train_on_density_critics(fast, bound, critic):
     x, y = data(n=200, mi=2.0)
     options = make_options({**fast, "bound": bound, "critic": critic, "mixture_components": 2, "flow_layers": 2,
-                            **(KNOWN_ENTROPY if bound == "ba" else {})})
+                            **(KNOWN_ENTROPY if bound.startswith("ba") else {})})
     for fit in train_fits(x, y, specs_for([100, 100]), options):
         assert np.isfinite(fit.val_curve).all() and np.isfinite(fit.train_mi) and np.isfinite(fit.bound_gap)
 
@@ -179,14 +179,16 @@ def test_a_density_bound_on_a_critic_without_densities_is_an_error(fast, critic)
         train_fits(x, y, specs_for([100]), make_options({**fast, "bound": "doe", "critic": critic}))
 
 
-@pytest.mark.parametrize("critic, bound", [("gaussian", "doe"), ("flow", "doe"), ("gaussian", "ba")])
+@pytest.mark.parametrize("critic, bound", [("gaussian", "doe"), ("flow", "doe"), ("gaussian", "ba"),
+                                           ("gaussian", "ba_hybrid")])
 def test_a_stack_of_density_critics_equals_its_members_trained_alone(fast, critic, bound):
     """Density critics run through the generic vectorised stack: bit for bit on CPU, with a mixture and held-out
-    sets cut into blocks of unequal sizes (Barber-Agakov: each member's own standardisation undone)."""
+    sets cut into blocks of unequal sizes (Barber-Agakov: each member's own standardisation undone; the hybrid
+    bound: each member's own draws from q(y|x))."""
     x, y = data(n=1200)
     options = make_options({**fast, "max_epochs": 5, "eval_block_size": 40, "device": "cpu", "critic": critic,
                             "bound": bound, "mixture_components": 2, "flow_layers": 2,
-                            **(KNOWN_ENTROPY if bound == "ba" else {})})
+                            **(KNOWN_ENTROPY if bound.startswith("ba") else {})})
     specs = specs_for([400, 300, 140])
     together = train_fits(x, y, specs, options)
     for spec, fit in zip(specs, together):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from neuralmi.bounds import BarberAgakov, DifferenceOfEntropies, InfoNCE
+from neuralmi.bounds import KNOWN_ENTROPY, BarberAgakov, DifferenceOfEntropies, InfoNCE
 from neuralmi.training.smoothing import smooth
 from neuralmi.training.trainer import FitSpec
 from neuralmi.units import from_nats
@@ -122,7 +122,7 @@ def fit_warnings(table: pd.DataFrame, bound_name: str, units: str) -> list[str]:
     if ran_out.sum() > len(table) / 2 or ran_out[on_most_data].all():
         reasons.append("most fits, or all fits on the most data (the smallest gamma), reached max_epochs before "
                        "their validation curve peaked: the critic is still learning; raise max_epochs")
-    if bound_name == "ba":
+    if bound_name in KNOWN_ENTROPY:
         reasons += entropy_warnings(table, units)
     ceiling = from_nats(np.log(table["eval_n"].to_numpy(float)), units)
     if bound_name == "infonce" and (table["val_mi"].to_numpy() > 0.8 * ceiling).any():

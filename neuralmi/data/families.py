@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 from scipy.special import digamma, gammaln, logsumexp
+from scipy.stats import multivariate_t
 
 from neuralmi.errors import InputError
 
@@ -43,6 +44,11 @@ def _t_entropy_term(nu: float) -> float:
     return float(gammaln(nu / 2) - nu / 2 * digamma(nu / 2))
 
 
+def student_t_entropy(dof: float, dim: int) -> float:
+    """Entropy of one side of `student_t`: a standard multivariate Student-t with `dof` degrees of freedom."""
+    return float(multivariate_t(np.zeros(dim), np.eye(dim), df=dof).entropy())
+
+
 def student_t_mi(dof: float, dim_x: int, dim_y: int, rho: float = 0.0) -> float:
     """Exact MI of `student_t`: the Gaussian MI of the scale matrix plus the shared-scale term
     f(nu) + f(nu + dx + dy) - f(nu + dx) - f(nu + dy), f(a) = log Gamma(a/2) - a/2 psi(a/2)."""
@@ -66,6 +72,11 @@ def additive_uniform_mi(epsilon: float, dim: int = 1) -> float:
     """Exact MI of `additive_uniform`: per coordinate eps - log(2 eps) for eps <= 1/2, 1 / (4 eps) above."""
     per = epsilon - np.log(2 * epsilon) if epsilon <= 0.5 else 1.0 / (4 * epsilon)
     return float(dim * per)
+
+
+def additive_uniform_y_entropy(epsilon: float, dim: int = 1) -> float:
+    """Entropy of Y in `additive_uniform`: its MI plus H(Y|X), dim log(2 eps) (Y given X is uniform)."""
+    return additive_uniform_mi(epsilon, dim) + dim * float(np.log(2 * epsilon))
 
 
 def additive_uniform(n: int, epsilon: float, dim: int = 1, seed: int = 0):

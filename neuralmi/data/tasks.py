@@ -71,12 +71,12 @@ def _warped(name, dim, bits, warp, both):
 
 def _student(name, dim, dof, rho=0.0):
     return Task(name, "student-t", dim, dim, lambda n, seed: fam.student_t(n, dim, dim, dof, rho, seed),
-                lambda: fam.student_t_mi(dof, dim, dim, rho))
+                lambda: fam.student_t_mi(dof, dim, dim, rho), fam.student_t_entropy(dof, dim))
 
 
 def _uniform(name, dim, epsilon):
     return Task(name, "additive-uniform", dim, dim, lambda n, seed: fam.additive_uniform(n, epsilon, dim, seed),
-                lambda: fam.additive_uniform_mi(epsilon, dim))
+                lambda: fam.additive_uniform_mi(epsilon, dim), fam.additive_uniform_y_entropy(epsilon, dim))
 
 
 def _pairs(name, family, dim, n_pairs, nats):

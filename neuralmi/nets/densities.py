@@ -16,7 +16,9 @@ after `flow_layers` affine coupling layers ("flow"). Because the flow acts on y 
 a Gaussian density of precomputed vectors: n^2 d work per n x n matrix, like a separable critic. The marginal
 density's log-likelihood is the critic's training penalty (maximum likelihood); the conditional one is trained
 by the bound's objective (maximum likelihood for the density bounds). Op "marginal" gives log q(y) per sample:
-the trainer stops and selects density bounds on the two densities' held-out log-likelihood.
+the trainer stops and selects density bounds on the two densities' held-out log-likelihood. `sample` draws
+from q(y|x) by inverting the flow; the hybrid bound's `ProposalCritic` adds a separable critic that contrasts each
+positive pair with such draws.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ import torch
 from torch import nn
 
 from neuralmi.errors import InputError
-from neuralmi.nets.critics import Critic
+from neuralmi.nets.critics import Critic, SeparableCritic
 from neuralmi.nets.embeddings import make_embedding, mlp
 
 LOG_SCALE_RANGE = (-7.0, 5.0)
@@ -44,9 +46,15 @@ class Triangular(nn.Module):
         self.lower = nn.Parameter(torch.zeros(dim, dim))
         self.log_diagonal = nn.Parameter(torch.zeros(dim))
 
+    def _matrix(self):
+        return torch.tril(self.lower, -1) + torch.diag(torch.exp(self.log_diagonal))
+
     def forward(self, y):
-        matrix = torch.tril(self.lower, -1) + torch.diag(torch.exp(self.log_diagonal))
-        return (y - self.shift) @ matrix.transpose(0, 1), self.log_diagonal.sum().expand(y.shape[:-1])
+        return (y - self.shift) @ self._matrix().transpose(0, 1), self.log_diagonal.sum().expand(y.shape[:-1])
+
+    def inverse(self, z):
+        solved = torch.linalg.solve_triangular(self._matrix(), z.unsqueeze(-1), upper=False).squeeze(-1)
+        return solved + self.shift
 
 
 class Coupling(nn.Module):
@@ -61,12 +69,20 @@ class Coupling(nn.Module):
         nn.init.zeros_(last.weight)
         nn.init.zeros_(last.bias)
 
+    def _scale_shift(self, kept):
+        log_scale, shift = self.net(kept).chunk(2, -1)
+        return COUPLING_SCALE * torch.tanh(log_scale / COUPLING_SCALE) * (1 - self.mask), shift
+
     def forward(self, y):
         kept = y * self.mask
-        log_scale, shift = self.net(kept).chunk(2, -1)
-        log_scale = COUPLING_SCALE * torch.tanh(log_scale / COUPLING_SCALE) * (1 - self.mask)
+        log_scale, shift = self._scale_shift(kept)
         z = kept + (1 - self.mask) * (y * torch.exp(log_scale) + shift)
         return z, log_scale.sum(-1)
+
+    def inverse(self, z):
+        kept = z * self.mask
+        log_scale, shift = self._scale_shift(kept)
+        return kept + (1 - self.mask) * ((z - shift) * torch.exp(-log_scale))
 
 
 class Flow(nn.Module):
@@ -86,6 +102,12 @@ class Flow(nn.Module):
             log_det = log_det + part
         z, part = self.linear(y)
         return z, log_det + part
+
+    def inverse(self, z):
+        y = self.linear.inverse(z)
+        for layer in reversed(self.couplings):
+            y = layer.inverse(y)
+        return y
 
 
 def _log_scale(raw):
@@ -154,13 +176,71 @@ class DensityCritic(Critic):
     def pair_width(self):
         return 3 * self.k * (self.dim + 1)
 
+    def sample(self, ex, normals, uniforms):
+        """Draws from q(y|x) (flattened y) for x-side parameters `ex` (n, width): normals (n, m, d) and uniforms
+        (n, m, k) in (0, 1) give m draws per x (a component by the Gumbel-max trick, the base Gaussian, the flow
+        inverted)."""
+        k, d = self.k, self.dim
+        logits, means, log_scales = ex.split([k, k * d, k * d], -1)
+        means, log_scales = means.unflatten(-1, (k, d)), _log_scale(log_scales.unflatten(-1, (k, d)))
+        gumbel = -torch.log(-torch.log(uniforms))
+        chosen = (torch.log_softmax(logits, -1).unsqueeze(-2) + gumbel).argmax(-1, keepdim=True)
+        pick = (chosen == torch.arange(k, device=ex.device)).to(ex.dtype)
+        z = pick @ means + torch.exp(pick @ log_scales) * normals
+        return self.conditional_flow.inverse(z)
+
+
+class ProposalCritic(Critic):
+    """A density critic with a second, separable critic f that corrects its conditional density: each positive
+    pair is scored by f against `proposal_samples - 1` draws from q(.|x) (op "proposal", per sample
+    f(x, y) - log mean_k e^{f(x, y_k)} over the pair and the draws, at most log K). The draws take the
+    critic's noise (normals for the base Gaussian, then normals mapped to uniforms for the component) and are
+    held constant: q trains by maximum likelihood, f by this contrastive term, added to the training penalty."""
+
+    def __init__(self, density: DensityCritic, options, shape_x, shape_y):
+        super().__init__()
+        self.density = density
+        self.f = SeparableCritic(options, shape_x, shape_y)
+        self.shape_y = tuple(shape_y)
+        self.draws = options.proposal_samples - 1
+        self.noise_dim = self.draws * (density.dim + density.k)
+
+    def forward(self, a, b, op: str = "train", noise_x=None, noise_y=None):
+        if op == "proposal":
+            return self.correction(a, b, noise_x)
+        scores = self.density(a, b, op)
+        if op != "train":
+            return scores
+        pairs, penalty = scores
+        return pairs, penalty - self.correction(a, b, noise_x).mean()
+
+    def correction(self, x, y, noise):
+        """Per sample, the contrastive term of f on (x_i, y_i) against its draws from q(.|x_i)."""
+        n, m, d = x.shape[0], self.draws, self.density.dim
+        normals = noise[:, : m * d].unflatten(-1, (m, d))
+        uniforms = torch.special.ndtr(noise[:, m * d :]).unflatten(-1, (m, self.density.k)).clamp(1e-6, 1 - 1e-6)
+        drawn = self.density.sample(self.density.encode_x(x), normals, uniforms).detach()
+        ex = self.f.encode_x(x).unsqueeze(-2)
+        positive = self.f.pair(ex, self.f.encode_y(y).unsqueeze(-2)).flatten(1)
+        negatives = self.f.pair(ex, self.f.encode_y(drawn.reshape(n * m, *self.shape_y)).unflatten(0, (n, m)))
+        scores = torch.cat([positive, negatives.flatten(1)], -1)
+        return positive.squeeze(-1) - torch.logsumexp(scores, -1) + math.log(m + 1)
+
+    def pair_width(self):
+        return self.density.pair_width()
+
+
+def _with_proposals(critic: DensityCritic, options, shape_x, shape_y) -> Critic:
+    """The density critic, with the hybrid bound's second critic for bound 'ba_hybrid'."""
+    return ProposalCritic(critic, options, shape_x, shape_y) if options.bound == "ba_hybrid" else critic
+
 
 def gaussian_critic(options, shape_x, shape_y):
-    return DensityCritic(options, shape_x, shape_y, 0)
+    return _with_proposals(DensityCritic(options, shape_x, shape_y, 0), options, shape_x, shape_y)
 
 
 def flow_critic(options, shape_x, shape_y):
-    return DensityCritic(options, shape_x, shape_y, options.flow_layers)
+    return _with_proposals(DensityCritic(options, shape_x, shape_y, options.flow_layers), options, shape_x, shape_y)
 
 
 DENSITY_CRITICS = {"gaussian": gaussian_critic, "flow": flow_critic}

@@ -52,6 +52,7 @@ EVAL_MEMBERS = 2
 EVAL_CHUNK_MAX = 8
 EVAL_EVERY = 16
 PENDING_FLOATS = 2**24
+EVALUATION_NOISE_SEED = 15485863
 SCORE_COPIES, ACTIVATION_COPIES, PARAMETER_COPIES = 4, 3, 6
 MEMBER_OPTIONS = ("embedding_dim", "learning_rate", "weight_decay")
 
@@ -576,11 +577,21 @@ class _StackTrainer:
             stats.log_marginal = log_marginal - self._log_scale_y(pos)
         if self.bound.needs_shift:
             stats.shift = self.stack.call("shift", xe, ye, tensors=weights)
+        if self.bound.needs_proposals:
+            noise = self._evaluation_noise(snaps, idx.shape[1]).to(device)
+            stats.correction = self.stack.call("proposal", xe, ye, tensors=weights, noise_x=noise, noise_y=noise)
         terms = self.bound.rows(stats, bound_params, valid_rows)
         mean, se = row_estimate(terms, valid_rows)
         fit = self._density_fit(stats, log_marginal, valid_rows) if self.bound.selects_on_densities else mean
         values = torch.stack([mean, se, self.bound.gap(stats, bound_params, valid_rows).to(mean.dtype), fit], 1)
         return values, terms.float() if with_terms else None
+
+    def _evaluation_noise(self, snaps: list[_Snapshot], n: int) -> torch.Tensor:
+        """(snapshots, n, noise_dim) noise for scoring n samples: each member's from its own seed, the same at
+        every evaluation (so its curve does not move with fresh draws)."""
+        seeds = [int(self.members[s.position].spec.seed) + EVALUATION_NOISE_SEED for s in snaps]
+        return torch.stack([torch.randn((n, self.stack.noise_dim), generator=torch.Generator().manual_seed(seed))
+                            for seed in seeds])
 
     @staticmethod
     def _density_fit(stats, log_marginal, valid_rows) -> torch.Tensor:
