@@ -318,3 +318,17 @@ def test_draws_from_the_conditional_density_have_its_moments(fast, critic, compo
         covariance = (weights[:, None] * (grid - mean)).T @ (grid - mean)
     torch.testing.assert_close(draws.mean(0), mean, atol=0.03, rtol=0)
     torch.testing.assert_close(torch.cov(draws.T), covariance, atol=0.03, rtol=0.03)
+
+
+def test_a_lower_bound_wholly_below_zero_is_flagged_as_loose():
+    """The MI is never negative: a lower bound's held-out interval below zero by more than its half-width shows
+    it loose by at least its upper end; one that only grazes zero (as at zero MI) is no reason."""
+    from neuralmi.analysis import estimate
+
+    table = pd.DataFrame({"fit_id": [0], "bound": ["infonce"], "val_mi": [-0.5], "train_mi": [0.1], "se": [0.1],
+                          "bound_gap": [0.0], "stopped_early": [True], "gamma": [1], "eval_n": [1000],
+                          "reference_mi": [np.nan], "reference_se": [np.nan]})
+    loose = estimate.summarise(table, pd.DataFrame(), make_options({}), "bits")
+    assert not loose.reliable and "loose here by at least 0.304 bits" in loose.reasons[0]
+    grazing = estimate.summarise(table.assign(val_mi=-0.15), pd.DataFrame(), make_options({}), "bits")
+    assert grazing.reliable

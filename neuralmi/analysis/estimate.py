@@ -51,6 +51,10 @@ def summarise(fits: pd.DataFrame, curves: pd.DataFrame, options, units: str) -> 
     reasons = fit_warnings(table, options.bound, units) + reference_warnings(table, mi + z * se, units)
     if reported == "val_mi":
         reasons += bias_warnings(table, bound, z * se, units)
+        if bound.direction == "lower" and mi + z * se < -z * se:
+            reasons.append(f"the lower bound's interval lies wholly below zero, by more than its half-width: the MI "
+                           f"is never negative, so the bound is loose here by at least {-(mi + z * se):.3f} {units} "
+                           f"(its critic or q(y|x) fits poorly on held-out data)")
         direction = {"lower": "lower bound", "upper": "upper bound"}.get(bound.direction, "not a bound")
     else:
         direction = "training-subset value: optimistic, not a bound"
