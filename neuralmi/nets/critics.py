@@ -66,8 +66,8 @@ class SeparableCritic(Critic):
 
     def pair(self, ex, ey):
         if not self.marginal:
-            return _inner(ex, ey)
-        return _inner(ex[..., :-1], ey[..., :-1]) + ex[..., -1:] + ey[..., -1].unsqueeze(-2)
+            return ex @ ey.transpose(-1, -2)
+        return ex[..., :-1] @ ey[..., :-1].transpose(-1, -2) + ex[..., -1:] + ey[..., -1].unsqueeze(-2)
 
     def widened(self, width: int) -> SeparableCritic | None:
         """This critic with `width` interaction dimensions, or None when an embedding's output layer is unknown
@@ -182,12 +182,6 @@ class ShiftedCritic(Critic):
         wide = copy.deepcopy(self)
         wide.critic = critic
         return wide
-
-
-def _inner(ex, ey):
-    """Every x embedding's dot product with every y embedding; one dimension as a broadcast product (a batched
-    product over one dimension rounds differently for different member counts on some CPUs)."""
-    return ex * ey.transpose(-1, -2) if ex.shape[-1] == 1 else ex @ ey.transpose(-1, -2)
 
 
 def _placed(layer: nn.Linear, n_out: int, rows: list[int]) -> nn.Linear:

@@ -176,14 +176,13 @@ class DensityCritic(Critic):
     def pair_width(self):
         return 3 * self.k * (self.dim + 1)
 
-    def sample(self, ex, normals, uniforms):
-        """Draws from q(y|x) (flattened y) for x-side parameters `ex` (n, width): normals (n, m, d) and uniforms
-        (n, m, k) in (0, 1) give m draws per x (a component by the Gumbel-max trick, the base Gaussian, the flow
-        inverted)."""
+    def sample(self, ex, normals, gumbel):
+        """Draws from q(y|x) (flattened y) for x-side parameters `ex` (n, width): normals (n, m, d) and standard
+        Gumbel noise (n, m, k) give m draws per x (a component by the Gumbel-max trick, the base Gaussian, the
+        flow inverted)."""
         k, d = self.k, self.dim
         logits, means, log_scales = ex.split([k, k * d, k * d], -1)
         means, log_scales = means.unflatten(-1, (k, d)), _log_scale(log_scales.unflatten(-1, (k, d)))
-        gumbel = -torch.log(-torch.log(uniforms))
         chosen = (torch.log_softmax(logits, -1).unsqueeze(-2) + gumbel).argmax(-1, keepdim=True)
         pick = (chosen == torch.arange(k, device=ex.device)).to(ex.dtype)
         z = pick @ means + torch.exp(pick @ log_scales) * normals
@@ -194,7 +193,7 @@ class ProposalCritic(Critic):
     """A density critic with a second, separable critic f that corrects its conditional density: each positive
     pair is scored by f against `proposal_samples - 1` draws from q(.|x) (op "proposal", per sample
     f(x, y) - log mean_k e^{f(x, y_k)} over the pair and the draws, at most log K). The draws take the
-    critic's noise (normals for the base Gaussian, then normals mapped to uniforms for the component) and are
+    critic's noise (normals for the base Gaussian, then normals mapped to Gumbel noise for the component) and are
     held constant: q trains by maximum likelihood, f by this contrastive term, added to the training penalty."""
 
     def __init__(self, density: DensityCritic, options, shape_x, shape_y):
@@ -218,8 +217,10 @@ class ProposalCritic(Critic):
         """Per sample, the contrastive term of f on (x_i, y_i) against its draws from q(.|x_i)."""
         n, m, d = x.shape[0], self.draws, self.density.dim
         normals = noise[:, : m * d].unflatten(-1, (m, d))
-        uniforms = torch.special.ndtr(noise[:, m * d :]).unflatten(-1, (m, self.density.k)).clamp(1e-6, 1 - 1e-6)
-        drawn = self.density.sample(self.density.encode_x(x), normals, uniforms).detach()
+        uniforms = torch.special.ndtr(noise[:, m * d :].double())
+        gumbel = -torch.log(-torch.log(uniforms)).to(noise.dtype).unflatten(-1, (m, self.density.k))
+        with torch.no_grad():
+            drawn = self.density.sample(self.density.encode_x(x), normals, gumbel)
         ex = self.f.encode_x(x).unsqueeze(-2)
         positive = self.f.pair(ex, self.f.encode_y(y).unsqueeze(-2)).flatten(1)
         negatives = self.f.pair(ex, self.f.encode_y(drawn.reshape(n * m, *self.shape_y)).unflatten(0, (n, m)))

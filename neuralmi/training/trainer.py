@@ -578,13 +578,24 @@ class _StackTrainer:
         if self.bound.needs_shift:
             stats.shift = self.stack.call("shift", xe, ye, tensors=weights)
         if self.bound.needs_proposals:
-            noise = self._evaluation_noise(snaps, idx.shape[1]).to(device)
-            stats.correction = self.stack.call("proposal", xe, ye, tensors=weights, noise_x=noise, noise_y=noise)
+            stats.correction = self._corrections(snaps, weights, xe, ye)
         terms = self.bound.rows(stats, bound_params, valid_rows)
         mean, se = row_estimate(terms, valid_rows)
         fit = self._density_fit(stats, log_marginal, valid_rows) if self.bound.selects_on_densities else mean
         values = torch.stack([mean, se, self.bound.gap(stats, bound_params, valid_rows).to(mean.dtype), fit], 1)
         return values, terms.float() if with_terms else None
+
+    def _corrections(self, snaps: list[_Snapshot], weights: dict, xe, ye) -> torch.Tensor:
+        """The hybrid bound's per-sample corrections (op "proposal"), in row blocks of a size fixed by the options:
+        each row scores its proposal_samples - 1 draws through f, so a block holds rows x draws x hidden
+        activations per member, about eval_floats() for a full chunk."""
+        o, n = self.options, xe.shape[1]
+        noise = self._evaluation_noise(snaps, n).to(xe.device)
+        width = o.proposal_samples * max(o.hidden_dim, o.embedding_dim, self.y[0].numel())
+        rows = max(1, eval_floats(xe.device) // (EVAL_CHUNK_MAX * width))
+        return torch.cat([self.stack.call("proposal", xe[:, r : r + rows], ye[:, r : r + rows], tensors=weights,
+                                          noise_x=noise[:, r : r + rows], noise_y=noise[:, r : r + rows])
+                          for r in range(0, n, rows)], 1)
 
     def _evaluation_noise(self, snaps: list[_Snapshot], n: int) -> torch.Tensor:
         """(snapshots, n, noise_dim) noise for scoring n samples: each member's from its own seed, the same at
