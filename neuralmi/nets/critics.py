@@ -219,11 +219,13 @@ CRITICS = {
 
 def make_critic(options, shape_x: tuple, shape_y: tuple) -> Critic:
     """The critic named by options.critic for samples of the given shapes (density critics: nets/densities.py),
-    with FLO's second network for bound 'flo'."""
-    from neuralmi.nets.densities import DENSITY_CRITICS
+    with the second network its bound trains beside it: FLO's u(x, y) for 'flo', the hybrid bound's critic f for
+    'ba_hybrid'."""
+    from neuralmi.nets.densities import DENSITY_CRITICS, ProposalCritic
 
     known = {**CRITICS, **DENSITY_CRITICS}
     if options.critic not in known:
         raise InputError(f"critic: expected one of {sorted(known)}, found {options.critic!r}")
     critic = known[options.critic](options, shape_x, shape_y)
-    return ShiftedCritic(critic, options, shape_x, shape_y) if options.bound == "flo" else critic
+    wrapper = {"flo": ShiftedCritic, "ba_hybrid": ProposalCritic}.get(options.bound)
+    return critic if wrapper is None else wrapper(critic, options, shape_x, shape_y)

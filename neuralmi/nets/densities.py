@@ -231,17 +231,12 @@ class ProposalCritic(Critic):
         return self.density.pair_width()
 
 
-def _with_proposals(critic: DensityCritic, options, shape_x, shape_y) -> Critic:
-    """The density critic, with the hybrid bound's second critic for bound 'ba_hybrid'."""
-    return ProposalCritic(critic, options, shape_x, shape_y) if options.bound == "ba_hybrid" else critic
-
-
 def gaussian_critic(options, shape_x, shape_y):
-    return _with_proposals(DensityCritic(options, shape_x, shape_y, 0), options, shape_x, shape_y)
+    return DensityCritic(options, shape_x, shape_y, 0)
 
 
 def flow_critic(options, shape_x, shape_y):
-    return _with_proposals(DensityCritic(options, shape_x, shape_y, options.flow_layers), options, shape_x, shape_y)
+    return DensityCritic(options, shape_x, shape_y, options.flow_layers)
 
 
 DENSITY_CRITICS = {"gaussian": gaussian_critic, "flow": flow_critic}
