@@ -14,15 +14,60 @@ from neuralmi.training.smoothing import smooth
 from neuralmi.training.trainer import FitSpec
 from neuralmi.units import from_nats
 
-LABEL_COLUMNS = ["fit_id", "point", "params", "null", "bound", "gamma", "repeat", "subset", "n_samples", "seed"]
-PLAN_COLUMNS = LABEL_COLUMNS + ["train", "val"]
+LABEL_DOCS = {
+    "fit_id": "the fit's number, in plan order",
+    "point": "the point it belongs to (a lag, grid point, embedding dimension and split, pair, term, surrogate...)",
+    "params": "the point's settings as JSON",
+    "null": "0 for the data's fits, k for surrogate k of a permutation null",
+    "bound": "the estimator the fit trains (the upper bound for a bracket's twins)",
+    "gamma": "the number of disjoint subsets the data were cut into (1: all samples)",
+    "repeat": "which repeat (partition, channel split or fresh seed)",
+    "subset": "which of the gamma subsets",
+    "n_samples": "samples in the fit's subset (training and held-out)",
+    "seed": "the fit's seed (initialisation, batch order, held-out blocks)",
+}
+LABEL_COLUMNS = list(LABEL_DOCS)
+PLAN_DOCS = {**LABEL_DOCS, "train": "sample indices of the training set", "val": "sample indices of the held-out set"}
+PLAN_COLUMNS = list(PLAN_DOCS)
+_OUTCOME_DOCS = {
+    "n_train": "training samples",
+    "n_val": "held-out samples",
+    "eval_n": "the fewest held-out samples a held-out row is scored against (InfoNCE's ceiling is log eval_n)",
+    "mi": "the mode's reported quantity (val_mi or train_mi, `estimate_on`)",
+    "se": "the held-out standard error at the selected evaluation",
+    "val_mi": "held-out value, smoothed, at the selected evaluation",
+    "train_mi": "training-subset value, smoothed, at the selected evaluation",
+    "bound_gap": "the bound's own measured bias on the held-out set at the selected evaluation",
+    "best_epoch": "the selected evaluation's epoch (0-based)",
+    "n_epochs": "epochs trained",
+    "stopped_early": "whether patience ran out before max_epochs",
+    "seconds": "wall time of the fit's stack (kept apart in timings.parquet when saved)",
+    "device": "the device it trained on",
+    "reference_mi": "the point's KSG estimate (few dimensions, independent samples; else NaN)",
+    "reference_se": "its standard error",
+    "val_terms": "held-out per-sample terms of the selected evaluation in sample order, where a mode differences "
+                 "fits sample by sample (else empty)",
+    "probe_mi": "precision mode: each perturbed copy's held-out value (else empty)",
+    "probe_se": "precision mode: their standard errors (else empty)",
+}
 FIT_COLUMNS = [
     "fit_id", "point", "params", "null", "bound", "gamma", "repeat", "subset", "n_samples", "n_train", "n_val",
     "eval_n", "seed", "mi", "se", "val_mi", "train_mi", "bound_gap", "best_epoch", "n_epochs", "stopped_early",
     "seconds", "device", "reference_mi", "reference_se", "val_terms", "probe_mi", "probe_se",
 ]
+FIT_DOCS = {column: {**LABEL_DOCS, **_OUTCOME_DOCS}[column] for column in FIT_COLUMNS}
 SAVED_FIT_COLUMNS = [c for c in FIT_COLUMNS if c != "seconds"]  # a saved fit table: wall times are kept apart
-CURVE_COLUMNS = ["fit_id", "epoch", "val_mi", "val_se", "train_mi", "val_smoothed", "val_gap", "train_gap"]
+CURVE_DOCS = {
+    "fit_id": "the fit",
+    "epoch": "the evaluated epoch (0-based)",
+    "val_mi": "held-out value",
+    "val_se": "its standard error",
+    "train_mi": "training-subset value",
+    "val_smoothed": "the smoothed held-out curve that stopping and selection follow",
+    "val_gap": "the bound's measured bias on the held-out set",
+    "train_gap": "the same on the training samples scored",
+}
+CURVE_COLUMNS = list(CURVE_DOCS)
 
 
 def plain(value):

@@ -13,6 +13,29 @@ from neuralmi.outputs import write_json, write_parquet
 
 RESULT_FILES = ("result.json", "fits.parquet", "curves.parquet", "summary.parquet", "null.parquet", "timings.parquet")
 TIMING_COLUMNS = ["fit_id", "seconds"]
+SUMMARY_DOCS = {
+    "analysis": "the analysis's name in the config",
+    "dataset": "its dataset",
+    "mode": "its mode",
+    "mi": "the headline value (the mode's `mi`)",
+    "ci_low": "its interval's lower end",
+    "ci_high": "its interval's upper end",
+    "reliable": "the verdict: false when a reason says not to trust the number",
+    "units": "bits or nats",
+    "truth": "the dataset's known answer, where it has one",
+    "mi_upper": "a bracket's upper bound (empty without one)",
+    "ci_upper_low": "its interval's lower end",
+    "ci_upper_high": "its interval's upper end",
+    "reasons": "the reasons not to trust the number, joined by '; '",
+    "finding": "the mode's answer in words (peak lag, dimensionality, TE per direction, p-value...)",
+}
+SUMMARY_COLUMNS = list(SUMMARY_DOCS)
+
+
+def summary_row(saved: dict) -> dict:
+    """One row of the workflow's summary table from a saved result.json (`MIResult.save`'s keys)."""
+    return {key: saved.get(key) for key in SUMMARY_COLUMNS} | {"reasons": "; ".join(saved["reasons"]),
+                                                                 "finding": saved["finding"]}
 
 
 @dataclass

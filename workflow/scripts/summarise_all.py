@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from neuralmi.analysis.result import summary_row
 from neuralmi.outputs import summary_html, write_atomic, write_parquet
 
 
@@ -15,10 +16,7 @@ sys.stderr = open(snakemake.log[0], "w")
 rows = []
 for path in snakemake.input:
     result = json.loads(open(path).read())
-    rows.append({key: result.get(key) for key in
-                 ("analysis", "dataset", "mode", "mi", "ci_low", "ci_high", "reliable", "units", "truth", "mi_upper",
-                  "ci_upper_low", "ci_upper_high")}
-                | {"reasons": "; ".join(result["reasons"]), "finding": result["finding"]})
+    rows.append(summary_row(result))
 table = pd.DataFrame(rows)
 write_parquet(snakemake.output.parquet, table)
 write_atomic(snakemake.output.csv, lambda tmp: table.to_csv(tmp, index=False))
