@@ -65,6 +65,14 @@ def scores(table: pd.DataFrame, name: str) -> dict:
             "wall s (sum)": table[f"{name} seconds"].sum()}
 
 
+def identical(table: pd.DataFrame, old: str, new: str) -> str:
+    """How many runs gave the same estimate, interval, verdict and reasons under both protocols, to the last bit."""
+    columns = ["mi", "ci_low", "ci_high", "reliable", "reasons"]
+    same = pd.concat([table[f"{old} {c}"].astype(str) == table[f"{new} {c}"].astype(str) for c in columns], axis=1)
+    return (f"Runs identical to the last bit under both protocols (estimate, interval, verdict and reasons): "
+            f"{int(same.all(axis=1).sum())} of {len(table)}.")
+
+
 def markdown(frame: pd.DataFrame) -> list[str]:
     cells = frame.map(lambda v: f"{v:.3f}" if isinstance(v, float) else str(v))
     return ["| " + " | ".join(frame.columns) + " |", "|" + "---|" * len(frame.columns)] + \
@@ -74,6 +82,8 @@ def markdown(frame: pd.DataFrame) -> list[str]:
 def report(table: pd.DataFrame, names: list[str], header: str) -> str:
     lines = [header, "", "## Summary (nats)", ""]
     lines += markdown(pd.DataFrame([scores(table, n) for n in names]))
+    if len(names) == 2:
+        lines += ["", identical(table, *names)]
     lines += ["", "## By family: mean signed error / coverage / misses flagged of misses", ""]
     fam = []
     for family, part in table.groupby("family", sort=False):

@@ -29,7 +29,9 @@ import torch
 from neuralmi.data.generators import correlated_gaussian
 from neuralmi.options import make_options
 from neuralmi.training.splits import random_split
-from neuralmi.training.trainer import TRAIN_EVAL_MAX, FitSpec, eval_blocks, train_fits, training_eval_size
+from neuralmi.training.blocks import TRAIN_EVAL_MAX, eval_blocks, training_eval_size
+from neuralmi.training.specs import FitSpec
+from neuralmi.training.trainer import train_fits
 
 OUT = Path(__file__).resolve().parent / "results" / "scaling.md"
 SIZES = [10**3, 10**4, 10**5, 10**6]

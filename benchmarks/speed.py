@@ -36,7 +36,8 @@ import neuralmi
 from neuralmi.api import plan, source, summarise, train
 from neuralmi.data.generators import correlated_gaussian, population
 from neuralmi.options import make_options
-from neuralmi.training.trainer import FitSpec, train_fits
+from neuralmi.training.specs import FitSpec
+from neuralmi.training.trainer import train_fits
 from revisions import checkout, run_mode, run_rigorous
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -11,58 +11,57 @@ from pathlib import Path
 
 import pandas as pd
 
-from neuralmi.analysis import (bracket, conditional, dimensionality, estimate, lag, null, pairwise, points, precision,
-                               rigorous, sweep, transfer)
+from neuralmi.analysis import bracket, null, points
 from neuralmi.analysis.fits import FIT_COLUMNS
+from neuralmi.analysis.modes import MODES, find_mode, modes_where
 from neuralmi.analysis.result import RESULT_FILES, MIResult
-from neuralmi.bounds import check_entropy_option, check_estimator
+from neuralmi.bounds import check_entropy_option, entropy_bound
 from neuralmi.data.io import given_sides
 from neuralmi.data.processing import Source, make_source
 from neuralmi.errors import InputError
 from neuralmi.options import DEFAULTS, Options, make_options
 from neuralmi.progress import tracking
+from neuralmi.training.estimator import check_estimator
 from neuralmi.units import check_units
 
-MODES = {"estimate": estimate, "rigorous": rigorous, "sweep": sweep, "dimensionality": dimensionality, "lag": lag,
-         "transfer": transfer, "conditional": conditional, "pairwise": pairwise,
-         "precision": precision}
 GROUPINGS = ("fit", "gamma", "analysis")
 
 
-MODE_OPTIONS = {"lags": "lag", "embedding_dims": "dimensionality", "grid": "sweep", "history": "transfer",
-                "horizon": "transfer", "directions": "transfer", "processor_z": "conditional",
-                "conditional_correction": "conditional", "channel_groups": "pairwise",
-                "precisions": "precision", "perturbation": "precision", "perturbed_side": "precision",
-                "precision_fraction": "precision"}
-
-
-def _mode(name: str):
-    if name not in MODES:
-        raise InputError(f"mode: expected one of {sorted(MODES)}, found {name!r}")
-    return MODES[name]
-
-
 def check_mode_options(mode: str, options: Options) -> None:
-    """Options that belong to another mode are errors, not silently ignored."""
-    _mode(mode)
+    """Options that belong to another mode, or that the mode cannot take, are errors, not silently ignored."""
+    chosen = find_mode(mode)
     check_estimator(options)
-    check_entropy_option(options, mode)
-    bracket.check(options, mode)
-    for key, owner in MODE_OPTIONS.items():
-        if getattr(options, key) != DEFAULTS[key] and mode != owner:
-            raise InputError(f"option {key!r}: applies to mode {owner!r}, not {mode!r}")
-    null.check(options, mode)
+    used = entropy_bound(options)
+    if used and not chosen.keeps_y:
+        raise InputError(f"bound {used!r}: mode {mode!r} estimates the MI of other variables than Y as given, whose "
+                         f"entropy y_entropy_nats is; modes {modes_where('keeps_y')} take it")
+    check_entropy_option(options)
+    bracket.check(options, chosen, modes_where("brackets"))
+    for owner in MODES.values():
+        for key in owner.own_options:
+            if getattr(options, key) != DEFAULTS[key] and owner is not chosen:
+                raise InputError(f"option {key!r}: applies to mode {owner.name!r}, not {mode!r}")
+    null.check(options, chosen)
+
+
+def _listed(names: list[str]) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 def source(x, y, options: Options, mode: str = "estimate", z=None) -> Source:
     """Every side checked against its processor on one time axis (y may be None in dimensionality mode; z, the
     conditioning side, is conditional mode's and needed there)."""
-    if y is None and mode not in ("dimensionality", "pairwise"):
-        raise InputError(f"y: mode {mode!r} needs both x and y (only dimensionality and pairwise modes take x "
-                         f"alone)")
-    if (z is not None) != (mode == "conditional"):
-        raise InputError("z: conditional mode needs the conditioning variable z" if z is None else
-                         f"z: only conditional mode takes a conditioning variable, not mode {mode!r}")
+    chosen = find_mode(mode)
+    if y is None and not chosen.x_alone:
+        alone = modes_where("x_alone")
+        raise InputError(f"y: mode {mode!r} needs both x and y (only {_listed(alone)} mode{'s' * (len(alone) > 1)} "
+                         f"take{'s' * (len(alone) == 1)} x alone)")
+    if (z is not None) != chosen.takes_z:
+        with_z = modes_where("takes_z")
+        raise InputError(f"z: {mode} mode needs the conditioning variable z" if z is None else
+                         f"z: only {_listed(with_z)} mode{'s' * (len(with_z) > 1)} take{'s' * (len(with_z) == 1)} a "
+                         f"conditioning variable, not mode {mode!r}")
     return make_source(x, y, options, z)
 
 
@@ -74,11 +73,11 @@ def plan_groups(mode: str, options: Options, grouping: str, channels: tuple | No
     embedding dimension, pair, surrogate) together; "analysis": all at once (fastest on one machine: vectorised
     stacks). Grouping does not change the fits' results.
     """
-    module = _mode(mode)
+    chosen = find_mode(mode)
     check_mode_options(mode, options)
-    planned = [(p, "null" not in point) for p, point in enumerate(points.mode_points(module, options, channels))]
-    keys = [(p, g) for p, _ in planned for g in module.fit_gammas(options)]
-    keys = bracket.twin_keys(keys, [kept for _, kept in planned for _ in module.fit_gammas(options)], options)
+    planned = [(p, "null" not in point) for p, point in enumerate(points.mode_points(chosen, options, channels))]
+    keys = [(p, g) for p, _ in planned for g in chosen.fit_gammas(options)]
+    keys = bracket.twin_keys(keys, [kept for _, kept in planned for _ in chosen.fit_gammas(options)], options)
     if grouping == "fit":
         return [[i] for i in range(len(keys))]
     if grouping == "gamma":
@@ -90,7 +89,7 @@ def plan_groups(mode: str, options: Options, grouping: str, channels: tuple | No
 
 def plan(src: Source, mode: str, options: Options, seed: int) -> pd.DataFrame:
     """The fits a mode trains: labels (point, gamma, repeat, subset...) and sample indices, one row per fit."""
-    return points.plan(_mode(mode), mode, src, options, seed)
+    return points.plan(find_mode(mode), src, options, seed)
 
 
 def train(src: Source, plan: pd.DataFrame, mode: str, options: Options, seed: int, units: str,
@@ -98,22 +97,22 @@ def train(src: Source, plan: pd.DataFrame, mode: str, options: Options, seed: in
     """Train the planned fits (any subset of a plan's rows): (fit table, curve table). `progress`: see
     `neuralmi.progress.tracking` (None: a progress bar on a terminal or in a notebook, else nothing)."""
     with tracking(len(plan), options.max_epochs, progress):
-        return points.train(_mode(mode), mode, src, plan, options, seed, units)
+        return points.train(find_mode(mode), src, plan, options, seed, units)
 
 
 def summarise(mode: str, fits: pd.DataFrame, curves: pd.DataFrame, options: Options, units: str) -> MIResult:
     """The mode's result from all of its fits (with null_permutations, the observed ones; the surrogates give
     the null distribution, p- and q-values: analysis/null.py; with a bracket, the lower ones, the upper fits
     summarised beside them: analysis/bracket.py). `curves`: the observed fits' curves are kept."""
-    module = _mode(mode)
+    chosen = find_mode(mode)
     observed, _ = null.split_fits(fits)
     lower, upper = bracket.split(observed, options)
-    result = module.summarise(lower, curves[curves["fit_id"].isin(lower["fit_id"])], options, units)
+    result = chosen.summarise(lower, curves[curves["fit_id"].isin(lower["fit_id"])], options, units)
     if len(observed) < len(fits):
         tested = fits if upper is None else fits.drop(index=upper.index)
-        result = null.attach(result, module, tested, options, units, mode)
+        result = null.attach(result, chosen, tested, options, units)
     if upper is not None:
-        result = bracket.attach(result, module, upper, curves, options, units)
+        result = bracket.attach(result, chosen, upper, curves, options, units)
     result.options = options
     return result
 
@@ -148,11 +147,10 @@ def run(data=None, y=None, mode: str = "estimate", units: str = "bits", seed: in
     recordings with `processor` (continuous signals (n_timepoints, n_channels), spike trains as per-neuron
     spike-time arrays or a `neuron, time` table, categorical states), or windows (n, window, channels) for
     cnn/gru embeddings.
-    mode: "estimate" (one fit), "rigorous" (subsample-and-extrapolate bias correction), "sweep" (grid=),
-    "dimensionality" (y may be None; embedding_dims=), "lag" (lags=), "transfer" (transfer entropy between
-    time series; history=, horizon=, directions=), "conditional" (I(X;Y|Z); z= as x, processor_z=), "pairwise"
-    (every pair of channels; y may be None), "precision" (MI under perturbed spike times or values; precisions=).
-    null_permutations=K adds a permutation null (p- and q-values) to any mode.
+    mode: a registered mode (`neuralmi.analysis.modes.MODES`, each with the question it answers, e.g. "estimate":
+    one fit; "rigorous": subsample-and-extrapolate bias correction; "lag", "transfer", "pairwise"...); its own
+    options are keywords like the others (lags=, history=...); z, as x, is the conditioning side of a mode that
+    takes one. null_permutations=K adds a permutation null (p- and q-values) to any mode.
     units: "bits" or "nats". seed: fixes every random choice. progress: None shows a progress bar (fits, epochs,
     elapsed and remaining time) on a terminal or in a notebook, False never, True always (on stderr).
     options: see `neuralmi.options.load_schema()`.

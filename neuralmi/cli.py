@@ -9,28 +9,37 @@ from pathlib import Path
 
 import yaml
 
-from neuralmi.api import run
+from neuralmi.analysis.style import write_figure
+from neuralmi.api import MODES, run
 from neuralmi.checksums import differences, read
 from neuralmi.data.io import given_sides, is_table_file, load_array, load_spikes
 from neuralmi.errors import FitError, InputError
 from neuralmi.options import load_schema
-from neuralmi.outputs import write_figure, write_json, write_parquet
+from neuralmi.outputs import write_json, write_parquet
 
 
-def _parser() -> argparse.ArgumentParser:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="neuralmi", description="Neural mutual-information estimation.")
     sub = parser.add_subparsers(dest="command", required=True)
-    est = sub.add_parser("run", help="estimate I(X;Y) from two files (.npy, .npz, .parquet, .csv)")
+    run_arguments(sub.add_parser("run", help="estimate I(X;Y) from two files (.npy, .npz, .parquet, .csv)"))
+    sub.add_parser("schema", help="print the JSON schema of the estimator options")
+    check = sub.add_parser("checksums", help="check a results tree against a checksums file (SHA-256 per file)")
+    check.add_argument("reference", help="the checksums file to check against (e.g. paper/checksums.sha256)")
+    check.add_argument("--root", default=".", help="the directory its paths are relative to (default: here)")
+    return parser
+
+
+def run_arguments(est: argparse.ArgumentParser) -> None:
+    """The arguments of `neuralmi run` (the documentation's table of flags is made from them)."""
     est.add_argument("x", help="X: samples or time points in rows, channels in columns; or spike trains")
     est.add_argument("y", nargs="?", help="Y, as X (leave out in dimensionality or pairwise mode for one population, "
                                           "or when --y-columns names Y's columns of X's table)")
     est.add_argument("--out", required=True, help="result JSON: mi, ci_low, ci_high, reliable, units, ...")
-    est.add_argument("--mode", default="estimate",
-                     help="estimate, rigorous, sweep, dimensionality, lag, transfer, conditional, pairwise or "
-                          "precision")
+    est.add_argument("--mode", default="estimate", metavar="MODE",
+                     help=f"one of {', '.join(MODES)} (default estimate; what each answers: docs/modes/)")
     est.add_argument("--z", help="Z, the conditioning variable of conditional mode (a file, as X)")
-    est.add_argument("--units", default="bits", help="bits or nats")
-    est.add_argument("--seed", type=int, default=0)
+    est.add_argument("--units", default="bits", help="bits (default) or nats")
+    est.add_argument("--seed", type=int, default=0, help="fixes every random choice (default 0)")
     est.add_argument("--options", help="YAML or JSON file of estimator options")
     est.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                      help="one option (value parsed as YAML), overriding --options")
@@ -53,11 +62,6 @@ def _parser() -> argparse.ArgumentParser:
     est.add_argument("--plot-null", help="with null_permutations: write the null's figure (png, pdf or svg)")
     est.add_argument("--no-progress", action="store_true",
                      help="no progress bar (shown on stderr when it is a terminal)")
-    sub.add_parser("schema", help="print the JSON schema of the estimator options")
-    check = sub.add_parser("checksums", help="check a results tree against a checksums file (SHA-256 per file)")
-    check.add_argument("reference", help="the checksums file to check against (e.g. paper/checksums.sha256)")
-    check.add_argument("--root", default=".", help="the directory its paths are relative to (default: here)")
-    return parser
 
 
 def _options(args) -> dict:
@@ -130,7 +134,7 @@ def _check(args) -> int:
 
 
 def main(argv=None) -> int:
-    args = _parser().parse_args(argv)
+    args = build_parser().parse_args(argv)
     try:
         if args.command == "schema":
             print(json.dumps(load_schema(), indent=2))

@@ -33,13 +33,6 @@ def write_parquet(path, frame) -> None:
     write_atomic(path, lambda tmp: frame.to_parquet(tmp, index=False))
 
 
-def write_figure(path, figure) -> None:
-    """A figure in the house style's resolution, without dates or versions in its metadata (analysis/style.py)."""
-    from neuralmi.analysis.style import save
-
-    write_atomic(path, lambda tmp: save(figure, tmp))
-
-
 def summary_html(table) -> str:
     """A self-contained HTML page of a summary table (numbers to 4 significant digits), for the report."""
     body = table.to_html(index=False, float_format=lambda v: f"{v:.4g}", na_rep="", border=0, classes="summary")

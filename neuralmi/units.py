@@ -2,12 +2,12 @@
 
 import math
 
+from neuralmi.errors import InputError
+
 UNITS = ("bits", "nats")
 
 
 def check_units(units: str) -> str:
-    from neuralmi.errors import InputError
-
     if units not in UNITS:
         raise InputError(f"units: expected one of {UNITS}, found {units!r}")
     return units

@@ -148,7 +148,7 @@ def test_lower_bounds_gap_is_the_infonce_value_of_their_critic_above_them():
 def test_floored_logsumexp_equals_torchs_on_ordinary_sharp_masked_and_infinite_rows(device):
     """The floor at e^-87 of each row's largest term (kept off CPUs' slow underflow path) changes no float32
     value: sharp rows whose other terms underflow, masked entries, infinite rows; gradients agree too."""
-    from neuralmi.bounds import _logsumexp
+    from neuralmi.bounds.rows import _logsumexp
 
     torch.manual_seed(0)
     rows = torch.cat([torch.randn(4, 300), 60 * torch.randn(4, 300), torch.full((1, 300), torch.finfo(torch.float32).min),

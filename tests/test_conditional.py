@@ -65,15 +65,17 @@ def test_both_terms_share_every_subset_and_split():
 def test_z_is_windowed_like_x_and_y():
     """A time series with windows of 4 samples: the joint term's X holds X's and Z's windows side by side,
     flattened for the mlp embedding and as channels of equal-length windows for the gru."""
-    from neuralmi.analysis import conditional
+    from neuralmi.analysis.modes import MODES
     from neuralmi.analysis.points import resolved
+
+    conditional = MODES["conditional"]
 
     rng = np.random.default_rng(0)
     x, y, z = rng.standard_normal((400, 2)), rng.standard_normal((400, 1)), rng.standard_normal((400, 3))
     for extra, joint_shape, own_shape in (({}, (100, 20), (100, 12)), ({"embedding": "gru"}, (100, 4, 5), (100, 4, 3))):
         opts = make_options({"processor": "continuous", "window_size": 4, **FAST, **extra})
         src = source(x, y, opts, "conditional", z)
-        point_opts = resolved(conditional, opts, {"term": "joint"}, src, "conditional")
+        point_opts = resolved(conditional, opts, {"term": "joint"}, src)
         joint, target = conditional.point_samples(src, {"term": "joint"}, point_opts, 0)
         own, _ = conditional.point_samples(src, {"term": "own"}, point_opts, 0)
         assert joint.shape == joint_shape and own.shape == own_shape and target.shape == (100, 4, 1)

@@ -6,7 +6,7 @@ import pytest
 
 import neuralmi
 from neuralmi.analysis import bracket
-from neuralmi.analysis.fits import bias_warnings, fit_warnings
+from neuralmi.analysis.verdicts import bias_warnings, fit_warnings
 from neuralmi.analysis.result import MIResult
 from neuralmi.data.generators import correlated_gaussian
 from neuralmi.data.tasks import task
@@ -104,7 +104,7 @@ def test_the_correction_of_the_hybrid_bound_lies_between_zero_for_a_constant_cri
     """f(x, y) - log mean_k e^{f(x, y_k)} over the pair and K - 1 draws: 0 when f ignores y, at most log K."""
     import torch
 
-    from neuralmi.nets.critics import make_critic
+    from neuralmi.nets.factory import make_critic
 
     options = make_options({**fast, "critic": "flow", "bound": "ba_hybrid", "flow_layers": 2, "mixture_components": 2,
                             "proposal_samples": 8, "y_entropy_nats": 0.0, "rank_transform": False})
@@ -283,7 +283,7 @@ def test_a_density_critic_scores_log_density_ratios_with_y_in_rows(fast):
     computed directly from the critic's parts."""
     import torch
 
-    from neuralmi.nets.critics import make_critic
+    from neuralmi.nets.factory import make_critic
     from neuralmi.nets.densities import mixture_log_density
 
     options = make_options({**fast, "critic": "flow", "mixture_components": 2, "flow_layers": 2})
@@ -310,7 +310,7 @@ def test_draws_from_the_conditional_density_have_its_moments(fast, critic, compo
     covariance: sampling error and the grid's cut at +-10)."""
     import torch
 
-    from neuralmi.nets.critics import make_critic
+    from neuralmi.nets.factory import make_critic
 
     options = make_options({**fast, "critic": critic, "mixture_components": components, "flow_layers": 2})
     torch.manual_seed(1)
@@ -337,8 +337,9 @@ def test_draws_from_the_conditional_density_have_its_moments(fast, critic, compo
 def test_a_lower_bound_wholly_below_zero_is_flagged_as_loose():
     """The MI is never negative: a lower bound's held-out interval below zero by more than its half-width shows
     it loose by at least its upper end; one that reaches within its half-width of zero is no reason."""
-    from neuralmi.analysis import estimate
+    from neuralmi.analysis.modes import MODES
 
+    estimate = MODES["estimate"]
     table = pd.DataFrame({"fit_id": [0], "bound": ["infonce"], "val_mi": [-0.5], "train_mi": [0.1], "se": [0.1],
                           "bound_gap": [0.0], "stopped_early": [True], "gamma": [1], "eval_n": [1000],
                           "reference_mi": [np.nan], "reference_se": [np.nan]})

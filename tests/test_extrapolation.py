@@ -42,7 +42,7 @@ def test_interval_covers_the_truth_at_its_nominal_rate():
 
 
 def test_a_diverged_fit_makes_the_result_unreliable():
-    from neuralmi.analysis.fits import fit_warnings
+    from neuralmi.analysis.verdicts import fit_warnings
 
     fits = table(lambda x: 1.0 - 200 * x).assign(val_mi=1.0, train_mi=1.0, se=0.1, stopped_early=True, n_val=1000,
                                                   eval_n=1000)
@@ -103,8 +103,10 @@ def test_extrapolations_that_meet_agree_and_a_persistent_gap_is_found():
 
 
 def test_rigorous_summary_spans_both_extrapolations_when_they_disagree():
-    from neuralmi.analysis import rigorous
+    from neuralmi.analysis.modes import MODES
     from neuralmi.options import make_options
+
+    rigorous = MODES["rigorous"]
 
     options = make_options({"gammas": [1, 2, 3, 4, 5], "min_gammas": 5})
     agree = rigorous.summarise(_pair_table(0.0), None, options, "nats")

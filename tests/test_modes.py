@@ -108,15 +108,17 @@ def test_dimensionality_needs_two_channels_and_a_separable_critic():
 
 
 def test_sweeping_an_encoding_setting_changes_the_samples():
-    from neuralmi.analysis import sweep
-    from neuralmi.analysis.points import point_arrays, point_options, resolve
+    from neuralmi.analysis.modes import MODES
+    from neuralmi.analysis.points import point_arrays, resolve
+
+    sweep = MODES["sweep"]
 
     spikes = [np.sort(np.random.default_rng(k).uniform(0, 10, 50)) for k in range(3)]
     opts = make_options({"processor_x": "spikes", "processor_y": "continuous", "sample_rate": 100,
                          "window_size": 0.1, "grid": {"bin_size": [0.1, 0.05]}})
     src = source(spikes, np.zeros((1000, 2)), opts)
-    shapes = [point_arrays(sweep, "sweep", src, p, resolve(point_options(sweep, opts, p), src, "sweep"), 0)[0].shape
-              for p in sweep.points(opts)]
+    shapes = [point_arrays(sweep, src, p, resolve(sweep.point_options(opts, p), src, sweep), 0)[0].shape
+              for p in sweep.points(opts, None)]
     assert shapes == [(100, 3), (100, 6)]
 
 
@@ -132,7 +134,7 @@ def test_options_of_another_mode_or_unsweepable_are_errors(options, message):
 
 
 def test_saturation_and_peak_ignore_diverged_points():
-    from neuralmi.analysis.dimensionality import saturation
+    from neuralmi.analysis.modes.dimensionality import saturation
 
     dims = np.array([1, 2, 3, 4])
     assert saturation(np.array([0.1, 0.5, np.nan, 0.52]), np.array([0.01, 0.01, np.nan, 0.01]), dims, 0.05,

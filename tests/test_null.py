@@ -7,6 +7,7 @@ import pytest
 
 import neuralmi
 from neuralmi.analysis import null
+from neuralmi.analysis.modes import MODES
 from neuralmi.data.autoregression import coupled_autoregression
 from neuralmi.data.conditional import gaussian_triplet
 from neuralmi.data.generators import _ar1, correlated_gaussian
@@ -107,12 +108,12 @@ def test_local_permutation_keeps_x_near_its_z():
 
 
 def test_method_choice_and_errors():
-    assert null.method(make_options({}), "estimate") == "permute"
-    assert null.method(make_options({}), "lag") == "shift"
-    assert null.method(make_options({"processor": "continuous"}), "sweep") == "shift"
-    assert null.method(make_options({}), "conditional") == "local"
+    assert null.method(make_options({}), MODES["estimate"]) == "permute"
+    assert null.method(make_options({}), MODES["lag"]) == "shift"
+    assert null.method(make_options({"processor": "continuous"}), MODES["sweep"]) == "shift"
+    assert null.method(make_options({}), MODES["conditional"]) == "local"
     with pytest.raises(InputError, match="needs conditional mode"):
-        null.method(make_options({"null_method": "local"}), "estimate")
+        null.method(make_options({"null_method": "local"}), MODES["estimate"])
     with pytest.raises(InputError, match="null_permutations"):
         neuralmi.run(np.zeros((50, 1)), np.zeros((50, 1)), null_permutations=-1)
     with pytest.raises(InputError, match="has no effect without null_permutations"):
@@ -120,7 +121,7 @@ def test_method_choice_and_errors():
     with pytest.raises(InputError, match="scramble the driver"):
         neuralmi.run(np.zeros((50, 1)), np.zeros((50, 1)), mode="transfer", history=1, null_permutations=5,
                      null_method="permute")
-    assert null.method(make_options({"processor": "continuous", "split": "random"}), "estimate") == "shift"
+    assert null.method(make_options({"processor": "continuous", "split": "random"}), MODES["estimate"]) == "shift"
 
 
 SMALL = {**FAST, "max_epochs": 8, "null_permutations": 3, "device": "cpu"}  # observed fits compared bit for bit

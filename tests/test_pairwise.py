@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import neuralmi
-from neuralmi.analysis.pairwise import points
+from neuralmi.analysis.modes import MODES
 from neuralmi.data.generators import dependent_pairs, latent_spikes, pair_information
 from neuralmi.errors import InputError
 from neuralmi.options import make_options
@@ -56,6 +56,7 @@ def test_spike_counts_per_neuron():
 
 def test_points_and_errors():
     options = make_options({})
+    points = MODES["pairwise"].points
     assert len(points(options, (16, 0))) == 120 and len(points(options, (3, 2))) == 6
     with pytest.raises(InputError, match="at least 2 channels"):
         neuralmi.run(np.zeros((100, 1)), None, mode="pairwise", **FAST)

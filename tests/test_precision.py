@@ -5,13 +5,14 @@ import numpy as np
 import pytest
 
 import neuralmi
-from neuralmi.analysis.precision import _crossing, _perturb
+from neuralmi.analysis.modes.precision import _crossing, _perturb
 from neuralmi.data.arrays import rank_gaussianize
 from neuralmi.data.generators import correlated_gaussian, timed_spikes
 from neuralmi.data.recordings import Sampled, SpikeTrains
 from neuralmi.errors import InputError
 from neuralmi.options import make_options
-from neuralmi.training.trainer import FitSpec, train_fits
+from neuralmi.training.specs import FitSpec
+from neuralmi.training.trainer import train_fits
 
 SPIKES = {"processor_x": {"processor": "spikes", "spike_encoding": "times"}, "processor_y": "continuous",
           "sample_rate": 100, "window_size": 0.2, "threads": 2}

@@ -161,24 +161,26 @@ def test_spike_tables_declare_silent_neurons_with_nan_and_reject_other_missing_t
 def test_lag_crops_keep_spikes_that_sit_on_the_crop_edge():
     """With lags 0 and 0.29 s every lag uses ticks 29.. of Y; at lag 0, X's crop starts at tick 29 too. 0.29 s
     at 100 Hz is tick 28.999999999999996: that crop must still count the spike in its window 0."""
-    from neuralmi.analysis import lag
+    from neuralmi.analysis.modes import MODES
     from neuralmi.analysis.points import resolve
 
+    lag = MODES["lag"]
     opts = make_options({"processor_x": "spikes", "processor_y": "continuous", "sample_rate": 100,
                          "window_size": 0.01, "lags": [0, 0.29]})
     src = make_source([np.array([0.29])], np.zeros(100), opts)
-    x, _ = lag.point_samples(src, {"lag": 0}, resolve(opts, src, "lag"), 0)
+    x, _ = lag.point_samples(src, {"lag": 0}, resolve(opts, src, lag), 0)
     assert x[0, 0, 0] == 1
 
 
 def test_spike_times_have_one_shape_at_every_lag():
-    from neuralmi.analysis import lag
+    from neuralmi.analysis.modes import MODES
     from neuralmi.analysis.points import resolve
 
+    lag = MODES["lag"]
     trains = [np.array([0.01, 0.02, 0.03, 0.5])]
     opts = make_options({"processor": "spikes", "spike_encoding": "times", "duration": 1.0, "window_size": 0.1,
                          "lags": [0, 0.2]})
     src = make_source(trains, trains, opts)
-    opts = resolve(opts, src, "lag")
+    opts = resolve(opts, src, lag)
     shapes = {lag.point_samples(src, {"lag": v}, opts, 0)[0].shape for v in (0, 0.2)}
     assert shapes == {(8, 3, 1)}

@@ -9,32 +9,17 @@ import pytest
 
 import neuralmi
 from neuralmi.analysis.result import RESULT_FILES
-from neuralmi.data.autoregression import coupled_autoregression
-from neuralmi.data.conditional import gaussian_triplet
-from neuralmi.data.generators import correlated_gaussian, dependent_pairs, lagged_pair, population
+from mode_examples import EXAMPLES, run_example
 from neuralmi.errors import InputError
 
-GAUSS = correlated_gaussian(400, 2, 2, 1.0, seed=1)
-RUNS = {
-    "estimate": (GAUSS, {}),
-    "rigorous": (GAUSS, {"gammas": [1, 2, 3], "min_gammas": 2}),
-    "rigorous_null": (GAUSS, {"mode": "rigorous", "gammas": [1, 2], "min_gammas": 2, "null_permutations": 3}),
-    "sweep": (GAUSS, {"grid": {"hidden_dim": [8, 16]}}),
-    "dimensionality": ((population(400, 6, latent_dim=2, seed=1), None), {"embedding_dims": [1, 2], "repeats": 1}),
-    "lag": (lagged_pair(400, lag=1, seed=1), {"processor": "continuous", "lags": [0, 1]}),
-    "transfer": (coupled_autoregression(400, coupling=0.8, seed=1), {"history": 1}),
-    "conditional": (gaussian_triplet(400, case="partial", seed=1), {}),
-    "pairwise": ((dependent_pairs(300, n_channels=3, pairs=[[0, 1]], seed=1), None), {}),
-    "precision": (GAUSS, {"precisions": [0.1, 0.5], "processor": "continuous"}),
-}
+RUNS = {name: (name, {}) for name in EXAMPLES} | {"rigorous_null": ("rigorous", {"gammas": [1, 2],
+                                                                                "null_permutations": 3})}
+GAUSS = EXAMPLES["estimate"][0]
 
 
 def _run(name, fast):
-    data, options = RUNS[name]
-    options = {**fast, **options}
-    mode = options.pop("mode", name)
-    x, y, *z = data
-    return neuralmi.run(x, y, mode=mode, seed=3, z=z[0] if z else None, **options)
+    example, extra = RUNS[name]
+    return run_example(example, fast, **extra)
 
 
 def _same(a, b):

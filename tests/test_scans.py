@@ -10,13 +10,18 @@ import pytest
 import torch
 
 import neuralmi.analysis.points as points
+import neuralmi.training.memory as memory
 import neuralmi.training.trainer as trainer
 from neuralmi.api import plan, source, train
 from neuralmi.data.generators import population
-from neuralmi.nets.critics import make_critic
+from neuralmi.nets.factory import make_critic
 from neuralmi.options import make_options
 from neuralmi.training.splits import random_split
-from neuralmi.training.trainer import FitSpec, member_bytes, stack_chunk, train_fits
+from neuralmi.training.blocks import training_eval_size
+from neuralmi.training.members import widenable
+from neuralmi.training.memory import member_bytes, stack_chunk
+from neuralmi.training.specs import FitSpec
+from neuralmi.training.trainer import train_fits
 
 
 def halves(n=900, channels=8, seed=0):
@@ -88,7 +93,7 @@ def test_a_dimensionality_scan_is_one_stack_equal_to_its_points_trained_one_at_a
 
 
 def test_samples_are_built_once_per_channel_split(fast, monkeypatch):
-    import neuralmi.analysis.dimensionality as dimensionality
+    import neuralmi.analysis.modes.dimensionality as dimensionality
 
     x = population(400, 8, latent_dim=2, noise=0.5, seed=1)
     options = make_options({**fast, "max_epochs": 2, "embedding_dims": [1, 2, 3], "repeats": 2})
@@ -108,7 +113,7 @@ def test_one_training_block_changes_nothing_but_the_training_curve(fast):
     full, one = (train_fits(a, b, [FitSpec(train_idx, val, 4, training_blocks=k)], options)[0] for k in (None, 1))
     assert np.array_equal(full.val_curve, one.val_curve) and full.val_mi == one.val_mi
     assert not np.array_equal(full.train_curve, one.train_curve)
-    assert trainer.training_eval_size(1200, 200, 1) == 200 and trainer.training_eval_size(1200, 200) == 1200
+    assert training_eval_size(1200, 200, 1) == 200 and training_eval_size(1200, 200) == 1200
 
 
 def test_modes_reporting_held_out_values_score_one_training_block(fast, monkeypatch):
@@ -130,12 +135,12 @@ def test_a_stack_over_its_memory_budget_trains_in_chunks_with_the_same_numbers(f
     options = make_options({**fast, "max_epochs": 4, "device": "cpu"})
     specs = [FitSpec(*random_split(len(a), 0.25, [0, k]), seed=k) for k in range(5)]
     one = train_fits(a, b, specs, options)
-    monkeypatch.setattr(trainer, "member_bytes", lambda *args: 6 * 2**20)
+    monkeypatch.setattr(memory, "member_bytes", lambda *args: 6 * 2**20)
     small = options.replace(stack_memory_mb=16)
     assert stack_chunk(small, (4,), (4,), options.batch_size) == 2
     sizes = []
-    real = trainer._StackTrainer.__init__
-    monkeypatch.setattr(trainer._StackTrainer, "__init__", lambda self, x, y, s, *rest: sizes.append(len(s)) or
+    real = trainer.StackTrainer.__init__
+    monkeypatch.setattr(trainer.StackTrainer, "__init__", lambda self, x, y, s, *rest: sizes.append(len(s)) or
                         real(self, x, y, s, *rest))
     chunked = train_fits(a, b, specs, small)
     assert sizes == [2, 2, 1]
@@ -153,7 +158,7 @@ def test_member_memory_grows_with_the_batch_and_the_network():
 def test_the_plateau_is_the_pooled_flat_top_not_the_luckiest_dimension():
     """Dimension 1 is 4.5% below the flat top (4.70) but 5.5% below its luckiest point (4.76): with a 5% tolerance
     the rule answers 1. A real rise past the tolerance is still found."""
-    from neuralmi.analysis.dimensionality import saturation
+    from neuralmi.analysis.modes.dimensionality import saturation
 
     dims = np.arange(1, 9)
     se = np.full(8, 0.01)
@@ -192,8 +197,8 @@ def test_a_sweep_over_rates_is_a_stack_per_hidden_width_equal_to_its_points_alon
     assert calls == [4, 4]
     alone = pd.concat([train(src, fits_plan.iloc[[i]], "sweep", options, 0, "bits")[0] for i in range(8)])
     assert np.array_equal(together["val_mi"].to_numpy(), alone["val_mi"].to_numpy())
-    assert trainer.widenable(make_options({"embedding": "cnn"})) == {"learning_rate", "weight_decay", "embedding_dim"}
-    assert trainer.widenable(make_options({"critic": "joint"})) == {"learning_rate", "weight_decay"}
+    assert widenable(make_options({"embedding": "cnn"})) == {"learning_rate", "weight_decay", "embedding_dim"}
+    assert widenable(make_options({"critic": "joint"})) == {"learning_rate", "weight_decay"}
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")

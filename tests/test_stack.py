@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from neuralmi.nets.critics import make_critic
+from neuralmi.nets.factory import make_critic
 from neuralmi.nets.stack import ModelStack
 from neuralmi.options import make_options
 

@@ -95,7 +95,7 @@ def test_a_workflow_dataset_takes_its_sides_from_one_table(table, tmp_path):
 
 
 def test_the_readme_iris_example_runs(fast):
-    """The README's real-data example: the iris table that scikit-learn ships (no download)."""
+    """The documentation's real-data example (docs/getting-started.md): the iris table that scikit-learn ships (no download)."""
     from sklearn.datasets import load_iris
 
     iris = load_iris(as_frame=True).frame

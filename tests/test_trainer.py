@@ -6,13 +6,19 @@ import numpy as np
 import pytest
 import torch
 
-import neuralmi.training.trainer as trainer
-from neuralmi.bounds import row_stats
+import neuralmi.training.blocks as blocks_module
+import neuralmi.training.loop as loop
+import neuralmi.training.memory as memory
+import neuralmi.training.scoring as scoring
+from neuralmi.bounds import BOUNDS, row_stats
 from neuralmi.data.generators import correlated_gaussian
 from neuralmi.errors import InputError
+from neuralmi.nets.factory import CRITICS, DENSITY_CRITICS
 from neuralmi.options import make_options
 from neuralmi.training.splits import random_split
-from neuralmi.training.trainer import FitSpec, train_fits
+from neuralmi.training.smoothing import should_stop
+from neuralmi.training.specs import FitSpec
+from neuralmi.training.trainer import train_fits
 
 
 def data(n=400, mi=1.0, seed=0):
@@ -78,7 +84,7 @@ def test_deferred_scoring_changes_nothing_and_stops_where_patience_runs_out(fast
     options = make_options({**fast, "max_epochs": 60, "patience": 3, "learning_rate": 0.02, "device": "cpu"})
     specs = specs_for([400, 100, 100])
     deferred = train_fits(x, y, specs, options)
-    monkeypatch.setattr(trainer, "EVAL_EVERY", every)
+    monkeypatch.setattr(loop, "EVAL_EVERY", every)
     prompt = train_fits(x, y, specs, options)
     for a, b in zip(deferred, prompt):
         assert a.n_epochs == b.n_epochs and a.best_epoch == b.best_epoch
@@ -86,7 +92,7 @@ def test_deferred_scoring_changes_nothing_and_stops_where_patience_runs_out(fast
     stopped = [f for f in deferred if f.stopped_early]
     assert stopped
     for f in stopped:
-        assert not any(trainer.should_stop(f.val_curve[:e], 3, options.median_window, options.smoothing_sigma)
+        assert not any(should_stop(f.val_curve[:e], 3, options.median_window, options.smoothing_sigma)
                        for e in range(1, f.n_epochs))
 
 
@@ -94,7 +100,7 @@ def test_held_out_blocks_do_not_change_the_result(fast, monkeypatch):
     x, y = data()
     options = make_options(fast)
     whole = train_fits(x, y, specs_for([400]), options)
-    monkeypatch.setattr(trainer, "EVAL_FLOATS", 500)
+    monkeypatch.setattr(memory, "EVAL_FLOATS", 500)
     blocked = train_fits(x, y, specs_for([400]), options)
     np.testing.assert_allclose(whole[0].val_curve, blocked[0].val_curve, rtol=1e-5, atol=1e-6)
 
@@ -122,7 +128,7 @@ def test_small_evaluation_blocks_bound_the_pairs_and_keep_the_estimate(fast, mon
     specs = [FitSpec(np.arange(0, 1600), np.arange(1600, 2000), seed=3)]
     options = {**fast, "max_epochs": 5, "patience": None, "batch_size": 64, "learning_rate": 0.01}
     whole = train_fits(x, y, specs, make_options(options))[0]
-    monkeypatch.setattr(trainer, "row_stats", recording)
+    monkeypatch.setattr(scoring, "row_stats", recording)
     block = train_fits(x, y, specs, make_options({**options, "eval_block_size": 70}))[0]
     assert max(shape[-1] for shape in shapes) == 67 and block.eval_n == 66  # 6 blocks of 66 or 67 samples
     # per member: epochs x (6 held-out + 23 whole training blocks of the held-out blocks' size, 1541 of the 1600
@@ -137,20 +143,24 @@ def test_small_evaluation_blocks_bound_the_pairs_and_keep_the_estimate(fast, mon
 
 def test_evaluation_blocks_cut_in_a_fixed_order_of_near_equal_sizes():
     rng = np.random.default_rng(0)
-    blocks = trainer.eval_blocks(np.arange(10, 311), 100, rng)
+    blocks = blocks_module.eval_blocks(np.arange(10, 311), 100, rng)
     assert blocks.index.shape == (4, 76) and blocks.smallest() == 75
     assert list(blocks.valid.sum(1)) == [75, 75, 75, 76]
     assert np.array_equal(np.sort(blocks.index[blocks.valid]), np.arange(10, 311))
-    same = trainer.eval_blocks(np.arange(10, 311), 100, np.random.default_rng(0))
+    same = blocks_module.eval_blocks(np.arange(10, 311), 100, np.random.default_rng(0))
     assert np.array_equal(blocks.index, same.index)
-    even = trainer.eval_blocks(np.arange(600), 200, rng)
+    even = blocks_module.eval_blocks(np.arange(600), 200, rng)
     assert even.valid is None and even.index.shape == (3, 200) and even.smallest() == 200
-    whole = trainer.eval_blocks(np.arange(600), 600, rng)
+    whole = blocks_module.eval_blocks(np.arange(600), 600, rng)
     assert whole.valid is None and np.array_equal(whole.index[0], np.arange(600)) and whole.smallest() == 600
 
 
-@pytest.mark.parametrize("bound", ["infonce", "nwj", "tuba", "mine", "flo", "js", "smile"])
-@pytest.mark.parametrize("critic", ["separable", "joint", "hybrid", "probabilistic", "gaussian", "flow"])
+SCORE_BOUNDS = sorted(b for b, make in BOUNDS.items() if not make(make_options({})).needs_density)
+DENSITY_BOUNDS = sorted(b for b, make in BOUNDS.items() if make(make_options({})).needs_density)
+
+
+@pytest.mark.parametrize("bound", SCORE_BOUNDS)
+@pytest.mark.parametrize("critic", sorted({**CRITICS, **DENSITY_CRITICS}))
 def test_every_bound_and_critic_trains(fast, bound, critic):
     x, y = data(n=200, mi=2.0)
     fits = train_fits(x, y, specs_for([100, 100]), make_options({**fast, "bound": bound, "critic": critic}))
@@ -162,8 +172,8 @@ KNOWN_ENTROPY = {"y_entropy_nats": 0.0, "rank_transform": False}
 """Barber-Agakov's options in trainer tests, where the entropy's value only shifts the estimate."""
 
 
-@pytest.mark.parametrize("bound", ["doe", "ba", "ba_hybrid", "club", "l1out"])
-@pytest.mark.parametrize("critic", ["gaussian", "flow"])
+@pytest.mark.parametrize("bound", DENSITY_BOUNDS)
+@pytest.mark.parametrize("critic", sorted(DENSITY_CRITICS))
 def test_the_density_bounds_train_on_density_critics(fast, bound, critic):
     x, y = data(n=200, mi=2.0)
     options = make_options({**fast, "bound": bound, "critic": critic, "mixture_components": 2, "flow_layers": 2,
@@ -301,7 +311,7 @@ def test_training_samples_are_scored_in_whole_blocks_of_the_held_out_size():
     """The training-subset value must carry the held-out value's InfoNCE ceiling: only whole blocks of the
     held-out width (a 1333-sample training set against 333 held-out samples gives 4 blocks of 333, not 5 of
     267), all samples when fewer than one block, and about TRAIN_EVAL_MAX at most."""
-    from neuralmi.training.trainer import TRAIN_EVAL_MAX, training_eval_size
+    from neuralmi.training.blocks import TRAIN_EVAL_MAX, training_eval_size
 
     assert training_eval_size(1333, 333) == 4 * 333
     assert training_eval_size(4000, 1000) == 4000
@@ -332,6 +342,6 @@ def test_kept_held_out_terms_are_those_of_the_selected_evaluation_and_change_not
 def test_kept_terms_come_back_in_sorted_sample_order_without_padding():
     """Rows are scored in each set's shuffled block order with padded short blocks; the kept terms are mapped back
     to sorted sample order, padding dropped (here each row's term is its own sample index)."""
-    blocks = trainer._Blocks(5, np.array([[9, 2, 7], [4, 5, 0]]), np.array([[True, True, True], [True, True, False]]))
+    blocks = blocks_module.Blocks(5, np.array([[9, 2, 7], [4, 5, 0]]), np.array([[True, True, True], [True, True, False]]))
     terms = np.array([9.0, 2.0, 7.0, 4.0, 5.0, -1.0])
-    np.testing.assert_array_equal(trainer._in_sample_order(terms, blocks), [2, 4, 5, 7, 9])
+    np.testing.assert_array_equal(blocks_module.in_sample_order(terms, blocks), [2, 4, 5, 7, 9])

@@ -7,14 +7,16 @@ import numpy as np
 import pytest
 
 import neuralmi
-from neuralmi.analysis import transfer
-from neuralmi.api import plan, source
+from neuralmi.analysis.modes import MODES
+from neuralmi.analysis.modes.transfer import steps
 from neuralmi.analysis.points import resolved
+from neuralmi.api import plan, source
 from neuralmi.data.autoregression import coupled_autoregression, coupled_transfer_entropy, gaussian_cmi
 from neuralmi.data.generators import latent_spikes
 from neuralmi.errors import InputError
 from neuralmi.options import make_options
 
+transfer = MODES["transfer"]
 FAST = {"hidden_dim": 16, "embedding_dim": 4, "max_epochs": 6, "patience": 3, "batch_size": 32, "eval_interval": 1,
         "gammas": [1, 2, 3], "min_gammas": 2}
 
@@ -79,7 +81,7 @@ def test_subsets_and_held_out_blocks_are_contiguous_in_time_with_a_gap_of_a_samp
     opts = make_options({"history": 3, "horizon": 2, **FAST})
     src = source(x, y, opts, "transfer")
     table = plan(src, "transfer", opts, 0)
-    gap = resolved(transfer, opts, {"direction": "x_to_y", "term": "joint"}, src, "transfer").gap
+    gap = resolved(transfer, opts, {"direction": "x_to_y", "term": "joint"}, src).gap
     assert gap == 3 + 2 - 1
     for row in table.itertuples():
         members = np.sort(np.concatenate([row.train, row.val]))
@@ -110,7 +112,7 @@ def test_history_in_seconds_counts_windows_of_binned_spikes():
     opts = {"processor_x": "spikes", "processor_y": "continuous", "sample_rate": 100, "window_size": 0.02,
             "spike_encoding": "counts", **FAST}
     src = source(spikes, signal, make_options({**opts, "history": 0.06}), "transfer")
-    assert transfer.steps(src, make_options({**opts, "history": 0.06})) == (3, 1)
+    assert steps(src, make_options({**opts, "history": 0.06})) == (3, 1)
     result = neuralmi.run(spikes, signal, mode="transfer", history=0.06, directions="x_to_y", seed=0, **opts)
     assert np.isfinite([result.mi, result.ci_low, result.ci_high]).all()
     assert set(result.to_frame()["direction"]) == {"x_to_y"}
@@ -126,12 +128,12 @@ def test_the_default_horizon_starts_after_overlapping_past_windows():
     x, y = np.arange(40.0)[:, None], 100 + np.arange(40.0)[:, None]
     opts = make_options({"processor": "continuous", "window_size": 4, "step_size": 2, "history": 4})
     src = source(x, y, opts, "transfer")
-    assert transfer.steps(src, opts) == (2, 2)
+    assert steps(src, opts) == (2, 2)
     past, future = transfer.point_samples(src, {"direction": "x_to_y", "term": "own"}, opts, 0)
     assert past[0].max() < future[0].min()  # no shared time points
     np.testing.assert_array_equal(future[0, 0], [106, 107, 108, 109])
     with pytest.raises(InputError, match="horizon: 1 steps ahead, the predicted window shares time points"):
-        transfer.steps(src, opts.replace(horizon=2))
+        steps(src, opts.replace(horizon=2))
     with pytest.raises(InputError, match="gap: 1 steps would let training samples share time points"):
         neuralmi.run(x, y, mode="transfer", processor="continuous", window_size=4, step_size=2, history=4, gap=1,
                      **FAST)

@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import pandas as pd
 
+from neuralmi.analysis.contract import Mode
 from neuralmi.errors import InputError
 
-MODES = ("estimate", "rigorous")
 
-
-def check(options, mode: str) -> None:
-    if options.bracket and mode not in MODES:
-        raise InputError(f"bracket: applies to modes {list(MODES)} (one MI value to bracket), not {mode!r}")
+def check(options, mode: Mode, bracketing: list[str]) -> None:
+    """A bracket only where the mode's result is one MI value to bracket (`Mode.brackets`; `bracketing`: the
+    modes that are)."""
+    if options.bracket and not mode.brackets:
+        raise InputError(f"bracket: applies to modes {bracketing} (one MI value to bracket), not {mode.name!r}")
 
 
 def upper_options(options):
@@ -56,11 +57,11 @@ def split(fits: pd.DataFrame, options) -> tuple[pd.DataFrame, pd.DataFrame | Non
     return fits[~upper], fits[upper]
 
 
-def attach(result, module, upper: pd.DataFrame, curves: pd.DataFrame, options, units: str):
+def attach(result, mode: Mode, upper: pd.DataFrame, curves: pd.DataFrame, options, units: str):
     """The lower `result` with the upper fits' own summary beside it (`result.upper`), their rows in its fit and
     curve tables, and a reason when the two cross: an upper interval wholly below the lower one means at least
     one of them does not hold (usually q(y|x) fits poorly, so the upper bound fails)."""
-    up = module.summarise(upper, curves[curves["fit_id"].isin(upper["fit_id"])], upper_options(options), units)
+    up = mode.summarise(upper, curves[curves["fit_id"].isin(upper["fit_id"])], upper_options(options), units)
     result.upper = up
     result.fits = pd.concat([result.fits, up.fits], ignore_index=True).sort_values("fit_id", ignore_index=True)
     result.curves = pd.concat([result.curves, up.curves], ignore_index=True)

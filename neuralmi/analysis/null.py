@@ -21,7 +21,9 @@ import json
 
 import numpy as np
 import pandas as pd
+from scipy.spatial import cKDTree
 
+from neuralmi.analysis.contract import Mode
 from neuralmi.analysis.fits import plain
 from neuralmi.data.processing import side_settings
 from neuralmi.errors import FitError, InputError
@@ -29,27 +31,21 @@ from neuralmi.errors import FitError, InputError
 LOCAL_NEIGHBOURS = 5
 SURROGATE_STREAM = 8191
 DESCRIPTIONS = {"permute": "row permutations", "shift": "circular shifts", "local": "local permutations within Z"}
-PEAK_MODES = ("lag", "dimensionality", "sweep", "pairwise")
-POINT_NOUNS = {"lag": "lags", "dimensionality": "embedding dimensions", "sweep": "grid points", "pairwise": "pairs",
-               "transfer": "directions"}
 
 
-def method(options, mode: str) -> str:
-    """The surrogate kind: the option, or for `auto` local (conditional mode), shift (time series: a blocked
-    split, given or chosen by `split: auto`) or permute."""
+def method(options, mode: Mode) -> str:
+    """The surrogate kind: the option, or for `auto` the mode's own (`Mode.null_default`: local in conditional
+    mode), else shift (time series: a blocked split, given or chosen by `split: auto`) or permute. A method the
+    mode refuses (`Mode.refused_nulls`) is an error."""
     chosen = options.null_method
     if chosen == "auto":
-        return "local" if mode == "conditional" else "shift" if time_ordered(options, mode) else "permute"
-    if chosen == "local" and mode != "conditional":
-        raise InputError(f"null_method: 'local' reorders X among samples with similar Z, so it needs conditional "
-                         f"mode, not {mode!r}; use 'permute' or 'shift'")
-    if chosen == "permute" and mode == "transfer":
-        raise InputError("null_method: 'permute' would scramble the driver's own time course before its past is "
-                         "cut; transfer mode shifts it ('shift' or 'auto')")
+        return mode.null_default or ("shift" if time_ordered(options, mode) else "permute")
+    if chosen in mode.refused_nulls:
+        raise InputError("null_method: " + mode.refused_nulls[chosen].format(mode=mode.name))
     return chosen
 
 
-def check(options, mode: str) -> None:
+def check(options, mode: Mode) -> None:
     """The null's options are consistent before any data are read: a known method for the mode, and no method
     without surrogates."""
     if options.null_permutations:
@@ -58,11 +54,11 @@ def check(options, mode: str) -> None:
         raise InputError(f"null_method: {options.null_method!r} has no effect without null_permutations (e.g. 100)")
 
 
-def time_ordered(options, mode: str) -> bool:
-    """Whether samples are time points in order: recordings (any side with a processor), lag and transfer modes,
-    or the blocked split."""
+def time_ordered(options, mode: Mode) -> bool:
+    """Whether samples are time points in order: recordings (any side with a processor), modes whose samples
+    always are (`Mode.time_ordered`: lag, transfer), or the blocked split."""
     recording = any(side_settings(options, name).processor != "samples" for name in "xyz")
-    return recording or mode in ("lag", "transfer") or options.split == "blocked"
+    return recording or mode.time_ordered or options.split == "blocked"
 
 
 def with_surrogates(base: list[dict], options, tested=lambda point: True) -> list[dict]:
@@ -99,8 +95,6 @@ def local_order(z: np.ndarray, rng: np.random.Generator, exclude: int = 0) -> np
     (z-scored), drawing unused neighbours first (Runge 2018, Algorithm 1). With `exclude` > 0 (time series)
     neighbours within `exclude` samples in time are skipped (a Theiler window), since a time point's nearest Z
     is usually the next one, whose X carries the same dependence on Y."""
-    from scipy.spatial import cKDTree
-
     z = np.asarray(z, np.float64)
     spread = z.std(axis=0)
     z = (z - z.mean(axis=0)) / np.where(spread > 0, spread, 1.0)
@@ -161,12 +155,12 @@ def surrogate_tables(observed: pd.DataFrame, surrogates: pd.DataFrame):
         yield int(k), pd.concat([kept, fits]).sort_values("fit_id", ignore_index=True)
 
 
-def null_distribution(module, fits: pd.DataFrame, options, units: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+def null_distribution(mode: Mode, fits: pd.DataFrame, options, units: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(null, significance): the statistic of the observed data (surrogate 0) and of every surrogate, one row per
     point and surrogate; and per point the observed statistic, its p-value, q-value and surrogates counted."""
     observed, surrogates = split_fits(fits)
-    frames = [module.statistics(observed, options, units).assign(surrogate=0)]
-    frames += [module.statistics(table, options, units).assign(surrogate=k)
+    frames = [mode.statistics(observed, options, units).assign(surrogate=0)]
+    frames += [mode.statistics(table, options, units).assign(surrogate=k)
                for k, table in surrogate_tables(observed, surrogates)]
     null = pd.concat(frames, ignore_index=True)
     keys = [c for c in frames[0].columns if c not in ("statistic", "surrogate")]
@@ -182,18 +176,18 @@ def null_distribution(module, fits: pd.DataFrame, options, units: str) -> tuple[
     return null[keys + ["surrogate", "statistic"]], significance
 
 
-def attach(result, module, fits: pd.DataFrame, options, units: str, mode: str):
+def attach(result, mode: Mode, fits: pd.DataFrame, options, units: str):
     """The result with its null distribution (`null`), per-point p- and q-values (`significance`, also merged
     into `to_frame()` where it has the points' columns) and the surrogate fits appended to `fits`."""
-    null, significance = null_distribution(module, fits, options, units)
+    null, significance = null_distribution(mode, fits, options, units)
     keys = [c for c in significance.columns if c not in ("observed", "p_value", "q_value", "n_null")]
     _, surrogates = split_fits(fits)
-    result.fits = pd.concat([result.fits, surrogates.assign(mi=surrogates[module.reported_column(options)])],
+    result.fits = pd.concat([result.fits, surrogates.assign(mi=surrogates[mode.reported_column(options)])],
                             ignore_index=True)
     if result.frame is not None and keys and set(keys) <= set(result.frame.columns):
         result.frame = result.frame.merge(significance[keys + ["p_value", "q_value"]], on=keys, how="left")
     alpha, kind = 1 - options.confidence, method(options, mode)
-    peak = mode in PEAK_MODES and len(significance) > 1
+    peak = mode.peak and len(significance) > 1
     p_main = peak_p_value(null) if peak else float(significance["p_value"].iloc[0])
     result.null, result.significance = null, significance
     result.details.update(
@@ -202,7 +196,7 @@ def attach(result, module, fits: pd.DataFrame, options, units: str, mode: str):
         significant=int((significance["q_value"] < alpha).sum()), tested=len(significance),
         p_values=[{k: plain(v) for k, v in row.items()} for row in significance.to_dict("records")],
     )
-    result.null_text = _finding(significance, p_main, peak, alpha, kind, options.null_permutations, mode)
+    result.null_text = _finding(significance, p_main, peak, alpha, kind, options.null_permutations, mode.point_noun)
     return result
 
 
@@ -214,10 +208,9 @@ def peak_p_value(null: pd.DataFrame) -> float:
     return float(p[0])
 
 
-def _finding(significance: pd.DataFrame, p: float, peak: bool, alpha: float, kind: str, k: int, mode: str) -> str:
+def _finding(significance: pd.DataFrame, p: float, peak: bool, alpha: float, kind: str, k: int, noun: str) -> str:
     text = f"p{' of the peak' if peak else ''} = {p:.3g} ({k} {DESCRIPTIONS[kind]})"
     if len(significance) > 1:
-        noun = POINT_NOUNS.get(mode, "points")
         hits = int((significance["q_value"] < alpha).sum())
         text += f"; {hits} of {len(significance)} {noun} with q < {alpha:g}"
     least = least_permutations(len(significance), alpha)

@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from neuralmi.analysis.points import point_means
-from neuralmi.analysis.rigorous import Corrected
+from neuralmi.analysis.summaries import point_means
+from neuralmi.analysis.correction import Corrected
 from neuralmi.errors import InputError
 
 PAIR_KEYS = ["gamma", "repeat", "subset", "n_samples", "seed"]
@@ -33,7 +33,7 @@ def paired_difference(first: pd.DataFrame, second: pd.DataFrame) -> pd.DataFrame
 
 
 def quantity_row(quantity: str, result, **labels) -> dict:
-    """One row of a chain-rule mode's table from a `rigorous.Corrected`: the labels, then quantity, mi,
+    """One row of a chain-rule mode's table from a `correction.Corrected`: the labels, then quantity, mi,
     ci_low, ci_high, se, slope, reliable."""
     return {**labels, "quantity": quantity, "mi": result.mi, "ci_low": result.ci_low, "ci_high": result.ci_high,
             "se": result.details["se"], "slope": result.details["slope"], "reliable": not result.reasons}
@@ -50,8 +50,8 @@ def held_out_difference(first: pd.DataFrame, second: pd.DataFrame, confidence: f
     """Without extrapolation: the mean over repeats of the held-out difference `first` minus `second`, from the
     per-sample differences of the two critics' held-out terms at their selected evaluations (`val_terms`, same
     samples): each repeat's value is their mean and its standard error their spread over sqrt(n_val), a paired
-    error free of the sampling noise the two terms share. Combined over repeats as `points.point_means` does.
-    A `rigorous.Corrected` without a line."""
+    error free of the sampling noise the two terms share. Combined over repeats as `summaries.point_means` does.
+    A `correction.Corrected` without a line."""
     differences = []
     for r in _pairs(first, second).itertuples():
         a, b = np.asarray(r.val_terms, np.float64), np.asarray(r.val_terms_2, np.float64)
@@ -65,7 +65,7 @@ def held_out_difference(first: pd.DataFrame, second: pd.DataFrame, confidence: f
 
 
 def held_out_value(fits: pd.DataFrame, confidence: float) -> Corrected:
-    """The mean held-out value of one term's fits with its standard error (`points.point_means`)."""
+    """The mean held-out value of one term's fits with its standard error (`summaries.point_means`)."""
     return _held_out(fits.assign(mi=fits["val_mi"]), confidence)
 
 

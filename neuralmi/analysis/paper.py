@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from matplotlib.ticker import NullLocator
+from scipy.stats import norm
 
 from neuralmi.analysis.style import COLUMN, DOUBLE_COLUMN, PANEL_HEIGHT, new_figure, panel_letters, styled
 from neuralmi.errors import InputError
@@ -40,8 +41,6 @@ def rounded(values, digits: int = SIGNIFICANT) -> np.ndarray:
 def references(x, y, units: str, confidence: float = 0.95) -> pd.DataFrame:
     """The classical estimates of one dataset: KSG (k = 3, with a normal interval from its per-sample terms) and
     the Gaussian (covariance) estimate, with the sample count."""
-    from scipy.stats import norm
-
     mi, se = ksg_estimate(x, y, 3)
     half = norm.ppf(0.5 + confidence / 2) * se
     ksg = [from_nats(v, units) for v in (mi, mi - half, mi + half)]

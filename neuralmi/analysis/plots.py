@@ -1,13 +1,17 @@
-"""Figures of the modes; each takes an MIResult and an optional Axes and returns the Figure."""
+"""Figures shared by the modes (a fit's curves, the extrapolation, a chain rule's differences, the permutation
+null) and the helpers of every mode's figure; each figure takes an MIResult and an optional Axes and returns
+the Figure. A mode's own figure lives in its module (analysis/modes/)."""
 
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
 
 from neuralmi.analysis.style import DOUBLE_COLUMN, PANEL_HEIGHT, integer_ticks, new_figure, styled
 
 
-def _axes(ax):
+def axes_of(ax):
     """The given Axes and its figure, or a new one-panel figure in the house style."""
     if ax is not None:
         return ax.figure, ax
@@ -30,7 +34,7 @@ def _bracket(ax, result, x: float = 0.0):
                 capsize=3, label=f"upper bound ({name}) {upper.mi:.3f} {units}")
 
 
-def _finish(fig, ax, units: str):
+def finish(fig, ax, units: str):
     """Common labelling: the MI axis in `units` and a frameless legend."""
     ax.set_ylabel(f"MI ({units})")
     ax.legend()
@@ -40,7 +44,7 @@ def _finish(fig, ax, units: str):
 @styled
 def plot_curves(result, ax=None):
     """Validation (raw and smoothed) and training-subset MI per epoch, with the selected epoch marked."""
-    fig, ax = _axes(ax)
+    fig, ax = axes_of(ax)
     lower = result.curves[result.curves["fit_id"].isin(observed_fits(result)["fit_id"])]
     for fit_id, curve in lower.groupby("fit_id"):
         first = fit_id == lower["fit_id"].iloc[0]
@@ -57,14 +61,14 @@ def plot_curves(result, ax=None):
         _bracket(ax, result, float(result.upper.fits["best_epoch"].max()))
     ax.set_xlabel("epoch")
     integer_ticks(ax.xaxis)
-    return _finish(fig, ax, result.units)
+    return finish(fig, ax, result.units)
 
 
 @styled
 def plot_extrapolation(result, ax=None):
     """Fits and per-gamma means against 1/N, the weighted line and the corrected MI with its interval, and the
     other quantity's per-gamma means and line (the cross-check)."""
-    fig, ax = _axes(ax)
+    fig, ax = axes_of(ax)
     fits, table, details = observed_fits(result), result.summary, result.details
     ax.scatter(1.0 / fits["n_samples"], fits["mi"], s=8, color="0.6", label="fits")
     used = table[table["used"]]
@@ -90,69 +94,14 @@ def plot_extrapolation(result, ax=None):
     ax.set_xlabel("1 / N (subset size)")
     ax.ticklabel_format(axis="x", style="sci", scilimits=(0, 0))
     ax.set_xlim(left=-0.02 * table["x"].max())
-    return _finish(fig, ax, result.units)
+    return finish(fig, ax, result.units)
 
 
-def _band(ax, table, x: str, label: str, color: str = "C0"):
+def band(ax, table, x: str, label: str, color: str = "C0"):
+    """MI against column `x` of a per-point table, with its interval as a shaded band."""
     order = table.sort_values(x)
     ax.plot(order[x], order["mi"], "o-", color=color, ms=3, label=label)
     ax.fill_between(order[x], order["ci_low"], order["ci_high"], color=color, alpha=0.2, lw=0)
-
-
-@styled
-def plot_lag(result, ax=None):
-    """Mean MI per lag with its interval; the peak lag and the range of lags that may be the peak."""
-    fig, ax = _axes(ax)
-    _band(ax, result.summary, "lag", "MI per lag")
-    low, high = result.peak_lag_ci
-    pad = np.diff(np.sort(result.summary["lag"].to_numpy(float))).min() / 2
-    ax.axvspan(low - pad, high + pad, color="C3", alpha=0.15, lw=0, label=f"peak range [{low}, {high}]")
-    ax.axvline(result.peak_lag, color="C3", lw=1, label=f"peak lag {result.peak_lag}")
-    ax.set_xlabel("lag (X leads Y for positive lags)")
-    return _finish(fig, ax, result.units)
-
-
-@styled
-def plot_dimensionality(result, ax=None):
-    """MI against embedding dimension: each repeat, the mean with its interval, and the saturation point."""
-    fig, ax = _axes(ax)
-    for _, fits in observed_fits(result).groupby("split"):
-        fits = fits.sort_values("embedding_dim")
-        ax.plot(fits["embedding_dim"], fits["mi"], color="0.7", lw=0.8)
-    _band(ax, result.summary, "embedding_dim", "mean over repeats")
-    low, high = result.dimensionality_ci
-    ax.axvspan(low - 0.5, high + 0.5, color="C3", alpha=0.15, lw=0)
-    ax.axvline(result.dimensionality, color="C3", lw=1,
-               label=f"saturation at {result.dimensionality} [{low}, {high}]")
-    ax.set_xlabel("embedding dimension")
-    integer_ticks(ax.xaxis)
-    return _finish(fig, ax, result.units)
-
-
-@styled
-def plot_sweep(result, ax=None):
-    """Mean MI (with its interval) against the first swept option, one line per setting of the others."""
-    fig, ax = _axes(ax)
-    keys = result.details["parameters"]
-    table = result.summary
-    first, others = keys[0], keys[1:]
-    groups = table.groupby(others, dropna=False) if others else [((), table)]
-    for i, (values, group) in enumerate(groups):
-        values = values if isinstance(values, tuple) else (values,)
-        label = ", ".join(f"{k}={v}" for k, v in zip(others, values)) or "mean over repeats"
-        if _is_numeric(group[first]):
-            _band(ax, group, first, label, f"C{i % 10}")
-        else:
-            ax.errorbar(group[first].astype(str), group["mi"], yerr=group["mi"] - group["ci_low"], fmt="o",
-                        color=f"C{i % 10}", label=label)
-    ax.set_xlabel(first)
-    return _finish(fig, ax, result.units)
-
-
-def _is_numeric(series) -> bool:
-    import pandas as pd
-
-    return pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
 
 
 QUANTITY_LABELS = {"te": "TE", "conditional": "I(X;Y|Z)", "joint": "joint term", "own": "own term"}
@@ -166,12 +115,10 @@ def plot_differences(result, ax=None):
     figure only): every corrected quantity, the differences and both terms of each, with its interval. Without
     extrapolation (no per-gamma summary) only the quantities."""
     if result.summary is None:
-        fig, ax = _axes(ax)
+        fig, ax = axes_of(ax)
         _quantities(ax, result.frame, result.units)
         return fig
     if ax is None:
-        from matplotlib.figure import Figure
-
         fig = Figure(figsize=(DOUBLE_COLUMN, PANEL_HEIGHT), layout="constrained")
         ax, terms_ax = fig.subplots(1, 2, width_ratios=[3, 2])
         _quantities(terms_ax, result.frame, result.units)
@@ -188,7 +135,7 @@ def plot_differences(result, ax=None):
     ax.axhline(0, color="0.5", lw=0.8)
     ax.set_xlabel("1 / N (subset size)")
     ax.ticklabel_format(axis="x", style="sci", scilimits=(0, 0))
-    return _finish(fig, ax, result.units)
+    return finish(fig, ax, result.units)
 
 
 def _quantities(ax, frame, units: str) -> None:
@@ -205,41 +152,12 @@ def _quantities(ax, frame, units: str) -> None:
 
 
 @styled
-def plot_pairwise(result, ax=None):
-    """The MI of every pair as a heatmap; pairs that are not significant (q >= 1 - confidence with a permutation
-    null, else an interval reaching zero) are masked grey; values are written in when there are few units."""
-    fig, ax = _axes(ax)
-    from neuralmi.analysis.result import pair_matrix
-
-    within = result.details["within_x"]
-    matrix = result.matrix()
-    keep = pair_matrix(result.frame.assign(significant=result.significant().astype(float)), "significant", within)
-    values = matrix.to_numpy(float)
-    hidden = keep.to_numpy(float) != 1
-    shown = np.ma.masked_where(hidden, values)
-    ax.imshow(np.where(np.isfinite(values), 0.0, np.nan), cmap="Greys", vmin=-1, vmax=4)
-    image = ax.imshow(shown, cmap="viridis", vmin=0, vmax=max(float(np.nanmax(values)), 1e-9))
-    fig.colorbar(image, ax=ax, label=f"MI ({result.units})")
-    ax.set_xticks(range(matrix.shape[1]), [str(c) for c in matrix.columns], rotation=90)
-    ax.set_yticks(range(matrix.shape[0]), [str(i) for i in matrix.index])
-    ax.set_xlabel("b" if not result.details.get("within_x") else "channel")
-    ax.set_ylabel("a" if not result.details.get("within_x") else "channel")
-    if max(matrix.shape) <= 12:
-        for (i, j), value in np.ndenumerate(values):
-            if np.isfinite(value):
-                ax.text(j, i, f"{value:.2f}", ha="center", va="center", fontsize=5,
-                        color="0.3" if hidden[i, j] else "w")
-    ax.set_title("significant pairs in colour")
-    return fig
-
-
-@styled
 def plot_null(result, ax=None):
     """The permutation null: a histogram of the surrogates' statistic with the observed value and p for one
     point; for a scan, each point's observed statistic beside the null's central 95% and its q-value mark."""
     if result.null is None:
         raise ValueError("plot_null: the result has no permutation null (set null_permutations)")
-    fig, ax = _axes(ax)
+    fig, ax = axes_of(ax)
     keys = [c for c in result.null.columns if c not in ("surrogate", "statistic")]
     significance = result.significance
     if len(significance) == 1:
@@ -263,32 +181,9 @@ def plot_null(result, ax=None):
     ax.plot(xs[hit], significance["observed"][hit], "o", color="C3", ms=4, label=f"q < {alpha:g}")
     ax.set_xticks(xs, labels, rotation=90 if len(xs) > 8 else 0)
     ax.set_xlabel(", ".join(keys))
-    return _finish(fig, ax, result.units)
+    return finish(fig, ax, result.units)
 
 
 def _key_index(frame):
     """The points' key columns as an index (a MultiIndex for several keys)."""
-    import pandas as pd
-
     return pd.MultiIndex.from_frame(frame) if frame.shape[1] > 1 else pd.Index(frame.iloc[:, 0])
-
-
-@styled
-def plot_precision(result, ax=None):
-    """MI against the perturbation's scale (log axis) with its interval, the clean MI and the fraction of it that
-    defines the precision, and the precision with its interval."""
-    fig, ax = _axes(ax)
-    curve = result.summary
-    perturbed = curve[curve["precision"] > 0]
-    _band(ax, perturbed, "precision", f"perturbed held-out MI ({result.details['perturbation']})")
-    ax.axhline(result.mi, color="k", lw=0.8, ls="--", label=f"clean {result.mi:.3f} {result.units}")
-    fraction = result.details["precision_fraction"]
-    ax.axhline(fraction * result.mi, color="0.5", lw=0.8, ls=":", label=f"{fraction:g} of clean")
-    value, (low, high) = result.details["precision"], result.details["precision_ci"]
-    if np.isfinite(value):
-        if np.isfinite(low):
-            ax.axvspan(low, high, color="C3", alpha=0.15, lw=0)
-        ax.axvline(value, color="C3", lw=1, label=f"precision {value:.3g}")
-    ax.set_xscale("log")
-    ax.set_xlabel("precision (jitter s.d. or rounding step)")
-    return _finish(fig, ax, result.units)

@@ -1,4 +1,5 @@
-"""The object every mode returns."""
+"""The object every mode returns (a mode with an answer beyond the MI value returns a subclass, defined in the
+mode's module), how it is saved, and the row it gives the workflow's summary table."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Callable
 
 import pandas as pd
 
+from neuralmi.analysis.plots import plot_null
 from neuralmi.options import DEFAULTS, Options, jsonable
 from neuralmi.outputs import write_json, write_parquet
 
@@ -121,8 +123,8 @@ class MIResult:
 
     @property
     def answer(self) -> str:
-        best = self.details.get("best")
-        return "best grid point " + ", ".join(f"{k}={v}" for k, v in best.items()) if best else ""
+        """The mode's answer in words (a peak lag, a dimensionality...): modes with one define a subclass."""
+        return ""
 
     def plot(self, ax=None):
         """The mode's figure (the extrapolation plot in rigorous mode); returns the matplotlib Figure."""
@@ -131,114 +133,4 @@ class MIResult:
     def plot_null(self, ax=None):
         """The permutation null: a histogram of the surrogates' statistic with the observed value, or per point
         the null's 95% range beside the observed value; needs null_permutations."""
-        from neuralmi.analysis.plots import plot_null
-
         return plot_null(self, ax)
-
-
-@dataclass
-class LagResult(MIResult):
-    """Lag mode: `mi` is the MI at the peak lag; `peak_lag_ci` is the range of lags that are the peak with
-    the stated confidence."""
-
-    peak_lag: float = float("nan")
-    peak_lag_ci: tuple = (float("nan"), float("nan"))
-
-    def to_dict(self) -> dict:
-        return {**super().to_dict(), "peak_lag": self.peak_lag, "peak_lag_ci": list(self.peak_lag_ci)}
-
-    @property
-    def answer(self) -> str:
-        return f"peak lag {self.peak_lag} [{self.peak_lag_ci[0]}, {self.peak_lag_ci[1]}]"
-
-
-@dataclass
-class DimensionalityResult(MIResult):
-    """Dimensionality mode: the embedding dimension at which MI saturates, and its interval; `mi` is the
-    plateau MI."""
-
-    dimensionality: int = 0
-    dimensionality_ci: tuple = (0, 0)
-
-    def to_dict(self) -> dict:
-        return {**super().to_dict(), "dimensionality": self.dimensionality,
-                "dimensionality_ci": list(self.dimensionality_ci)}
-
-    @property
-    def answer(self) -> str:
-        return f"dimensionality {self.dimensionality} [{self.dimensionality_ci[0]}, {self.dimensionality_ci[1]}]"
-
-
-@dataclass
-class TransferResult(MIResult):
-    """Transfer mode: `mi` is the TE of the first direction asked for (X->Y with directions 'both');
-    `to_frame()` holds every direction's TE (and the net flow) and both of its terms, each with its interval;
-    `details['te']` the same as nested dicts."""
-
-    @property
-    def answer(self) -> str:
-        names = {"x_to_y": "TE(X->Y)", "y_to_x": "TE(Y->X)", "net": "net X->Y"}
-        te = self.frame[self.frame["quantity"] == "te"]
-        return "; ".join(f"{names[r.direction]} {r.mi:.3g} [{r.ci_low:.3g}, {r.ci_high:.3g}]" for r in te.itertuples())
-
-
-@dataclass
-class ConditionalResult(MIResult):
-    """Conditional mode: `mi` is I(X;Y|Z); `to_frame()` holds it and both chain-rule terms, I([X,Z];Y) and
-    I(Z;Y), each with its interval; `details['terms']` the same as a dict."""
-
-    @property
-    def answer(self) -> str:
-        names = {"conditional": "I(X;Y|Z)", "joint": "I([X,Z];Y)", "own": "I(Z;Y)"}
-        return "; ".join(f"{names[r.quantity]} {r.mi:.3g} [{r.ci_low:.3g}, {r.ci_high:.3g}]"
-                         for r in self.frame.itertuples())
-
-
-@dataclass
-class PairwiseResult(MIResult):
-    """Pairwise mode: `mi` is the strongest pair's MI; `to_frame()` one row per pair (`a`, `b`, mi, se, ci_low,
-    ci_high, n_fits, and p_value, q_value with a permutation null); `matrix()` the MI as a table."""
-
-    def matrix(self, column: str = "mi") -> pd.DataFrame:
-        """`column` of every pair as a units-by-units table (symmetric, NaN diagonal, for pairs within X; X units
-        by Y channels otherwise)."""
-        return pair_matrix(self.frame, column, self.details["within_x"])
-
-    def significant(self) -> pd.Series:
-        """Per pair (frame order): q < 1 - confidence with a permutation null, else an interval above zero."""
-        alpha = 1 - self.details["confidence"]
-        if "q_value" in self.frame:
-            return self.frame["q_value"] < alpha
-        return self.frame["ci_low"] > 0
-
-    @property
-    def answer(self) -> str:
-        a, b = self.details["strongest"]
-        text = f"strongest pair {a}-{b} {self.mi:.3g} [{self.ci_low:.3g}, {self.ci_high:.3g}]"
-        if "q_value" in self.frame:
-            return text
-        return f"{text}; {int(self.significant().sum())} of {len(self.frame)} pairs with an interval above 0"
-
-
-def pair_matrix(frame: pd.DataFrame, column: str, within_x: bool) -> pd.DataFrame:
-    """A pairwise table's `column` as units by units (symmetric with a NaN diagonal when pairs are within X)."""
-    table = frame.pivot(index="a", columns="b", values=column)
-    if not within_x:
-        return table
-    names = list(dict.fromkeys([*frame["a"], *frame["b"]]))
-    table = table.reindex(index=names, columns=names)
-    return table.combine_first(table.T).reindex(index=names, columns=names)
-
-
-@dataclass
-class PrecisionResult(MIResult):
-    """Precision mode: `mi` is the clean held-out MI; `to_frame()` one row per precision (0: clean) with mi, se,
-    ci_low, ci_high, n_fits and `fraction` of the clean MI; `details['precision']` the scale at which MI falls to
-    `precision_fraction` of its clean value, with `precision_ci`."""
-
-    @property
-    def answer(self) -> str:
-        d = self.details
-        low, high = d["precision_ci"]
-        return (f"precision {d['precision']:.3g} [{low:.3g}, {high:.3g}] (MI at {d['precision_fraction']:g} of its "
-                f"clean {self.mi:.3g} {self.units}, {d['perturbation']} of {d['perturbed_side']})")

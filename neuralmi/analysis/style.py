@@ -9,7 +9,10 @@ from pathlib import Path
 
 import matplotlib
 from cycler import cycler
+from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
+
+from neuralmi.outputs import write_atomic
 
 COLUMN, DOUBLE_COLUMN = 3.5, 7.2  # inches: one and two columns of a journal page (89 mm, 183 mm)
 PANEL_HEIGHT = 2.4
@@ -59,8 +62,6 @@ def styled(plot):
 
 def new_figure(n_panels: int = 1, width: float = COLUMN, height: float = PANEL_HEIGHT, columns: int | None = None):
     """A Figure (no pyplot, no GUI backend) with `n_panels` axes in `columns` columns (all by default)."""
-    from matplotlib.figure import Figure
-
     columns = columns or n_panels
     rows = -(-n_panels // columns)
     with matplotlib.rc_context(RC):
@@ -88,3 +89,8 @@ def save(figure, path) -> None:
     fmt = Path(path).suffix.lstrip(".")
     with matplotlib.rc_context(RC):
         figure.savefig(path, format=fmt, metadata=METADATA.get(fmt))
+
+
+def write_figure(path, figure) -> None:
+    """`figure` saved to `path` atomically (`save`: the house resolution, no dates or versions in its metadata)."""
+    write_atomic(path, lambda tmp: save(figure, tmp))

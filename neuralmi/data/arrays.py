@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
+from scipy.special import ndtri
+from scipy.stats import rankdata
 
 from neuralmi.errors import InputError
 
@@ -60,9 +62,6 @@ def rank_gaussianize(array: np.ndarray, reference: int | None = None) -> np.ndar
     A strictly increasing map of each feature (ties stay tied), so MI is unchanged; the result is marginally
     ~N(0, 1) whatever the original marginal (heavy tails, skew, counts).
     """
-    from scipy.special import ndtri
-    from scipy.stats import rankdata
-
     if reference is None:
         flat = array.reshape(-1, array.shape[-1])
         ranks = rankdata(flat, axis=0, method="average")

@@ -14,7 +14,7 @@ import pandas as pd
 
 from neuralmi.data import autoregression, conditional, generators, tasks
 from neuralmi.data.io import load_array, load_spikes, read_table, table_sides
-from neuralmi.data.processing import side_settings
+from neuralmi.data.processing import channel_counts, make_source, side_settings
 from neuralmi.data.recordings import trains_from_table
 from neuralmi.errors import InputError
 from neuralmi.units import from_nats
@@ -63,15 +63,15 @@ def dataset_truth(spec: dict, units: str) -> float | None:
     return None
 
 
-def check_conditioning(spec: dict, mode: str) -> None:
-    """Conditional mode needs a dataset with Z (other modes leave a dataset's Z unused)."""
-    if mode == "conditional" and not has_z(spec):
-        raise InputError("mode 'conditional' needs a dataset with z (the conditioning side)")
+def check_conditioning(spec: dict, mode: str, takes_z: bool) -> None:
+    """A mode that takes Z (conditional mode) needs a dataset with Z (other modes leave a dataset's Z unused)."""
+    if takes_z and not has_z(spec):
+        raise InputError(f"mode {mode!r} needs a dataset with z (the conditioning side)")
 
 
-def check_sides(spec: dict, options, mode: str) -> None:
-    """A dataset's spike sides must be read by the spikes processor, and only those (Z in conditional mode)."""
-    for side in SIDES if mode == "conditional" else SIDES[:2]:
+def check_sides(spec: dict, options, takes_z: bool) -> None:
+    """A dataset's spike sides must be read by the spikes processor, and only those (Z where the mode takes it)."""
+    for side in SIDES if takes_z else SIDES[:2]:
         processor = side_settings(options, side).processor
         is_spikes = spec.get(f"{side}_kind") == "spikes" or (spec.get("generator") in SPIKING and side == "x")
         if is_spikes != (processor == "spikes") and (side in spec or "generator" in spec):
@@ -80,9 +80,8 @@ def check_sides(spec: dict, options, mode: str) -> None:
 
 
 def dataset_channels(name: str, spec: dict, options) -> tuple[int, int]:
-    """(X's, Y's) channel counts of a dataset as `options` process it (for planning pairwise mode's jobs)."""
-    from neuralmi.data.processing import channel_counts, make_source
-
+    """(X's, Y's) channel counts of a dataset as `options` process it (for planning the jobs of a mode whose points
+    depend on them, such as pairwise mode)."""
     x, y, _ = load_dataset(name, spec)
     return channel_counts(make_source(x, y, options))
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
+from neuralmi.data.recordings import trains_from_table
 from neuralmi.errors import InputError
 from neuralmi.keys import did_you_mean
 
@@ -57,8 +59,6 @@ def is_table_file(value) -> bool:
 
 def read_table(path):
     """A Parquet or CSV file as a DataFrame."""
-    import pandas as pd
-
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path}: no such file")
@@ -90,8 +90,6 @@ def select_columns(table, selection, side: str, where: str) -> list:
 
 def table_array(table, columns, where: str) -> np.ndarray:
     """The numeric `columns` of a DataFrame as a float64 (rows, columns) array."""
-    import pandas as pd
-
     columns = list(columns)
     non_numeric = [c for c in columns if not pd.api.types.is_numeric_dtype(table[c])]
     if non_numeric:
@@ -118,10 +116,6 @@ def load_spikes(path) -> list[np.ndarray]:
     """Spike trains (seconds) from a long table with columns `neuron, time` (Parquet or CSV; a row with time
     NaN declares a neuron that never fires), or from an .npz holding either arrays `neuron` and `time` or one
     array of spike times per neuron (in the order they were saved)."""
-    import pandas as pd
-
-    from neuralmi.data.recordings import trains_from_table
-
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path}: no such file")
@@ -143,8 +137,6 @@ def load_spikes(path) -> list[np.ndarray]:
 def given_sides(data, x, y, z) -> tuple:
     """(x, y, z) of `neuralmi.run`'s arguments: the columns x, y, z select of a table `data` (a DataFrame or a
     Parquet or CSV file), else the samples given (X as `data` or as `x`)."""
-    import pandas as pd
-
     if is_table_file(data) or isinstance(data, pd.DataFrame):
         table, where = (read_table(data), str(data)) if is_table_file(data) else (data, "the table")
         if x is None:

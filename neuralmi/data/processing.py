@@ -10,6 +10,7 @@ both sides are spike trains, and in samples otherwise.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -18,7 +19,6 @@ from neuralmi.data import windows
 from neuralmi.data.arrays import as_pair, as_samples, as_triplet
 from neuralmi.data.recordings import Sampled, SpikeTrains, sampled, spike_trains, spikes_in_ticks
 from neuralmi.errors import InputError
-from neuralmi.nets.embeddings import sample_ndim
 
 PROCESSORS = ("continuous", "spikes", "categorical")
 SIDE_KEYS = ("bin_size", "spike_encoding", "max_spikes_per_window", "fill_value", "categorical_encoding")
@@ -34,6 +34,11 @@ class Side:
     max_spikes_per_window: int | None
     fill_value: float
     categorical_encoding: str
+
+
+def sample_ndim(options) -> int:
+    """Array rank the embedding takes: 2 for (n, features), 3 for windows (n, window, channels) (cnn, gru)."""
+    return 3 if options.embedding in ("cnn", "gru") else 2
 
 
 def side_settings(options, name: str) -> Side:
@@ -243,3 +248,18 @@ def channel_counts(source: Source) -> tuple[int, int]:
 
     sides = list(source.sides) + [None]
     return count(source.x, sides[0]), count(source.y, sides[1]) if source.y is not None else 0
+
+
+def window_gap(source: Source, options) -> int:
+    """How many neighbouring windows share time points with a window (0 for sample tables): the gap a blocked
+    split leaves around its held-out blocks."""
+    if not source.time_series:
+        return 0
+    size, step = window_ticks(source, options)
+    return max(0, math.ceil(size / step - 1e-9) - 1)
+
+
+def spike_encodings(options) -> set:
+    """The spike encodings of the sides read as spike trains."""
+    sides = [side_settings(options, name) for name in "xyz"]
+    return {s.spike_encoding for s in sides if s.processor == "spikes"}

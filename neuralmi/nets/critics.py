@@ -7,6 +7,8 @@ can be run with torch.func (see nets/stack.py):
 * op="train": a, b are x, y batches (B, ...); returns scores (B, B) and a regulariser (scalar).
 * op="encode": a, b are x, y samples; returns their embeddings (deterministic).
 * op="pair": a, b are x- and y-embeddings (b, e), (n, e); returns scores (b, n).
+
+Critics are built by name in nets/factory.py.
 """
 
 from __future__ import annotations
@@ -16,7 +18,6 @@ import copy
 import torch
 from torch import nn
 
-from neuralmi.errors import InputError
 from neuralmi.nets.embeddings import make_embedding, mlp, output_layer
 
 
@@ -207,25 +208,3 @@ def _sample(stats, noise):
 
 def _size(shape) -> int:
     return int(torch.tensor(shape).prod())
-
-
-CRITICS = {
-    "separable": SeparableCritic,
-    "joint": JointCritic,
-    "hybrid": HybridCritic,
-    "probabilistic": ProbabilisticCritic,
-}
-
-
-def make_critic(options, shape_x: tuple, shape_y: tuple) -> Critic:
-    """The critic named by options.critic for samples of the given shapes (density critics: nets/densities.py),
-    with the second network its bound trains beside it: FLO's u(x, y) for 'flo', the hybrid bound's critic f for
-    'ba_hybrid'."""
-    from neuralmi.nets.densities import DENSITY_CRITICS, ProposalCritic
-
-    known = {**CRITICS, **DENSITY_CRITICS}
-    if options.critic not in known:
-        raise InputError(f"critic: expected one of {sorted(known)}, found {options.critic!r}")
-    critic = known[options.critic](options, shape_x, shape_y)
-    wrapper = {"flo": ShiftedCritic, "ba_hybrid": ProposalCritic}.get(options.bound)
-    return critic if wrapper is None else wrapper(critic, options, shape_x, shape_y)

@@ -238,5 +238,3 @@ def gaussian_critic(options, shape_x, shape_y):
 def flow_critic(options, shape_x, shape_y):
     return DensityCritic(options, shape_x, shape_y, options.flow_layers)
 
-
-DENSITY_CRITICS = {"gaussian": gaussian_critic, "flow": flow_critic}

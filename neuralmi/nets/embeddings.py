@@ -120,8 +120,3 @@ def make_embedding(options, input_shape: tuple, out_dim: int) -> nn.Module:
     if kind == "gru":
         return GRUEmbedding(*common)
     raise InputError(f"embedding: expected 'mlp', 'cnn', 'gru' or a factory, found {kind!r}")
-
-
-def sample_ndim(options) -> int:
-    """Array rank expected by the embedding: 2 for (n, features), 3 for windows (n, window, channels)."""
-    return 3 if options.embedding in ("cnn", "gru") else 2

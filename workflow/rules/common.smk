@@ -8,7 +8,7 @@ import yaml
 from snakemake.utils import validate
 
 from neuralmi.analysis.result import RESULT_FILES
-from neuralmi.api import plan_groups
+from neuralmi.api import find_mode, plan_groups
 from neuralmi.data.datasets import (
     check_conditioning,
     check_sides,
@@ -51,20 +51,24 @@ def _check_config():
             raise InputError(
                 f"config analyses.{name}.dataset: {spec['dataset']!r} is not one of the datasets {DATASETS}"
             )
-        if spec["mode"] not in ("dimensionality", "pairwise") and not has_y(
-            config["datasets"][spec["dataset"]]
-        ):
+        try:
+            mode = find_mode(spec["mode"])
+        except InputError as exc:
+            raise InputError(f"config analyses.{name}.{exc}") from None
+        if not mode.x_alone and not has_y(config["datasets"][spec["dataset"]]):
             raise InputError(
                 f"config analyses.{name}: mode {spec['mode']!r} needs a dataset with x and y; "
                 f"{spec['dataset']!r} has no y"
             )
         try:
-            check_conditioning(config["datasets"][spec["dataset"]], spec["mode"])
+            check_conditioning(
+                config["datasets"][spec["dataset"]], spec["mode"], mode.takes_z
+            )
         except InputError as exc:
             raise InputError(f"config analyses.{name}: {exc}") from None
         try:
             options = make_options(spec.get("options", {}))
-            check_sides(config["datasets"][spec["dataset"]], options, spec["mode"])
+            check_sides(config["datasets"][spec["dataset"]], options, mode.takes_z)
             training_jobs(name)
         except InputError as exc:
             raise InputError(f"config analyses.{name}.options: {exc}") from None
@@ -113,12 +117,13 @@ def get_dataset(wildcards):
 
 @functools.cache
 def training_jobs(name):
-    """Fit ids of each training job of an analysis, grouped as config training.group says (pairwise mode lists
-    its pairs from the dataset's channel counts)."""
+    """Fit ids of each training job of an analysis, grouped as config training.group says (a mode whose points
+    depend on the channel counts, such as pairwise mode, lists them from the dataset).
+    """
     spec = analysis(name)
     options = make_options(spec.get("options", {}))
     channels = None
-    if spec["mode"] == "pairwise":
+    if find_mode(spec["mode"]).channel_points:
         dataset = spec["dataset"]
         channels = dataset_channels(dataset, config["datasets"][dataset], options)
     return plan_groups(spec["mode"], options, config["training"]["group"], channels)

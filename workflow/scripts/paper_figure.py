@@ -7,8 +7,9 @@ from pathlib import Path
 import pandas as pd
 
 from neuralmi.analysis.paper import figure_and_table
+from neuralmi.analysis.style import write_figure
 from neuralmi.api import load
-from neuralmi.outputs import write_figure, write_parquet
+from neuralmi.outputs import write_parquet
 
 sys.stderr = open(snakemake.log[0], "w")
 spec = snakemake.params.spec

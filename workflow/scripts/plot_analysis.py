@@ -4,8 +4,8 @@ import sys
 from pathlib import Path
 
 from neuralmi.analysis.plots import plot_curves
+from neuralmi.analysis.style import write_figure
 from neuralmi.api import load
-from neuralmi.outputs import write_figure
 
 sys.stderr = open(snakemake.log[0], "w")
 result = load(Path(snakemake.input[0]).parent)

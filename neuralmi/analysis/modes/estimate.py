@@ -1,0 +1,76 @@
+"""Estimate mode: one fit on all samples; the interval is the held-out sampling error at the selected epoch."""
+
+from __future__ import annotations
+
+import pandas as pd
+from scipy import stats
+
+from neuralmi.analysis.contract import Mode
+from neuralmi.analysis.fits import held_out_by_default, with_reported
+from neuralmi.analysis.planning import repeated_fits
+from neuralmi.analysis.plots import plot_curves
+from neuralmi.analysis.result import MIResult
+from neuralmi.analysis.verdicts import bias_warnings, fit_warnings, reference_warnings
+from neuralmi.bounds import make_bound
+from neuralmi.errors import InputError
+
+
+class Estimate(Mode):
+    name = "estimate"
+    question = "How much information do X and Y share? One fit, its held-out value and sampling error."
+    keeps_y = True
+    brackets = True
+    reference = True
+
+    def points(self, options, channels):
+        """One point: the data as given."""
+        return [{}]
+
+    def fit_gammas(self, options):
+        """One fit, on all samples."""
+        return [1]
+
+    def plan(self, n, options, seed, point):
+        """A single fit over all samples."""
+        if (options.repeats or 1) > 1:
+            raise InputError("repeats: estimate mode trains one fit; use rigorous, sweep, lag or dimensionality mode")
+        return repeated_fits(n, options, seed, range(1))
+
+    def reported_column(self, options):
+        return held_out_by_default(options)
+
+    def statistics(self, fits, options, units):
+        """The permutation null's statistic: the fit's reported value."""
+        table = with_reported(fits, self.reported_column(options))
+        return pd.DataFrame({"statistic": [float(table["mi"].iloc[0])]})
+
+    def summarise(self, fits, curves, options, units):
+        """The fit's reported quantity with a normal interval from its held-out standard error."""
+        reported = self.reported_column(options)
+        table = with_reported(fits, reported)
+        mi, se = float(table["mi"].iloc[0]), float(table["se"].iloc[0])
+        z = float(stats.norm.ppf(0.5 + options.confidence / 2))
+        bound = make_bound(options)
+        reasons = fit_warnings(table, options.bound, units) + reference_warnings(table, mi + z * se, units)
+        if reported == "val_mi":
+            reasons += bias_warnings(table, bound, z * se, units)
+            if bound.direction == "lower" and mi + z * se < -z * se:
+                reasons.append(f"the lower bound's interval lies wholly below zero, by more than its half-width: the "
+                               f"MI is never negative, so the bound is loose here by at least {-(mi + z * se):.3f} "
+                               f"{units} (its critic or q(y|x) fits poorly on held-out data)")
+            direction = {"lower": "lower bound", "upper": "upper bound"}.get(bound.direction, "not a bound")
+        else:
+            direction = "training-subset value: optimistic, not a bound"
+        return MIResult(
+            mode="estimate",
+            mi=mi,
+            ci_low=mi - z * se,
+            ci_high=mi + z * se,
+            reliable=not reasons,
+            reasons=reasons,
+            units=units,
+            fits=table,
+            curves=curves,
+            details={"bound_direction": direction},
+            plotter=plot_curves,
+        )

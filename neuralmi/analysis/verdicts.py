@@ -1,0 +1,94 @@
+"""The reasons not to trust a result that every mode shares: diverged or unfinished fits, a bound's own measured
+bias, a wrong known entropy, a capped InfoNCE value, and a k-nearest-neighbour reference above the interval.
+A mode adds its own (a curved extrapolation, a peak at the edge of a scan) and is `reliable` only without any."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from neuralmi.bounds import KNOWN_ENTROPY, BarberAgakov, DifferenceOfEntropies, InfoNCE
+from neuralmi.units import from_nats
+
+
+def fit_warnings(table: pd.DataFrame, bound_name: str, units: str) -> list[str]:
+    """Reasons to distrust the fits themselves, shared by every mode."""
+    reasons = []
+    if not np.isfinite(table[["val_mi", "train_mi", "se"]].to_numpy(float)).all():
+        reasons.append("a fit's MI is not finite (the critic diverged): try infonce, smile or a lower learning_rate")
+    ran_out = ~table["stopped_early"].to_numpy(bool)
+    on_most_data = (table["gamma"] == table["gamma"].min()).to_numpy()
+    if ran_out.sum() > len(table) / 2 or ran_out[on_most_data].all():
+        reasons.append("most fits, or all fits on the most data (the smallest gamma), reached max_epochs before "
+                       "their validation curve peaked: the critic is still learning; raise max_epochs")
+    if bound_name in KNOWN_ENTROPY:
+        reasons += entropy_warnings(table, units)
+    ceiling = from_nats(np.log(table["eval_n"].to_numpy(float)), units)
+    if bound_name == "infonce" and (table["val_mi"].to_numpy() > 0.8 * ceiling).any():
+        reasons.append(
+            "an InfoNCE estimate exceeds 80% of its log(n) ceiling (n: the held-out samples each is scored "
+            "against): the estimate is likely capped; use more samples or a larger eval_block_size"
+        )
+    return reasons
+
+
+def entropy_warnings(table: pd.DataFrame, units: str) -> list[str]:
+    """Barber-Agakov: a reason when a fit's `bound_gap`, y_entropy_nats + mean log q(y) on its held-out samples,
+    lies more than two of its held-out standard errors above 0. The learned marginal's cross-entropy cannot be
+    below the true entropy, so the given entropy is then too high, and every value with it."""
+    excess = table["bound_gap"].to_numpy(float) - 2 * table["se"].to_numpy(float)
+    if not np.nanmax(excess, initial=-np.inf) > 0:
+        return []
+    worst = float(np.nanmax(table["bound_gap"].to_numpy(float)))
+    return [f"y_entropy_nats lies {worst:.3f} {units} above the cross-entropy of the learned marginal density of Y, "
+            f"which cannot be below the true entropy: the given entropy is too high (check its units and that it "
+            f"is the entropy of Y as given), and the estimate too high by at least as much"]
+
+
+def bias_warnings(table: pd.DataFrame, bound, half_width: float, units: str) -> list[str]:
+    """Reasons to distrust a held-out value whose bound's own bias, measured at the selected evaluation
+    (`bound_gap`), is larger than its interval's half-width (largest over the fits). An upper bound's gap is the
+    width of its critic's own bracket, no reason to distrust it; Barber-Agakov's checks its entropy
+    (`entropy_warnings`, every mode)."""
+    gap = table["bound_gap"].to_numpy(float)
+    if bound.direction == "upper" or isinstance(bound, BarberAgakov) or not np.isfinite(gap).any():
+        return []
+    if isinstance(bound, DifferenceOfEntropies):
+        worst = float(gap[np.nanargmax(np.abs(gap))])
+        if abs(worst) <= half_width:
+            return []
+        if worst < 0:
+            return [f"the difference of entropies lies {-worst:.3f} {units} below the Donsker-Varadhan lower bound of "
+                    f"its own densities, more than the interval's half-width: it under-estimates the MI by at least "
+                    f"that much (q(y) is too high where the conditionals put mass); try critic 'flow', more "
+                    f"mixture_components or the bound l1out"]
+        return [f"the difference of entropies lies {worst:.3f} {units} above the Donsker-Varadhan lower bound of its "
+                f"own densities, more than the interval's half-width: q(y) is too low where the conditionals put "
+                f"mass (an under-fit marginal, or Y near a lower-dimensional set, where no density exists), so it "
+                f"may over-estimate the MI by up to that much; try critic 'flow', more mixture_components or a "
+                f"contrastive bound"]
+    if np.nanmax(gap) <= half_width:
+        return []
+    size, name = f"{np.nanmax(gap):.3f} {units}", type(bound).__name__
+    if isinstance(bound, InfoNCE):
+        return [f"InfoNCE is limited by its negatives: leaving each positive pair out of its row's normaliser "
+                f"raises the held-out value by {size}, more than the interval's half-width; the value is a lower "
+                f"bound that may fall short of the MI by about that much: use more samples"]
+    if bound.direction == "lower":
+        return [f"{name} is a loose lower bound here: the same critic scored with InfoNCE gives {size} more, more "
+                f"than the interval's half-width (its partition term is poorly estimated); use infonce"]
+    return [f"{name}'s clipping raises the estimate {size} above its critic's own lower bound, more than the "
+            f"interval's half-width: it is not a bound and likely overestimates the MI; use a larger smile_tau or "
+            f"a lower bound (infonce)"]
+
+
+def reference_warnings(table: pd.DataFrame, ci_high: float, units: str) -> list[str]:
+    """A reason when the k-nearest-neighbour reference (`reference_mi`, few dimensions only) lies above the
+    interval by more than twice its own standard error: k-NN estimates are dependable there and rarely too
+    high, so the critic likely misses part of the dependence."""
+    ref, se = float(table["reference_mi"].iloc[0]), float(table["reference_se"].iloc[0])
+    if not np.isfinite(ref) or ref - 2 * se <= ci_high:
+        return []
+    return [f"a k-nearest-neighbour estimate of the same samples (KSG, k = 3), {ref:.3f} +- {se:.3f} {units}, lies "
+            f"above the interval: the critic likely misses part of the dependence (sharp or bounded densities are "
+            f"hard for smooth critics); try critic='joint' or a wider network"]
