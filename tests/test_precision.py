@@ -75,5 +75,7 @@ def test_errors():
     x, y = correlated_gaussian(200, 1, 1, 1.0, seed=0)
     with pytest.raises(InputError, match="precisions: precision mode needs"):
         neuralmi.run(x, y, mode="precision")
+    with pytest.raises(InputError, match="estimate_on: precision mode compares held-out values"):
+        neuralmi.run(x, y, mode="precision", precisions=[0.1, 1.0], estimate_on="train")
     with pytest.raises(InputError, match="applies to mode 'precision'"):
         neuralmi.run(x, y, precisions=[0.1, 1.0])

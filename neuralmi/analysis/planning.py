@@ -35,7 +35,8 @@ def subset_fits(n: int, options, seed: int) -> tuple[list[dict], list[FitSpec]]:
     own train/validation split of the same kind.
     """
     if options.split == "indices":
-        raise InputError("split='indices' applies to mode='estimate' only: rigorous mode splits each subset itself")
+        raise InputError("split='indices' holds out the same samples in every fit; the subsample-and-extrapolate "
+                         "plan (rigorous mode, and transfer and conditional modes' terms) splits each subset itself")
     labels, specs = [], []
     for gamma in sorted(options.gammas):
         for repeat in range(options.repeats or 1):

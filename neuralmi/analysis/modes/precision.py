@@ -68,7 +68,7 @@ class Precision(Mode):
 
     def points(self, options, channels):
         _precisions(options)
-        if options.estimate_on == "training":
+        if options.estimate_on == "train":
             raise InputError("estimate_on: precision mode compares held-out values (the perturbed copies are held-out "
                              "samples); use 'auto' or 'validation'")
         return [{}]
