@@ -34,7 +34,7 @@ def test_bad_arrays(x, y, fragment):
         ({"bound": "dv"}, "'bound': expected one of"),
         ({"critic": "cosine"}, "'critic': expected one of"),
         ({"patience": 0}, "'patience'"),
-        ({"mode": "rigorous", "split": "indices", "validation_indices": [1, 2]}, "mode='estimate' only"),
+        ({"mode": "rigorous", "split": "indices", "validation_indices": [1, 2]}, "the subsample-and-extrapolate plan (rigorous mode"),
     ],
 )
 def test_bad_arguments(kwargs, fragment):
