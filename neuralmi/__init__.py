@@ -1,5 +1,9 @@
 """neuralmi: neural mutual-information estimates with bias correction and confidence intervals."""
 
+from neuralmi import kernels
+
+kernels.fix()  # before anything computes with torch: neuralmi/kernels.py
+
 from neuralmi.analysis.result import MIResult
 from neuralmi.api import load, run
 from neuralmi.errors import FitError, InputError

@@ -6,7 +6,6 @@ jobs of any size, summarising at the end), so both give the same numbers for the
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pandas as pd
@@ -20,6 +19,7 @@ from neuralmi.data.io import given_sides
 from neuralmi.data.processing import Source, make_source
 from neuralmi.errors import InputError
 from neuralmi.options import DEFAULTS, Options, make_options
+from neuralmi.outputs import read_json, read_parquet
 from neuralmi.progress import tracking
 from neuralmi.training.estimator import check_estimator
 from neuralmi.units import check_units
@@ -117,6 +117,9 @@ def summarise(mode: str, fits: pd.DataFrame, curves: pd.DataFrame, options: Opti
     return result
 
 
+LOAD_REBUILD = "save the result again, or in the workflow run snakemake again with --forcerun {path}"
+
+
 def load(directory) -> MIResult:
     """The result saved in `directory` by `MIResult.save` or by the workflow (`results/<analysis>/`),
     summarised again from its fit and curve tables with its saved mode, options and units (so every table,
@@ -125,11 +128,12 @@ def load(directory) -> MIResult:
     missing = [name for name in RESULT_FILES if not (directory / name).is_file()]
     if missing:
         raise InputError(f"{directory}: not a saved result; missing {missing}")
-    saved = json.loads((directory / "result.json").read_text())
+    saved = read_json(directory / "result.json", LOAD_REBUILD)
     absent = [key for key in ("mode", "units", "options") if key not in saved]
     if absent:
         raise InputError(f"{directory / 'result.json'}: missing key(s) {absent}")
-    fits, curves, timings = (pd.read_parquet(directory / f"{name}.parquet") for name in ("fits", "curves", "timings"))
+    fits, curves, timings = (read_parquet(directory / f"{name}.parquet", LOAD_REBUILD)
+                             for name in ("fits", "curves", "timings"))
     fits = fits.merge(timings, on="fit_id", how="left", validate="one_to_one")[FIT_COLUMNS]
     result = summarise(saved["mode"], fits, curves, make_options(saved["options"]), saved["units"])
     result.metadata = {key: value for key, value in saved.items() if key not in {*result.to_dict(), "options"}}

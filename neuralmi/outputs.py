@@ -7,6 +7,12 @@ import os
 import tempfile
 from pathlib import Path
 
+import pandas as pd
+
+from neuralmi.errors import InputError
+
+PARQUET_MAGIC = b"PAR1"
+
 
 def write_atomic(path, write) -> None:
     """Call `write(tmp_path)` on a temporary file beside `path`, then rename it to `path`."""
@@ -31,6 +37,62 @@ def write_json(path, data: dict) -> None:
 
 def write_parquet(path, frame) -> None:
     write_atomic(path, lambda tmp: frame.to_parquet(tmp, index=False))
+
+
+WORKFLOW_REBUILD = "run snakemake again with --forcerun {path} (or delete it) to rebuild it and what depends on it"
+
+
+def read_parquet(path, rebuild: str = WORKFLOW_REBUILD) -> pd.DataFrame:
+    """A Parquet output, or an InputError naming the file when it is empty, truncated or corrupt (left by a run that
+    crashed elsewhere, or a full disk), with `rebuild`: how to make it again ('{path}' stands for the file). Never read silently."""
+    try:
+        return pd.read_parquet(path)
+    except (ValueError, OSError) as exc:
+        size = Path(path).stat().st_size if Path(path).is_file() else "no"
+        raise InputError(f"{path}: not a complete Parquet file ({size} bytes; {exc}); a run that crashed or a full "
+                         f"disk may have left it: {rebuild.format(path=path)}") from exc
+
+
+def read_json(path, rebuild: str = WORKFLOW_REBUILD) -> dict:
+    """A JSON output, or an InputError naming the file when it is empty, truncated or corrupt (as `read_parquet`)."""
+    try:
+        return json.loads(Path(path).read_text())
+    except (ValueError, OSError) as exc:
+        size = Path(path).stat().st_size if Path(path).is_file() else "no"
+        raise InputError(f"{path}: not a complete JSON file ({size} bytes; {exc}); a run that crashed or a full "
+                         f"disk may have left it: {rebuild.format(path=path)}") from exc
+
+
+def damage(path) -> str | None:
+    """Why the Parquet or JSON output `path` is not a complete file (empty, no Parquet header or footer, JSON that
+    does not parse), or None when it looks whole. Reads 4 bytes at each end of a Parquet file, so a scan of every
+    output is quick."""
+    path = Path(path)
+    size = path.stat().st_size
+    if size == 0:
+        return "empty (0 bytes)"
+    if path.suffix == ".parquet":
+        with open(path, "rb") as handle:
+            head = handle.read(4)
+            handle.seek(max(size - 4, 0))
+            tail = handle.read(4)
+        if head != PARQUET_MAGIC or tail != PARQUET_MAGIC or size < 12:
+            return f"not a complete Parquet file ({size} bytes, {'no footer' if head == PARQUET_MAGIC else 'no header'})"
+    elif path.suffix == ".json":
+        try:
+            json.loads(path.read_text())
+        except (ValueError, UnicodeDecodeError) as exc:
+            return f"not complete JSON ({size} bytes; {exc})"
+    return None
+
+
+def damaged_outputs(root) -> list[tuple[Path, str]]:
+    """Every Parquet and JSON file under `root` (hidden temporary files of writes in progress excepted) that is not
+    complete (`damage`), with the reason: left by a crash that was not ours, a full disk, or a hand edit."""
+    root = Path(root)
+    found = [(p, damage(p)) for p in sorted(root.rglob("*")) if p.suffix in (".parquet", ".json") and p.is_file()
+             and not any(part.startswith(".") for part in p.relative_to(root).parts)]
+    return [(p, why) for p, why in found if why]
 
 
 def summary_html(table) -> str:

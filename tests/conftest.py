@@ -2,6 +2,8 @@
 
 import pytest
 
+import neuralmi  # noqa: F401  first, so that torch's CPU kernel paths are fixed before any test computes (kernels.py)
+
 FAST = {"hidden_dim": 16, "embedding_dim": 4, "max_epochs": 6, "patience": 3, "batch_size": 32, "eval_interval": 1}
 
 

@@ -49,12 +49,17 @@ def test_same_seed_gives_identical_numbers(fast):
         assert np.array_equal(va, vb) and np.array_equal(ta, tb)
 
 
-@pytest.mark.parametrize("block, bound", [(8192, "infonce"), (40, "infonce"), (40, "flo")])
-def test_a_stack_equals_its_members_trained_alone(fast, block, bound):
+@pytest.mark.parametrize("block, bound, critic", [(8192, "infonce", "separable"), (40, "infonce", "separable"),
+                                                  (40, "flo", "separable"), (40, "infonce", "joint"),
+                                                  (40, "infonce", "hybrid"), (40, "infonce", "probabilistic")])
+def test_a_stack_equals_its_members_trained_alone(fast, block, bound, critic):
     """Bit for bit on CPU, with subsets of different sizes sharing the stack (and, with small evaluation
-    blocks, held-out sets cut into blocks of unequal sizes); FLO's second network too."""
+    blocks, held-out sets cut into blocks of unequal sizes); FLO's second network too; the critics that run through
+    vmap (the pair heads, the probabilistic critic) too, since MKL's matrix products no longer depend on their thread
+    split (neuralmi/kernels.py)."""
     x, y = data(n=1200)
-    options = make_options({**fast, "max_epochs": 8, "eval_block_size": block, "device": "cpu", "bound": bound})
+    options = make_options({**fast, "max_epochs": 8, "eval_block_size": block, "device": "cpu", "bound": bound,
+                            "critic": critic})
     specs = specs_for([400, 360, 300, 140])
     together = train_fits(x, y, specs, options)
     for spec, fit in zip(specs, together):

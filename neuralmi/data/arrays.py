@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 from scipy.special import ndtri
 from scipy.stats import rankdata
@@ -33,7 +35,21 @@ def as_samples(array, name: str, ndim: int = 2) -> np.ndarray:
             f"{name}: contains {kind} values in {rows.size} sample(s), first at row {int(rows[0])}; "
             "remove or impute them before estimating MI"
         )
+    warn_constant(arr.reshape(-1, arr.shape[-1]), name, "feature" if ndim == 2 else "channel")
     return arr.astype(np.float32)
+
+
+def warn_constant(values: np.ndarray, name: str, what: str) -> list[int]:
+    """Warn, naming them, about the columns of `values` (rows are samples or time points) that never change: they
+    carry no information, and a side made only of them has MI 0 with anything. Returns their indices."""
+    constant = np.flatnonzero((values == values[:1]).all(axis=0))
+    if constant.size:
+        listed = ", ".join(str(int(c)) for c in constant[:10]) + (" ..." if constant.size > 10 else "")
+        whole = (f"every {what} is" if constant.size == values.shape[1] else
+                 f"{what} {listed} is" if constant.size == 1 else f"{constant.size} {what}s ({listed}) are")
+        warnings.warn(f"{name}: {whole} constant over all {len(values)} rows: no information there (a side made "
+                      f"only of constant {what}s has MI 0 with anything)", stacklevel=3)
+    return constant.tolist()
 
 
 def as_pair(x, y, ndim_x: int = 2, ndim_y: int = 2) -> tuple[np.ndarray, np.ndarray]:

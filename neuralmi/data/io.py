@@ -6,17 +6,38 @@ Columns of a table are selected by name, by a prefix that names a group of colum
 
 from __future__ import annotations
 
+import zipfile
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from neuralmi.data.memory import check_fits
 from neuralmi.data.recordings import trains_from_table
 from neuralmi.errors import InputError
 from neuralmi.keys import did_you_mean
 
 SUFFIXES = (".npy", ".npz", ".parquet", ".csv")
 TABLE_SUFFIXES = (".parquet", ".csv")
+
+
+@contextmanager
+def readable(path: Path):
+    """Reading `path`: an empty, truncated or corrupt file (a copy or a write that did not finish) becomes an
+    InputError naming the file, its size and the reader's complaint, instead of the reader's own exception."""
+    if not path.is_file():
+        raise InputError(f"{path}: no such file")
+    size = path.stat().st_size
+    if size == 0:
+        raise InputError(f"{path}: the file is empty (0 bytes): a copy or a write that did not finish?")
+    try:
+        yield
+    except InputError:
+        raise
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
+        raise InputError(f"{path}: not a readable {path.suffix} file ({size} bytes; {exc}): truncated or corrupt, "
+                         f"a copy or a write that did not finish?") from exc
 
 
 def load_array(path, key: str | None = None, columns: list[str] | None = None) -> np.ndarray:
@@ -26,13 +47,16 @@ def load_array(path, key: str | None = None, columns: list[str] | None = None) -
     which must all be numeric).
     """
     path = Path(path)
-    if not path.is_file():
-        raise InputError(f"{path}: no such file")
     suffix = path.suffix.lower()
     if suffix == ".npy":
-        return np.load(path, allow_pickle=False)
+        with readable(path):
+            mapped = np.load(path, mmap_mode="r", allow_pickle=False)
+            check_fits(mapped.nbytes + 12 * mapped.size, f"{path} ({mapped.dtype} {mapped.shape}, read and converted "
+                       "to samples)", "save a part of it, or fewer channels, to its own file")
+            return np.load(path, allow_pickle=False)
     if suffix == ".npz":
-        return _from_npz(path, key)
+        with readable(path):
+            return _from_npz(path, key)
     if suffix in TABLE_SUFFIXES:
         table = read_table(path)
         return table_array(table, table.columns if columns is None else select_columns(table, columns, "columns",
@@ -64,7 +88,8 @@ def read_table(path):
         raise InputError(f"{path}: no such file")
     if path.suffix.lower() not in TABLE_SUFFIXES:
         raise InputError(f"{path}: expected a table ({', '.join(TABLE_SUFFIXES)}), found {path.suffix!r}")
-    return pd.read_parquet(path) if path.suffix.lower() == ".parquet" else pd.read_csv(path)
+    with readable(path):
+        return pd.read_parquet(path) if path.suffix.lower() == ".parquet" else pd.read_csv(path)
 
 
 def select_columns(table, selection, side: str, where: str) -> list:
@@ -117,13 +142,11 @@ def load_spikes(path) -> list[np.ndarray]:
     NaN declares a neuron that never fires), or from an .npz holding either arrays `neuron` and `time` or one
     array of spike times per neuron (in the order they were saved)."""
     path = Path(path)
-    if not path.is_file():
-        raise InputError(f"{path}: no such file")
     suffix = path.suffix.lower()
     if suffix in (".parquet", ".csv"):
-        table = pd.read_parquet(path) if suffix == ".parquet" else pd.read_csv(path)
+        table = read_table(path)
     elif suffix == ".npz":
-        with np.load(path, allow_pickle=False) as archive:
+        with readable(path), np.load(path, allow_pickle=False) as archive:
             names = list(archive.files)
             if {"neuron", "time"} <= set(names):
                 table = pd.DataFrame({"neuron": archive["neuron"], "time": archive["time"]})

@@ -17,10 +17,12 @@ import numpy as np
 
 from neuralmi.data import windows
 from neuralmi.data.arrays import as_pair, as_samples, as_triplet
+from neuralmi.data.memory import check_fits
 from neuralmi.data.recordings import Sampled, SpikeTrains, sampled, spike_trains, spikes_in_ticks
 from neuralmi.errors import InputError
 
 PROCESSORS = ("continuous", "spikes", "categorical")
+BUILD_BYTES = 12  # per window element while it is built: float64, then its float32 copy
 SIDE_KEYS = ("bin_size", "spike_encoding", "max_spikes_per_window", "fill_value", "categorical_encoding")
 
 
@@ -202,14 +204,29 @@ def side_samples(source: Source, options) -> list[np.ndarray]:
             f"({source.n_ticks / source.ticks_per_unit:g} {unit}; in lag mode, the span every lag shares)"
         )
     n = windows.count_windows(source.n_ticks, size, step)
-    out = []
-    for rec, side, name in zip(source._recordings(), source.sides, source._names()):
-        settings = replace(side_settings(options, name), processor=side.processor)
-        out.append(_encode(rec, settings, source, size, step, n).astype(np.float32))
-    return out
+    sides = [(rec, replace(side_settings(options, name), processor=side.processor))
+             for rec, side, name in zip(source._recordings(), source.sides, source._names())]
+    shapes = [_encoded_shape(rec, settings, source, size, n) for rec, settings in sides]
+    check_fits(BUILD_BYTES * sum(np.prod(shape, dtype=float) for shape in shapes),
+               f"the windows of this recording ({' and '.join(str(s) for s in shapes)}: windows x length x channels)",
+               "use a larger step_size, a shorter window_size or bin_size, fewer channels, or a part of the recording")
+    return [_encode(rec, settings, source, size, step, n, shape[1]).astype(np.float32)
+            for (rec, settings), shape in zip(sides, shapes)]
 
 
-def _encode(rec, side: Side, source: Source, size: float, step: float, n: int) -> np.ndarray:
+def _encoded_shape(rec, side: Side, source: Source, size: float, n: int) -> tuple[int, int, int]:
+    """The (windows, length, channels) `_encode` will build, found without building it."""
+    if side.processor == "continuous":
+        return n, int(size), rec.values.shape[1]
+    if side.processor == "categorical":
+        return n, int(size) if side.categorical_encoding == "onehot" else 1, len(rec.categories)
+    if side.spike_encoding == "counts":
+        bin_ticks = size if side.bin_size is None else source.ticks(side.bin_size, "bin_size")
+        return n, max(1, round(size / bin_ticks)), len(rec.times)
+    return n, side.max_spikes_per_window or windows.max_spikes(rec, size), len(rec.times)
+
+
+def _encode(rec, side: Side, source: Source, size: float, step: float, n: int, length: int) -> np.ndarray:
     if side.processor == "continuous":
         return windows.regular(rec.values, int(size), int(step), n)
     if side.processor == "categorical":
@@ -217,8 +234,7 @@ def _encode(rec, side: Side, source: Source, size: float, step: float, n: int) -
     if side.spike_encoding == "counts":
         bin_ticks = size if side.bin_size is None else source.ticks(side.bin_size, "bin_size")
         return windows.spike_counts(rec, size, step, n, bin_ticks, source.ticks_per_unit)
-    limit = side.max_spikes_per_window or windows.max_spikes(rec, size)
-    return windows.spike_times(rec, size, step, n, limit, side.fill_value, source.ticks_per_unit)
+    return windows.spike_times(rec, size, step, n, length, side.fill_value, source.ticks_per_unit)
 
 
 def spike_limit(source: Source, options) -> int | None:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from neuralmi.data.arrays import warn_constant
 from neuralmi.errors import InputError
 
 EDGE_TOLERANCE = 1e-9
@@ -69,6 +70,7 @@ def sampled(data, kind: str, name: str) -> Sampled:
     if values.ndim != 2:
         raise InputError(f"{name}: a continuous recording is (n_timepoints, n_channels); found shape {values.shape}")
     _finite(values, name)
+    warn_constant(values, name, "channel")
     return Sampled(kind, values)
 
 
@@ -115,6 +117,7 @@ def _categorical(values: np.ndarray, name: str) -> Sampled:
             f"{name}: categorical labels must be integers; found {values[i]:g} at time point {i} "
             f"({fractional.size} non-integer value(s))"
         )
+    warn_constant(values[:, None], name, "state channel")
     categories, codes = np.unique(values.astype(np.int64), return_inverse=True)
     return Sampled("categorical", codes[:, None].astype(np.float64), categories)
 

@@ -28,6 +28,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from neuralmi import kernels
 from neuralmi.bounds import make_bound
 from neuralmi.training.estimator import check_estimator
 from neuralmi.training.loop import StackTrainer
@@ -40,8 +41,10 @@ def train_fits(x: np.ndarray, y: np.ndarray, specs: list[FitSpec], options) -> l
     """Train every fit in `specs` on samples x, y (float32, samples in rows); results in the order given.
 
     With options.threads set, torch uses that many CPU threads for the call (summation order, and so the last
-    bits of the results, depend on the thread count).
+    bits of some results, depend on the thread count). The CPU kernel paths are the fixed ones (neuralmi/kernels.py),
+    or a warning says why not.
     """
+    kernels.check()
     with cpu_threads(options.threads), heap_kept():
         return _train_all(x, y, specs, options)
 

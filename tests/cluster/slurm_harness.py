@@ -447,10 +447,13 @@ class Guarded:
         return self.log.read_text(errors="replace")
 
 
-def wait_all(runs: dict[str, Guarded]) -> dict[str, subprocess.CompletedProcess]:
-    """Wait for commands started together; any that outlives its timeout is killed and fails the wait."""
+def wait_all(runs: dict[str, Guarded], each=None) -> dict[str, subprocess.CompletedProcess]:
+    """Wait for commands started together, calling `each()` (if given) between checks; any that outlives its
+    timeout is killed and fails the wait."""
     try:
         while not all([run.done() for run in runs.values()]):
+            if each is not None:
+                each()
             time.sleep(0.2)
     finally:
         for run in runs.values():

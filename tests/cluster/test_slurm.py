@@ -1,7 +1,8 @@
 """The real workflow on a real (one-node, 127.0.0.1) SLURM cluster through profiles/slurm.
 
-Three Snakemake runs go at once: a small analysis through SLURM, the same analysis locally (--cores), and an
-analysis whose dataset file is corrupt, through SLURM. SLURM's own accounting (sacct) then shows what ran where.
+Four Snakemake runs go at once: a small analysis through SLURM, the same analysis locally (--cores), an analysis
+whose dataset file is corrupt, through SLURM, and the small analysis through SLURM again with one of its training
+jobs cancelled (scancel) while it runs. SLURM's own accounting (sacct) then shows what ran where.
 Select with `pytest -m slurm`; needs root and Debian's SLURM packages (tests/cluster/install-slurm.sh).
 """
 
@@ -92,9 +93,27 @@ def runs(slurm_cluster, tmp_path_factory):
         "local": Guarded([sys.executable, "-m", "snakemake", "--cores", "2"], cwd=local, log=local / "snakemake.out",
                          timeout=RUN_TIMEOUT),
     }
-    done = wait_all(started)
+    cancel = workdir(tmp_path_factory.mktemp("slurm-cancel"), CONFIG)
+    started["cancel"] = Guarded([*polling, "--workflow-profile", cluster_profile(cancel, "neuralmi_cancel")],
+                                cwd=cancel, env=env, log=cancel / "snakemake.out", timeout=RUN_TIMEOUT)
+    cancelled = []
+
+    def cancel_one_training_job():
+        """scancel the first training job of the 'cancel' run seen running, as a user or an admin might."""
+        if cancelled:
+            return
+        queue = slurm_cluster.command("squeue", "-h", "-t", "RUNNING", "-o", "%i|%j|%k", check=False)
+        for line in queue.stdout.splitlines():
+            job_id, name, comment = line.split("|", 2)
+            if name.startswith("neuralmi_cancel") and comment.startswith("rule_train_fits"):
+                slurm_cluster.command("scancel", job_id)
+                cancelled.append({"JobID": job_id, "Comment": comment})
+                return
+
+    done = wait_all(started, each=cancel_one_training_job)
     print("Snakemake runs:", {name: f"{run.seconds:.1f} s" for name, run in started.items()})
-    return {"slurm": (good, done["slurm"]), "local": (local, done["local"]), "fail": (bad, done["fail"])}
+    return {"slurm": (good, done["slurm"]), "local": (local, done["local"]), "fail": (bad, done["fail"]),
+            "cancel": (cancel, done["cancel"], cancelled)}
 
 
 def test_every_job_went_through_sbatch_and_training_got_a_gpu(runs, slurm_cluster):
@@ -152,3 +171,16 @@ def test_a_failing_job_fails_in_slurm_and_the_run_exits_non_zero(runs, slurm_clu
     tries = sorted(jobs, key=lambda job: int(job["JobID"]))
     assert [job["ReqMem"] for job in tries] == [f"{mb}M" for mb in memory]  # memory grows with attempt
     assert not (where / "results/tiny").exists()
+
+
+def test_a_training_job_cancelled_in_slurm_is_resubmitted_and_the_run_completes(runs, slurm_cluster):
+    (where, done, cancelled), (local, _) = runs["cancel"], runs["local"]
+    assert len(cancelled) == 1, done.stdout[-3000:]  # one training job was seen running and cancelled
+    assert done.returncode == 0, done.stdout[-5000:] + slurm_logs(where)
+    jobs = slurm_cluster.wait_accounted("neuralmi_cancel", 1)
+    states = {job["JobID"]: job["State"] for job in jobs}
+    assert states[cancelled[0]["JobID"]].startswith("CANCELLED"), jobs
+    again = [job for job in jobs if job["Comment"] == cancelled[0]["Comment"] and job["State"] == "COMPLETED"]
+    assert len(again) == 1 and int(again[0]["JobID"]) > int(cancelled[0]["JobID"]), jobs  # resubmitted, finished
+    assert json.loads((where / "results/tiny/result.json").read_text()) == json.loads(
+        (local / "results/tiny/result.json").read_text())

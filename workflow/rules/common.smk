@@ -2,6 +2,7 @@
 
 import functools
 import re
+import sys
 from pathlib import Path
 
 import yaml
@@ -20,6 +21,7 @@ from neuralmi.data.tasks import task
 from neuralmi.errors import InputError
 from neuralmi.keys import unknown_keys
 from neuralmi.options import make_options
+from neuralmi.outputs import damaged_outputs
 
 CONFIG_SCHEMA = Path(workflow.current_basedir) / "../schemas/config.schema.yaml"
 _unknown = unknown_keys(config, yaml.safe_load(CONFIG_SCHEMA.read_text()), "config")
@@ -45,6 +47,11 @@ def _check_config():
             if side in spec and not Path(spec[side]).is_file():
                 raise InputError(
                     f"config datasets.{name}.{side}: no such file {spec[side]!r}"
+                )
+            if side in spec and Path(spec[side]).stat().st_size == 0:
+                raise InputError(
+                    f"config datasets.{name}.{side}: {spec[side]!r} is empty (0 bytes): a copy or a write "
+                    "that did not finish?"
                 )
     for name, spec in config["analyses"].items():
         if spec["dataset"] not in config["datasets"]:
@@ -210,4 +217,26 @@ def get_curves(wildcards):
     return _per_job("results/{analysis}/curves/{job}.parquet", wildcards)
 
 
+def _remove_damaged_outputs():
+    """An output left incomplete by a crash that was not ours (our writes are atomic), a full disk or a hand edit
+    looks finished to Snakemake: find such Parquet and JSON files before the DAG is built, name and remove them, and
+    return them as targets of `all`, so that this run rebuilds them and what depends on them (Snakemake rebuilds a
+    missing intermediate file only when asked). A dry run names them only. Only in the run a user starts (the jobs it
+    submits parse this file too); before Snakemake's lock, which is harmless: a file removed is broken anyway, and a
+    run in progress writes complete files only."""
+    if not workflow.is_main_process or not Path("results").is_dir():
+        return []
+    dry = workflow.output_settings.dryrun
+    damaged = damaged_outputs("results")
+    for path, why in damaged:
+        print(
+            f"neuralmi: {path}: {why}; {'would be removed and rebuilt' if dry else 'removed, to be rebuilt'}",
+            file=sys.stderr,
+        )
+        if not dry:
+            path.unlink()
+    return [str(path) for path, _ in damaged]
+
+
 _check_config()
+REBUILD = _remove_damaged_outputs()

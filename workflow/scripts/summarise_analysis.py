@@ -8,10 +8,11 @@ import pandas as pd
 
 from neuralmi.api import summarise
 from neuralmi.options import make_options
+from neuralmi.outputs import read_parquet
 
 sys.stderr = open(snakemake.log[0], "w")
-fits = pd.concat([pd.read_parquet(f) for f in snakemake.input.fits], ignore_index=True)
-curves = pd.concat([pd.read_parquet(f) for f in snakemake.input.curves], ignore_index=True)
+fits = pd.concat([read_parquet(f) for f in snakemake.input.fits], ignore_index=True)
+curves = pd.concat([read_parquet(f) for f in snakemake.input.curves], ignore_index=True)
 options = make_options(snakemake.params.options)
 result = summarise(snakemake.params.mode, fits, curves, options, snakemake.params.units)
 result.save(
