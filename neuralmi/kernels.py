@@ -63,8 +63,9 @@ def in_use() -> dict:
 
 
 def check() -> list[str]:
-    """The fixed paths that are not in use (torch computed before neuralmi was imported, or the environment chose
-    others), each said once as a warning; [] when all are."""
+    """Where neuralmi's paths are set (`fix`) but torch does not compute with them (it computed before neuralmi was
+    imported), each problem said as a warning and returned; [] when they are in use, and when the environment
+    chose other paths or the CPU has no AVX2 (nothing was fixed then, so nothing is checked)."""
     if not _has_avx2() or any(os.environ.get(name) != value for name, value in PATHS.items()):
         return []
     found = in_use()

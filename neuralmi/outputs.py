@@ -39,18 +39,21 @@ def write_parquet(path, frame) -> None:
     write_atomic(path, lambda tmp: frame.to_parquet(tmp, index=False))
 
 
-WORKFLOW_REBUILD = "run snakemake again with --forcerun {path} (or delete it) to rebuild it and what depends on it"
+WORKFLOW_REBUILD = ("run snakemake again: at startup it removes damaged outputs and rebuilds them and what depends on "
+                    "them (or rebuild this one with --forcerun {path})")
 
 
 def read_parquet(path, rebuild: str = WORKFLOW_REBUILD) -> pd.DataFrame:
     """A Parquet output, or an InputError naming the file when it is empty, truncated or corrupt (left by a run that
-    crashed elsewhere, or a full disk), with `rebuild`: how to make it again ('{path}' stands for the file). Never read silently."""
+    crashed elsewhere, or a full disk), with `rebuild`: how to make it again ('{path}' stands for the file). Never
+    read silently."""
     try:
         return pd.read_parquet(path)
     except (ValueError, OSError) as exc:
-        size = Path(path).stat().st_size if Path(path).is_file() else "no"
-        raise InputError(f"{path}: not a complete Parquet file ({size} bytes; {exc}); a run that crashed or a full "
-                         f"disk may have left it: {rebuild.format(path=path)}") from exc
+        if not Path(path).is_file():
+            raise InputError(f"{path}: missing; {rebuild.format(path=path)}") from exc
+        raise InputError(f"{path}: not a complete Parquet file ({Path(path).stat().st_size} bytes; {exc}); a run "
+                         f"that crashed or a full disk may have left it: {rebuild.format(path=path)}") from exc
 
 
 def read_json(path, rebuild: str = WORKFLOW_REBUILD) -> dict:
@@ -58,31 +61,36 @@ def read_json(path, rebuild: str = WORKFLOW_REBUILD) -> dict:
     try:
         return json.loads(Path(path).read_text())
     except (ValueError, OSError) as exc:
-        size = Path(path).stat().st_size if Path(path).is_file() else "no"
-        raise InputError(f"{path}: not a complete JSON file ({size} bytes; {exc}); a run that crashed or a full "
-                         f"disk may have left it: {rebuild.format(path=path)}") from exc
+        if not Path(path).is_file():
+            raise InputError(f"{path}: missing; {rebuild.format(path=path)}") from exc
+        raise InputError(f"{path}: not a complete JSON file ({Path(path).stat().st_size} bytes; {exc}); a run "
+                         f"that crashed or a full disk may have left it: {rebuild.format(path=path)}") from exc
 
 
 def damage(path) -> str | None:
     """Why the Parquet or JSON output `path` is not a complete file (empty, no Parquet header or footer, JSON that
-    does not parse), or None when it looks whole. Reads 4 bytes at each end of a Parquet file, so a scan of every
-    output is quick."""
+    does not parse), or None when it looks whole or is gone (removed since it was listed). Reads 4 bytes at each
+    end of a Parquet file, so a scan of every output is quick."""
     path = Path(path)
-    size = path.stat().st_size
-    if size == 0:
-        return "empty (0 bytes)"
-    if path.suffix == ".parquet":
-        with open(path, "rb") as handle:
-            head = handle.read(4)
-            handle.seek(max(size - 4, 0))
-            tail = handle.read(4)
-        if head != PARQUET_MAGIC or tail != PARQUET_MAGIC or size < 12:
-            return f"not a complete Parquet file ({size} bytes, {'no footer' if head == PARQUET_MAGIC else 'no header'})"
-    elif path.suffix == ".json":
-        try:
-            json.loads(path.read_text())
-        except (ValueError, UnicodeDecodeError) as exc:
-            return f"not complete JSON ({size} bytes; {exc})"
+    try:
+        size = path.stat().st_size
+        if size == 0:
+            return "empty (0 bytes)"
+        if path.suffix == ".parquet":
+            with open(path, "rb") as handle:
+                head = handle.read(4)
+                handle.seek(max(size - 4, 0))
+                tail = handle.read(4)
+            if head != PARQUET_MAGIC or tail != PARQUET_MAGIC or size < 12:
+                return (f"not a complete Parquet file ({size} bytes, "
+                        f"{'no footer' if head == PARQUET_MAGIC else 'no header'})")
+        elif path.suffix == ".json":
+            try:
+                json.loads(path.read_text())
+            except (ValueError, UnicodeDecodeError) as exc:
+                return f"not complete JSON ({size} bytes; {exc})"
+    except FileNotFoundError:
+        return None
     return None
 
 

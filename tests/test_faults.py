@@ -20,7 +20,7 @@ import pytest
 import neuralmi
 from neuralmi.data import memory
 from neuralmi.data.datasets import side_from_table
-from neuralmi.data.io import load_array
+from neuralmi.data.io import load_array, load_spikes
 from neuralmi.errors import InputError
 from neuralmi.outputs import damage, damaged_outputs, read_parquet, write_parquet
 from snakemake_jobs import workdir
@@ -86,23 +86,23 @@ def interrupted(tmp_path_factory):
     summarising; then run to the end. Checksums of the finished outputs at each kill."""
     where = workdir(tmp_path_factory.mktemp("faults"), CONFIG)
     first = Run(where, "first")
-    first.wait_for("rule train_fits:", 2)
+    first.wait_for("rule plan_analysis:")  # the lock is held
     second = snakemake(where)
-    time.sleep(1.0)  # the second training job is now starting torch or training
+    first.wait_for("rule train_fits:", 2)  # with one core, a training job has finished and the next starts
     first.kill()
+    announced = first.text.count("rule train_fits:")
     after_training_kill = outputs(where)
     locked = snakemake(where)  # a killed Snakemake leaves its lock: the next run asks for --unlock
     snakemake(where, "--unlock")
     resumed = Run(where, "resumed")
-    resumed.wait_for("rule summarise_analysis:")
-    time.sleep(0.5)
+    resumed.wait_for("rule summarise_analysis:")  # every fit is written; the summary job starts
     resumed.kill()
     after_summary_kill = outputs(where)
     snakemake(where, "--unlock")
     last = Run(where, "last")
     code = last.finish()
-    return {"where": where, "second": second, "locked": locked, "first": first.text, "resumed": resumed.text,
-            "last": last.text, "code": code, "after_training_kill": after_training_kill,
+    return {"where": where, "second": second, "locked": locked, "announced": announced, "first": first.text,
+            "resumed": resumed.text, "last": last.text, "code": code, "after_training_kill": after_training_kill,
             "after_summary_kill": after_summary_kill, "final": outputs(where)}
 
 
@@ -123,8 +123,8 @@ def test_a_run_killed_while_training_resumes_after_unlock_and_loses_nothing(inte
     assert locked.returncode != 0 and "It can be removed with the --unlock argument" in locked.stderr
     assert interrupted["code"] == 0, interrupted["last"][-3000:]
     before, final = interrupted["after_training_kill"], interrupted["final"]
-    assert Path("results/tiny/fits/0.parquet") in before  # the first training job had finished
-    assert len([p for p in before if p.parts[2] == "fits"]) < 3  # and the last had not
+    finished = len([p for p in before if p.parts[2] == "fits"])
+    assert finished == interrupted["announced"] - 1 and finished < 3  # killed while a training job ran
     changed = [p for p, digest in before.items() if final.get(p) != digest]
     assert not changed, changed  # every output finished before the kill is there, byte for byte
     for text in (interrupted["resumed"], interrupted["last"]):
@@ -148,12 +148,18 @@ def test_an_output_truncated_by_a_crash_elsewhere_is_found_removed_and_rebuilt(i
     whole = pd.read_parquet(fit)
     fit.write_bytes(fit.read_bytes()[: fit.stat().st_size // 2])
     result_before = (where / "results/tiny/result.json").read_bytes()
-    dry = snakemake(where, "-n")
-    assert "results/tiny/fits/1.parquet: not a complete Parquet file" in dry.stderr, dry.stderr[-2000:]
-    assert "would be removed" in dry.stderr and fit.exists()  # a dry run only names it
+    stray = where / "results/elsewhere/table.parquet"  # not an output of this config
+    stray.parent.mkdir()
+    stray.write_bytes(b"PAR1 cut")
+    for only_names in (("-n",), ("--unlock",)):  # a dry run, and a run of no job, name it and leave it
+        told = snakemake(where, *only_names)
+        assert "results/tiny/fits/1.parquet: not a complete Parquet file" in told.stderr, told.stderr[-2000:]
+        assert "a run would remove and rebuild it" in told.stderr and fit.exists()
     done = snakemake(where)
     assert done.returncode == 0, done.stderr[-3000:]
     assert "results/tiny/fits/1.parquet: not a complete Parquet file" in done.stderr
+    assert "results/elsewhere/table.parquet: not a complete Parquet file" in done.stderr and stray.exists()
+    assert "left alone" in done.stderr
     rebuilt = pd.read_parquet(fit)
     numbers = [c for c in whole.columns if c != "seconds"]
     pd.testing.assert_frame_equal(rebuilt[numbers], whole[numbers])
@@ -239,16 +245,44 @@ def test_windows_larger_than_memory_stop_before_training_naming_both_sizes(monke
                  window_size=4, step_size=4, max_epochs=1, progress=False)
 
 
+def test_the_one_hot_windows_a_majority_is_taken_over_count_towards_memory(monkeypatch):
+    """Majority states are (windows, 1, states), but are found from the one-hot windows (windows, length, states)."""
+    monkeypatch.setattr(memory, "available_bytes", lambda: (50 * 2**20, "MemAvailable in /proc/meminfo"))
+    rng = np.random.default_rng(0)
+    states = rng.integers(0, 4, 20_000)
+    with pytest.raises(InputError, match=r"\(19937, 1, 4\): windows x length x channels\) would take 54.5 MiB"):
+        neuralmi.run(rng.normal(size=(20_000, 1)), states, processor_x="continuous",
+                     processor_y={"processor": "categorical", "categorical_encoding": "majority"}, window_size=64,
+                     step_size=1, progress=False)
+
+
 def test_an_array_file_larger_than_memory_is_refused_before_it_is_read(monkeypatch, tmp_path):
     np.save(tmp_path / "x.npy", np.zeros((100_000, 8)))
     monkeypatch.setattr(memory, "available_bytes", lambda: (4 * 2**20, "the cgroup limit"))
-    with pytest.raises(InputError, match=r"x.npy \(float64 \(100000, 8\).* 15.3 MiB of memory, more than the 4.0 MiB"):
+    with pytest.raises(InputError, match=r"x.npy \(float64 \(100000, 8\).* 9.2 MiB of memory, more than the 4.0 MiB"):
         load_array(tmp_path / "x.npy")
 
 
-def test_the_memory_limit_is_the_smaller_of_the_system_and_the_container():
-    room = memory.available_bytes()
-    assert room is not None and room[0] > 0  # Linux: /proc/meminfo at least
+@pytest.mark.parametrize("version", ["v2", "v1"])
+def test_the_memory_limit_is_the_smaller_of_the_system_and_the_process_cgroup(tmp_path, version):
+    """A SLURM job's cgroup: its own limit, less what it holds beyond reclaimable page cache, when that is below
+    the system's MemAvailable; the system's when the group has no limit."""
+    proc, cgroup = tmp_path / "proc", tmp_path / "cgroup"
+    (proc / "self").mkdir(parents=True)
+    (proc / "meminfo").write_text("MemTotal: 8000000 kB\nMemAvailable: 4000000 kB\n")
+    (proc / "self/cgroup").write_text("0::/slurm/job_7\n" if version == "v2" else "4:memory:/slurm/job_7\n0::/\n")
+    group = cgroup / ("slurm/job_7" if version == "v2" else "memory/slurm/job_7")
+    group.mkdir(parents=True)
+    names = ("memory.max", "memory.current") if version == "v2" else ("memory.limit_in_bytes",
+                                                                       "memory.usage_in_bytes")
+    (group / names[0]).write_text(f"{2 * 2**30}\n")
+    (group / names[1]).write_text(f"{int(1.5 * 2**30)}\n")
+    (group / "memory.stat").write_text(f"anon 100\n{'inactive_file' if version == 'v2' else 'total_inactive_file'} "
+                                       f"{2**29}\n")
+    room, where = memory.available_bytes(proc, cgroup)
+    assert room == 2**30 and where.startswith(f"the cgroup limit {group / names[0]}")
+    (group / names[0]).write_text("max\n" if version == "v2" else f"{2**63 - 4096}\n")
+    assert memory.available_bytes(proc, cgroup) == (4000000 * 1024, "MemAvailable in /proc/meminfo")
 
 
 def _empty(path: Path) -> None:
@@ -272,9 +306,9 @@ def _cut(path: Path) -> None:
     ("x.csv", _empty, "the file is empty (0 bytes)"),
     ("x.parquet", _empty, "the file is empty (0 bytes)"),
     ("x.npz", _empty, "the file is empty (0 bytes)"),
-    ("x.npy", _cut, "not a readable .npy file (2464 bytes; "),
-    ("x.npz", _cut, "not a readable .npz file ("),
-    ("x.parquet", _cut, "not a readable .parquet file ("),
+    ("x.npy", _cut, "cannot be read as a .npy file (2464 bytes; "),
+    ("x.npz", _cut, "cannot be read as a .npz file ("),
+    ("x.parquet", _cut, "cannot be read as a .parquet file ("),
 ])
 def test_an_empty_or_cut_input_file_is_named(tmp_path, name, spoil, fragment):
     path = tmp_path / name
@@ -285,8 +319,6 @@ def test_an_empty_or_cut_input_file_is_named(tmp_path, name, spoil, fragment):
 
 
 def test_an_empty_spike_file_is_named(tmp_path):
-    from neuralmi.data.io import load_spikes
-
     _empty(tmp_path / "spikes.parquet")
     with pytest.raises(InputError, match=r"spikes.parquet: the file is empty \(0 bytes\)"):
         load_spikes(tmp_path / "spikes.parquet")
@@ -320,8 +352,8 @@ def test_unsorted_spike_times_are_sorted_and_a_silent_neuron_is_kept():
     rng = np.random.default_rng(1)
     spikes = [np.sort(rng.uniform(0, 20, 300)), np.array([])]
     signal_ = rng.normal(size=(2000, 1))
-    kwargs = {"processor_x": "spikes", "processor_y": "continuous", "sample_rate": 100, "window_size": 0.1, "max_epochs": 2,
-              "progress": False, "seed": 0}
+    kwargs = {"processor_x": "spikes", "processor_y": "continuous", "sample_rate": 100, "window_size": 0.1,
+              "max_epochs": 2, "progress": False, "seed": 0}
     in_order = neuralmi.run([spikes[0], spikes[1]], signal_, **kwargs)
     shuffled = neuralmi.run([rng.permutation(spikes[0]), spikes[1]], signal_, **kwargs)
     assert in_order.mi == shuffled.mi

@@ -36,8 +36,8 @@ def readable(path: Path):
     except InputError:
         raise
     except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
-        raise InputError(f"{path}: not a readable {path.suffix} file ({size} bytes; {exc}): truncated or corrupt, "
-                         f"a copy or a write that did not finish?") from exc
+        raise InputError(f"{path}: cannot be read as a {path.suffix} file ({size} bytes; {exc}); if it was copied "
+                         f"or written by something that did not finish, it may be truncated") from exc
 
 
 def load_array(path, key: str | None = None, columns: list[str] | None = None) -> np.ndarray:
@@ -51,8 +51,9 @@ def load_array(path, key: str | None = None, columns: list[str] | None = None) -
     if suffix == ".npy":
         with readable(path):
             mapped = np.load(path, mmap_mode="r", allow_pickle=False)
-            check_fits(mapped.nbytes + 12 * mapped.size, f"{path} ({mapped.dtype} {mapped.shape}, read and converted "
-                       "to samples)", "save a part of it, or fewer channels, to its own file")
+            converted = (4 if mapped.dtype == np.float64 else 12) * mapped.size  # float64 (unless it is), float32
+            check_fits(mapped.nbytes + converted, f"{path} ({mapped.dtype} {mapped.shape}, read and converted to "
+                       "samples)", "save a part of it, or fewer channels, to its own file")
             return np.load(path, allow_pickle=False)
     if suffix == ".npz":
         with readable(path):

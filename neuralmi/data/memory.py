@@ -6,33 +6,46 @@ from pathlib import Path
 
 from neuralmi.errors import InputError
 
-CGROUP_FILES = (("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory.current"),  # cgroup v2
-                ("/sys/fs/cgroup/memory/memory.limit_in_bytes", "/sys/fs/cgroup/memory/memory.usage_in_bytes"))
 
-
-def _read_int(path: str) -> int | None:
+def _read(path: Path) -> str | None:
     try:
-        text = Path(path).read_text().strip()
+        return path.read_text()
     except OSError:
         return None
-    return int(text) if text.isdigit() else None  # cgroup v2 writes "max" for no limit
 
 
-def available_bytes() -> tuple[int, str] | None:
+def _cgroup_room(proc: Path, cgroup: Path) -> tuple[int, str] | None:
+    """The room left under this process's own cgroup memory limit (the group named in /proc/self/cgroup, as SLURM
+    and systemd set it, else the root group; cgroup v2, or v1's memory controller): the limit less what the group
+    holds that cannot be reclaimed (inactive page cache excepted); None without a limit."""
+    own = {}
+    for line in (_read(proc / "self/cgroup") or "").splitlines():
+        _, controllers, group = line.split(":", 2)
+        if controllers in ("", "memory"):
+            own["v2" if controllers == "" else "v1"] = group.strip().lstrip("/")
+    layouts = [("v2", cgroup, "memory.max", "memory.current"),
+               ("v1", cgroup / "memory", "memory.limit_in_bytes", "memory.usage_in_bytes")]
+    for version, root, limit_file, usage_file in layouts:
+        for where in dict.fromkeys([root / own.get(version, ""), root]):
+            limit, usage = _read(where / limit_file), _read(where / usage_file)
+            if limit is None or usage is None:
+                continue
+            if not limit.strip().isdigit() or int(limit) >= 2**60:  # "max" (v2) or v1's huge number: no limit
+                return None
+            stat = dict(line.split()[:2] for line in (_read(where / "memory.stat") or "").splitlines()
+                        if len(line.split()) == 2)
+            held = int(usage) - int(stat.get("inactive_file", stat.get("total_inactive_file", 0)))
+            return max(int(limit) - held, 0), f"the cgroup limit {where / limit_file} less its usage"
+    return None
+
+
+def available_bytes(proc: Path = Path("/proc"), cgroup: Path = Path("/sys/fs/cgroup")) -> tuple[int, str] | None:
     """The memory this process may still take, and where that number comes from: the smaller of the system's
-    MemAvailable (/proc/meminfo) and the room left under a container's cgroup limit; None where neither is known."""
-    found = []
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemAvailable:"):
-                found.append((int(line.split()[1]) * 1024, "MemAvailable in /proc/meminfo"))
-    except OSError:
-        pass
-    for limit_file, usage_file in CGROUP_FILES:
-        limit, usage = _read_int(limit_file), _read_int(usage_file)
-        if limit is not None and usage is not None and limit < 2**60:
-            found.append((max(limit - usage, 0), f"the cgroup limit {limit_file} less its usage"))
-    return min(found) if found else None
+    MemAvailable (/proc/meminfo) and the room left under this process's cgroup limit; None where neither is known."""
+    found = [(int(line.split()[1]) * 1024, "MemAvailable in /proc/meminfo")
+             for line in (_read(proc / "meminfo") or "").splitlines() if line.startswith("MemAvailable:")]
+    room = _cgroup_room(proc, cgroup)
+    return min(found + ([room] if room else []), default=None)
 
 
 def _size(nbytes: float) -> str:

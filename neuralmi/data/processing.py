@@ -207,7 +207,7 @@ def side_samples(source: Source, options) -> list[np.ndarray]:
     sides = [(rec, replace(side_settings(options, name), processor=side.processor))
              for rec, side, name in zip(source._recordings(), source.sides, source._names())]
     shapes = [_encoded_shape(rec, settings, source, size, n) for rec, settings in sides]
-    check_fits(BUILD_BYTES * sum(np.prod(shape, dtype=float) for shape in shapes),
+    check_fits(sum(_build_bytes(shape, settings, source, size, step, n) for shape, (_, settings) in zip(shapes, sides)),
                f"the windows of this recording ({' and '.join(str(s) for s in shapes)}: windows x length x channels)",
                "use a larger step_size, a shorter window_size or bin_size, fewer channels, or a part of the recording")
     return [_encode(rec, settings, source, size, step, n, shape[1]).astype(np.float32)
@@ -224,6 +224,19 @@ def _encoded_shape(rec, side: Side, source: Source, size: float, n: int) -> tupl
         bin_ticks = size if side.bin_size is None else source.ticks(side.bin_size, "bin_size")
         return n, max(1, round(size / bin_ticks)), len(rec.times)
     return n, side.max_spikes_per_window or windows.max_spikes(rec, size), len(rec.times)
+
+
+def _build_bytes(shape: tuple, side: Side, source: Source, size: float, step: float, n: int) -> float:
+    """The peak memory of building one side's windows: float64 windows and their float32 copy, plus what the
+    encoder builds first (the one-hot windows a majority is taken over; the whole recording's bin counts)."""
+    windows_, length, width = shape
+    peak = BUILD_BYTES * windows_ * length * width
+    if side.processor == "categorical" and side.categorical_encoding != "onehot":
+        peak += 8 * windows_ * int(size) * width
+    elif side.processor == "spikes" and side.spike_encoding == "counts":
+        per_step = max(1, round(length * step / size))
+        peak += 8 * ((n - 1) * per_step + length) * width
+    return peak
 
 
 def _encode(rec, side: Side, source: Source, size: float, step: float, n: int, length: int) -> np.ndarray:

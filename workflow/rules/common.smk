@@ -217,25 +217,77 @@ def get_curves(wildcards):
     return _per_job("results/{analysis}/curves/{job}.parquet", wildcards)
 
 
+# Snakemake invocations that run no job: damaged outputs are left as they are
+RUNS_NO_JOB = {
+    "--unlock",
+    "--lint",
+    "--list",
+    "-l",
+    "--list-rules",
+    "--list-target-rules",
+    "--lt",
+    "--summary",
+    "-S",
+    "--detailed-summary",
+    "-D",
+    "--delete-all-output",
+    "--delete-temp-output",
+    "--dag",
+    "--rulegraph",
+    "--filegraph",
+    "--d3dag",
+    "--report",
+    "--cleanup-metadata",
+    "--cm",
+    "--archive",
+    "--containerize",
+    "--print-compilation",
+    "--export-cwl",
+    "--list-changes",
+    "--lc",
+    "--touch",
+    "-t",
+}
+
+
+def _ours(path):
+    """Whether `path` under results/ is an output of this config (an analysis's, a dataset's, a figure's, or the
+    summary), so that a run may rebuild it."""
+    parts = path.relative_to("results").parts
+    return (
+        parts == ("summary.parquet",)
+        or parts[0] in ANALYSES
+        or (parts[0] == "datasets" and len(parts) > 2 and parts[1] in DATASETS)
+        or (parts[0] == "paper" and Path(parts[-1]).stem in FIGURES)
+    )
+
+
 def _remove_damaged_outputs():
     """An output left incomplete by a crash that was not ours (our writes are atomic), a full disk or a hand edit
-    looks finished to Snakemake: find such Parquet and JSON files before the DAG is built, name and remove them, and
-    return them as targets of `all`, so that this run rebuilds them and what depends on them (Snakemake rebuilds a
-    missing intermediate file only when asked). A dry run names them only. Only in the run a user starts (the jobs it
-    submits parse this file too); before Snakemake's lock, which is harmless: a file removed is broken anyway, and a
-    run in progress writes complete files only."""
+    looks finished to Snakemake: find such Parquet and JSON files among this config's outputs before the DAG is
+    built, name and remove them, and return them as targets of `all`, so that this run rebuilds them and what
+    depends on them (Snakemake rebuilds a missing intermediate file only when asked). A dry run, and invocations
+    that run no job (`RUNS_NO_JOB`), only name them; a damaged file that is not this config's is named, never
+    touched. Only in the run a user starts (the jobs it submits parse this file too); before Snakemake's lock,
+    which is harmless: a file removed is broken anyway, and a run in progress writes complete files only.
+    """
     if not workflow.is_main_process or not Path("results").is_dir():
         return []
-    dry = workflow.output_settings.dryrun
-    damaged = damaged_outputs("results")
-    for path, why in damaged:
-        print(
-            f"neuralmi: {path}: {why}; {'would be removed and rebuilt' if dry else 'removed, to be rebuilt'}",
-            file=sys.stderr,
-        )
-        if not dry:
+    acts = not workflow.output_settings.dryrun and not RUNS_NO_JOB & set(sys.argv[1:])
+    rebuild = []
+    for path, why in damaged_outputs("results"):
+        if not _ours(path):
+            print(
+                f"neuralmi: {path}: {why}; not an output of this config, left alone",
+                file=sys.stderr,
+            )
+            continue
+        rebuild.append(str(path))
+        done = "removed, to be rebuilt" if acts else "a run would remove and rebuild it"
+        print(f"neuralmi: {path}: {why}; {done}", file=sys.stderr)
+        if acts:
             path.unlink()
-    return [str(path) for path, _ in damaged]
+    return rebuild
 
 
 _check_config()
