@@ -33,14 +33,25 @@ PATHS = {"MKL_CBWR": "AVX2,STRICT", "ATEN_CPU_CAPABILITY": "avx2", "ONEDNN_MAX_C
 MKL_AVX2_STRICT = 0x1000A  # mkl_cbwr_get's code for MKL_CBWR_AVX2 | MKL_CBWR_STRICT
 
 
-def _has_avx2() -> bool:
-    """Whether this is an x86-64 CPU with AVX2 (read from /proc/cpuinfo, so that torch computes nothing yet)."""
+def _cpuinfo() -> str:
+    """/proc/cpuinfo on x86-64 ('' elsewhere, or where it cannot be read), so that torch computes nothing yet."""
     if platform.machine().lower() not in ("x86_64", "amd64"):
-        return False
+        return ""
     try:
-        return " avx2 " in f" {Path('/proc/cpuinfo').read_text()} ".replace("\n", " ")
+        return f" {Path('/proc/cpuinfo').read_text()} ".replace("\n", " ").replace("\t", " ")
     except OSError:
-        return False
+        return ""
+
+
+def _has_avx2() -> bool:
+    """Whether this is an x86-64 CPU with AVX2."""
+    return " avx2 " in _cpuinfo()
+
+
+def _intel() -> bool:
+    """Whether the CPU is Intel's: the one vendor whose CPUs MKL is documented to run its AVX2 reproducible branch
+    on (elsewhere MKL may report another mode, so its mode is not checked there)."""
+    return " GenuineIntel " in _cpuinfo()
 
 
 def fix() -> None:
@@ -72,7 +83,7 @@ def check() -> list[str]:
     off = []
     if found["ATEN_CPU_CAPABILITY"] != PATHS["ATEN_CPU_CAPABILITY"]:
         off.append(f"torch's kernels are {found['ATEN_CPU_CAPABILITY']}, not avx2")
-    if found["MKL_CBWR"] is not None and found["MKL_CBWR"] != MKL_AVX2_STRICT:
+    if found["MKL_CBWR"] is not None and found["MKL_CBWR"] != MKL_AVX2_STRICT and _intel():
         off.append("MKL's matrix products are not in its reproducible AVX2 mode")
     for problem in off:
         warnings.warn(f"{problem}: torch computed before neuralmi was imported, so results may differ from other "
