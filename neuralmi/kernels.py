@@ -22,6 +22,7 @@ identity across machines and stacks for that speed.
 from __future__ import annotations
 
 import ctypes
+import functools
 import os
 import platform
 import warnings
@@ -33,6 +34,7 @@ PATHS = {"MKL_CBWR": "AVX2,STRICT", "ATEN_CPU_CAPABILITY": "avx2", "ONEDNN_MAX_C
 MKL_AVX2_STRICT = 0x1000A  # mkl_cbwr_get's code for MKL_CBWR_AVX2 | MKL_CBWR_STRICT
 
 
+@functools.cache
 def _cpuinfo() -> str:
     """/proc/cpuinfo on x86-64 ('' elsewhere, or where it cannot be read), so that torch computes nothing yet."""
     if platform.machine().lower() not in ("x86_64", "amd64"):

@@ -43,28 +43,26 @@ WORKFLOW_REBUILD = ("run snakemake again: at startup it removes damaged outputs 
                     "them (or rebuild this one with --forcerun {path})")
 
 
-def read_parquet(path, rebuild: str = WORKFLOW_REBUILD) -> pd.DataFrame:
-    """A Parquet output, or an InputError naming the file when it is empty, truncated or corrupt (left by a run that
-    crashed elsewhere, or a full disk), with `rebuild`: how to make it again ('{path}' stands for the file). Never
-    read silently."""
+def _read_output(path, load, kind: str, rebuild: str):
+    """`load(path)`, or an InputError naming the file when it is missing, empty, truncated or corrupt, with `rebuild`:
+    how to make it again ('{path}' stands for the file). Never read silently."""
     try:
-        return pd.read_parquet(path)
+        return load(path)
     except (ValueError, OSError) as exc:
         if not Path(path).is_file():
             raise InputError(f"{path}: missing; {rebuild.format(path=path)}") from exc
-        raise InputError(f"{path}: not a complete Parquet file ({Path(path).stat().st_size} bytes; {exc}); a run "
+        raise InputError(f"{path}: not a complete {kind} file ({Path(path).stat().st_size} bytes; {exc}); a run "
                          f"that crashed or a full disk may have left it: {rebuild.format(path=path)}") from exc
+
+
+def read_parquet(path, rebuild: str = WORKFLOW_REBUILD) -> pd.DataFrame:
+    """A Parquet output, or an InputError naming the file when it is damaged (`_read_output`)."""
+    return _read_output(path, pd.read_parquet, "Parquet", rebuild)
 
 
 def read_json(path, rebuild: str = WORKFLOW_REBUILD) -> dict:
-    """A JSON output, or an InputError naming the file when it is empty, truncated or corrupt (as `read_parquet`)."""
-    try:
-        return json.loads(Path(path).read_text())
-    except (ValueError, OSError) as exc:
-        if not Path(path).is_file():
-            raise InputError(f"{path}: missing; {rebuild.format(path=path)}") from exc
-        raise InputError(f"{path}: not a complete JSON file ({Path(path).stat().st_size} bytes; {exc}); a run "
-                         f"that crashed or a full disk may have left it: {rebuild.format(path=path)}") from exc
+    """A JSON output, or an InputError naming the file when it is damaged (`_read_output`)."""
+    return _read_output(path, lambda p: json.loads(Path(p).read_text()), "JSON", rebuild)
 
 
 def damage(path) -> str | None:

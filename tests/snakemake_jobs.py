@@ -7,6 +7,16 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
+TINY_OPTIONS = {"gammas": [1, 2], "min_gammas": 2, "max_epochs": 4, "hidden_dim": 8, "embedding_dim": 2}
+TINY_CONFIG = {
+    "datasets": {"gauss": {"generator": "correlated_gaussian",
+                           "params": {"n": 400, "dim_x": 2, "dim_y": 2, "mi": 1.0, "seed": 3}, "truth": 1.0}},
+    "analyses": {"tiny": {"dataset": "gauss", "mode": "rigorous", "options": TINY_OPTIONS, "seed": 2}},
+    "units": "bits",
+    "seed": 0,
+    "training": {"group": "fit", "threads": 1},  # three training jobs: 1 + 2 fits
+}
+"""A small rigorous analysis in three training jobs, for the tests that break or distribute the workflow."""
 
 
 def workdir(where: Path, config: dict) -> Path:

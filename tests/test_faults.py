@@ -23,21 +23,10 @@ from neuralmi.data.datasets import side_from_table
 from neuralmi.data.io import load_array, load_spikes
 from neuralmi.errors import InputError
 from neuralmi.outputs import damage, damaged_outputs, read_parquet, write_parquet
-from snakemake_jobs import workdir
+from snakemake_jobs import TINY_CONFIG, TINY_OPTIONS, workdir
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.faults
-OPTIONS = {"gammas": [1, 2], "min_gammas": 2, "max_epochs": 4, "hidden_dim": 8, "embedding_dim": 2}
-CONFIG = {
-    "datasets": {"gauss": {"generator": "correlated_gaussian",
-                           "params": {"n": 400, "dim_x": 2, "dim_y": 2, "mi": 1.0, "seed": 3}, "truth": 1.0}},
-    "analyses": {"tiny": {"dataset": "gauss", "mode": "rigorous", "options": OPTIONS, "seed": 2}},
-    "units": "bits",
-    "seed": 0,
-    "training": {"group": "fit", "threads": 1},  # three training jobs: 1 + 2 fits
-}
-
-
 def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -84,7 +73,7 @@ def interrupted(tmp_path_factory):
     """The tiny workflow run as a user's might go: killed (SIGKILL, as by the OOM killer or a closed terminal) while
     its second training job runs, with a second run tried on the same directory meanwhile; then killed again while
     summarising; then run to the end. Checksums of the finished outputs at each kill."""
-    where = workdir(tmp_path_factory.mktemp("faults"), CONFIG)
+    where = workdir(tmp_path_factory.mktemp("faults"), TINY_CONFIG)
     first = Run(where, "first")
     first.wait_for("rule plan_analysis:")  # the lock is held
     second = snakemake(where)
@@ -138,7 +127,7 @@ def test_a_run_killed_while_summarising_resumes_and_gives_the_uninterrupted_numb
     assert all(final[p] == digest for p, digest in before.items())
     assert "rule train_fits:" not in interrupted["last"]  # only what was missing ran
     x, y = (side_from_table(pd.read_parquet(where / f"results/datasets/gauss/{s}.parquet")) for s in ("x", "y"))
-    expected = neuralmi.run(x, y, mode="rigorous", seed=2, threads=1, progress=False, **OPTIONS)
+    expected = neuralmi.run(x, y, mode="rigorous", seed=2, threads=1, progress=False, **TINY_OPTIONS)
     assert neuralmi.load(where / "results/tiny").mi == expected.mi
 
 
@@ -325,8 +314,8 @@ def test_an_empty_spike_file_is_named(tmp_path):
 
 
 def test_an_empty_dataset_file_stops_the_workflow_before_any_job(tmp_path):
-    config = {**CONFIG, "datasets": {"mine": {"x": "resources/x.npy", "y": "resources/y.npy"}},
-              "analyses": {"tiny": {**CONFIG["analyses"]["tiny"], "dataset": "mine"}}}
+    config = {**TINY_CONFIG, "datasets": {"mine": {"x": "resources/x.npy", "y": "resources/y.npy"}},
+              "analyses": {"tiny": {**TINY_CONFIG["analyses"]["tiny"], "dataset": "mine"}}}
     where = workdir(tmp_path, config)
     np.save(where / "resources/y.npy", np.zeros((10, 1)))
     _empty(where / "resources/x.npy")

@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from slurm_harness import PARTITION, Guarded, in_ci, wait_all
-from snakemake_jobs import job_counts, memory_mb, workdir
+from snakemake_jobs import TINY_CONFIG, job_counts, memory_mb, workdir
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slurm
@@ -32,16 +32,8 @@ except ImportError:
 RUN_TIMEOUT = 480  # seconds per Snakemake run, then SIGKILL to its process group
 MAX_POLL = 2  # seconds between the submitting Snakemake's status checks (snakemake_polling.py)
 
-OPTIONS = {"gammas": [1, 2], "min_gammas": 2, "max_epochs": 4, "hidden_dim": 8, "embedding_dim": 2}
-CONFIG = {
-    "datasets": {"gauss": {"generator": "correlated_gaussian",
-                           "params": {"n": 400, "dim_x": 2, "dim_y": 2, "mi": 1.0, "seed": 3}, "truth": 1.0}},
-    "analyses": {"tiny": {"dataset": "gauss", "mode": "rigorous", "options": OPTIONS, "seed": 2}},
-    "units": "bits",
-    "seed": 0,
-    # one training job per fit, each tagged with a GPU; there is none really, so torch trains on the CPU
-    "training": {"group": "fit", "threads": 1, "gpu": 1},
-}
+# one training job per fit, each tagged with a GPU; there is none really, so torch trains on the CPU
+CONFIG = {**TINY_CONFIG, "training": {**TINY_CONFIG["training"], "gpu": 1}}
 # passes config validation (the files exist) but fails inside the job that reads them
 BROKEN = {**CONFIG,
           "datasets": {"broken": {"x": "resources/broken/x.npy", "y": "resources/broken/y.npy"}},
