@@ -11,11 +11,15 @@ from pathlib import Path
 import pandas as pd
 
 from neuralmi.analysis import bracket, null, points
+from neuralmi.analysis.group import GroupResult, group_results
 from neuralmi.analysis.fits import FIT_COLUMNS
 from neuralmi.analysis.modes import MODES, find_mode, modes_where
 from neuralmi.analysis.result import RESULT_FILES, MIResult
 from neuralmi.bounds import check_entropy_option, entropy_bound
+from neuralmi.data.datasets import data_options, read_dataset
 from neuralmi.data.io import given_sides
+from neuralmi.data.nwb import is_nwb
+from neuralmi.data.sessions import session_files
 from neuralmi.data.processing import Source, make_source
 from neuralmi.errors import InputError
 from neuralmi.options import DEFAULTS, Options, make_options
@@ -141,12 +145,15 @@ def load(directory) -> MIResult:
 
 
 def run(data=None, y=None, mode: str = "estimate", units: str = "bits", seed: int = 0, z=None, progress=None, *,
-        x=None, **options) -> MIResult:
+        x=None, interval=None, **options) -> MIResult:
     """Estimate I(X; Y), or answer a question built on it (mode).
 
     data: X's samples, or a table (a pandas DataFrame, or a Parquet or CSV file) whose columns x, y and z
     select: each a column name, a prefix naming a group of columns, or a list of either
-    (`run(table, x="petal", y=["sepal length (cm)", "sepal width (cm)"])`).
+    (`run(table, x="petal", y=["sepal length (cm)", "sepal width (cm)"])`); or an NWB file whose units or
+    TimeSeries x, y and z name (`run("ses-1.nwb", x={"units": {"location": "CA1"}}, y="lfp", interval="trials")`,
+    see `neuralmi.data.nwb`: the file's rate becomes `sample_rate`, or for spike trains alone the time range's
+    length `duration`, where the options leave them out).
     x (when data is X's samples, x may be given by name instead), y: sample tables (n_samples, n_features), or
     recordings with `processor` (continuous signals (n_timepoints, n_channels), spike trains as per-neuron
     spike-time arrays or a `neuron, time` table, categorical states), or windows (n, window, channels) for
@@ -162,9 +169,44 @@ def run(data=None, y=None, mode: str = "estimate", units: str = "bits", seed: in
     check_units(units)
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise InputError(f"seed: expected a non-negative integer, found {seed!r}")
+    if is_nwb(data):
+        (x, y, z), info = read_dataset(str(data), {"nwb": data, "x": x, "y": y, "z": z, "interval": interval})
+        options = data_options(options, info)
+        data = None
+    elif interval is not None:
+        raise InputError("interval: applies to NWB files (a path ending in .nwb as data)")
     opts = make_options(options)
     check_mode_options(mode, opts)
     x, y, z = given_sides(data, x, y, z)
     src = source(x, y, opts, mode, z)
     fits, curves = train(src, plan(src, mode, opts, seed), mode, opts, seed, units, progress)
     return summarise(mode, fits, curves, opts, units)
+
+
+def group(results: dict, confidence: float | None = None, alpha: float = 0.05) -> GroupResult:
+    """The group level of one analysis run on several sessions: {session key: MIResult} (each of the same mode,
+    units and options) -> per session and point their values, the random-effects estimate across sessions with
+    its interval, and the sessions significant at FDR q < alpha (`neuralmi.analysis.group`)."""
+    if not results:
+        raise InputError("group: no sessions")
+    first = next(iter(results.values()))
+    modes = {r.mode for r in results.values()}
+    units = {r.units for r in results.values()}
+    if len(modes) > 1 or len(units) > 1:
+        raise InputError(f"group: the sessions' results differ in mode {sorted(modes)} or units {sorted(units)}")
+    if confidence is None:
+        confidence = first.options.confidence if first.options is not None else DEFAULTS["confidence"]
+    out = group_results(results, first.mode, first.units, find_mode(first.mode).point_keys, confidence, alpha)
+    out.results = dict(results)
+    return out
+
+
+def run_sessions(files, x=None, y=None, z=None, mode: str = "estimate", units: str = "bits", seed: int = 0, *,
+                 interval=None, session_key: str = "path", progress=None, **options) -> GroupResult:
+    """`run` on every session of a study, then `group`: `files` a glob or a list of NWB files (keys from the
+    paths or, with session_key="ids", the files' subject and session ids); x, y, z and interval as for one NWB
+    file. Each session is its own analysis with the same seed; `.results` holds them."""
+    sessions = session_files(files, Path("."), session_key, "files")
+    results = {key: run(file, y, mode, units, seed, z, progress, x=x, interval=interval, **options)
+               for key, file in sessions.items()}
+    return group(results)

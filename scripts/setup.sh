@@ -3,4 +3,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python3 -m venv .venv
-.venv/bin/python -m pip install --quiet -e '.[test,workflow,examples,docs]'
+.venv/bin/python -m pip install --quiet -e '.[test,workflow,examples,docs,nwb]'

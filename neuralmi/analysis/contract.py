@@ -64,6 +64,9 @@ class Mode(abc.ABC):
     peak: bool = False
     """Whether its headline is the largest of its points (a scan): the null's headline p is then the peak's,
     against each surrogate's largest point."""
+    point_keys: tuple = ()
+    """The columns of `to_frame()` that name a point of the mode's table (a lag, a pair...): the group level
+    (`analysis/group.py`) pools each point across sessions; empty: the reported value alone."""
     point_noun: str = "points"
     """What its points are called in a finding ("lags", "pairs")."""
     null_default: str | None = None

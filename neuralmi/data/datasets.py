@@ -14,6 +14,7 @@ import pandas as pd
 
 from neuralmi.data import autoregression, conditional, generators, tasks
 from neuralmi.data.io import load_array, load_spikes, read_table, table_sides
+from neuralmi.data.nwb import UNITS, read_nwb
 from neuralmi.data.processing import channel_counts, make_source, side_settings
 from neuralmi.data.recordings import trains_from_table
 from neuralmi.errors import InputError
@@ -36,6 +37,14 @@ ONE_SIDED = ("population", "dependent_pairs")
 THREE_SIDED = ("gaussian_triplet",)
 SIDES = ("x", "y", "z")
 SPIKING = ("latent_spikes", "timed_spikes")
+
+
+def is_spikes(spec: dict, side: str) -> bool:
+    """Whether a dataset's `side` is spike trains: a file of kind spikes, an NWB file's units, a spiking
+    generator's X."""
+    selection = spec.get(side)
+    units = "nwb" in spec and (selection == UNITS or (isinstance(selection, dict) and UNITS in selection))
+    return spec.get(f"{side}_kind") == "spikes" or units or (spec.get("generator") in SPIKING and side == "x")
 
 
 def has_y(spec: dict) -> bool:
@@ -73,9 +82,9 @@ def check_sides(spec: dict, options, takes_z: bool) -> None:
     """A dataset's spike sides must be read by the spikes processor, and only those (Z where the mode takes it)."""
     for side in SIDES if takes_z else SIDES[:2]:
         processor = side_settings(options, side).processor
-        is_spikes = spec.get(f"{side}_kind") == "spikes" or (spec.get("generator") in SPIKING and side == "x")
-        if is_spikes != (processor == "spikes") and (side in spec or "generator" in spec):
-            kind = "spike trains" if is_spikes else "a table of channels"
+        spikes = is_spikes(spec, side)
+        if spikes != (processor == "spikes") and (side in spec or "generator" in spec):
+            kind = "spike trains" if spikes else "a table of channels"
             raise InputError(f"processor_{side}: the dataset's {side} is {kind}, but its processor is {processor!r}")
 
 
@@ -87,12 +96,48 @@ def dataset_channels(name: str, spec: dict, options) -> tuple[int, int]:
 
 
 def load_dataset(name: str, spec: dict, base: Path = Path(".")):
-    """(x, y, z) of dataset `name`: arrays (channels in columns) or spike-train lists; y and z are None when
-    absent.
+    """(x, y, z) of dataset `name`: arrays (channels in columns) or spike trains (lists, or {unit id: times} from
+    NWB); y and z are None when absent.
 
     spec: {x: file, y: file, z: file, x_kind/y_kind/z_kind: table | spikes, x_key/..., x_columns/...},
-    {table: file, x_columns, y_columns, z_columns} (io.select_columns) or {generator, params}.
+    {table: file, x_columns, y_columns, z_columns} (io.select_columns), {nwb: one file, x, y, z: selections
+    (data/nwb.py), interval} or {generator, params}.
     """
+    return read_dataset(name, spec, base)[0]
+
+
+def read_dataset(name: str, spec: dict, base: Path = Path(".")) -> tuple[tuple, dict]:
+    """((x, y, z), info) of dataset `name` (`load_dataset`); info, for an NWB file, the options its data fix
+    (`sample_rate` of its sampled sides, or `duration` of spike trains alone) and the session's ids; else {}."""
+    if "nwb" in spec:
+        read = read_nwb(base / spec["nwb"], *(spec.get(side) for side in SIDES), interval=spec.get("interval"))
+        info = {"file": str(spec["nwb"]), "subject_id": read.subject_id, "session_id": read.session_id,
+                "duration": read.duration, "sample_rate": read.sample_rate, "ranges": read.ranges,
+                "units": {side: sorted(data) for side, data in zip(SIDES, (read.x, read.y, read.z))
+                          if isinstance(data, dict)}}
+        return (read.x, read.y, read.z), info
+    return _load_files(name, spec, base), {}
+
+
+def data_options(options: dict, info: dict, where: str = "sample_rate") -> dict:
+    """`options` completed with what a dataset's file fixes (`read_dataset`'s info): its sampled sides' rate as
+    `sample_rate`, or for spike trains alone the time range's length as `duration`, where the options leave them
+    unset; a rate set otherwise is an error naming both."""
+    rate = info.get("sample_rate")
+    out = dict(options)
+    if rate is not None:
+        given = out.get("sample_rate")
+        if given is None:
+            out["sample_rate"] = rate
+        elif abs(given - rate) > 1e-9 * rate:
+            raise InputError(f"{where}: the options say {given:g} Hz, but {info.get('file', 'the file')}'s signals "
+                             f"are sampled at {rate:g} Hz; leave sample_rate out to use the file's")
+    elif info.get("duration") and out.get("duration") is None:
+        out["duration"] = info["duration"]
+    return out
+
+
+def _load_files(name: str, spec: dict, base: Path):
     if "generator" in spec:
         return _generated(name, spec)
     if "table" in spec:
@@ -130,8 +175,9 @@ def side_table(data) -> pd.DataFrame:
     """One side as a table: channels c_0.. for arrays, (neuron, time) rows for spike trains, empty for None."""
     if data is None:
         return pd.DataFrame({})
-    if isinstance(data, list):
-        frames = [pd.DataFrame({"neuron": k, "time": t if len(t) else [np.nan]}) for k, t in enumerate(data)]
+    if isinstance(data, (list, dict)):
+        trains = data.items() if isinstance(data, dict) else enumerate(data)
+        frames = [pd.DataFrame({"neuron": k, "time": t if len(t) else [np.nan]}) for k, t in trains]
         return pd.concat(frames, ignore_index=True).astype({"neuron": "int64", "time": "float64"})
     array = np.asarray(data, dtype=np.float64)
     array = array[:, None] if array.ndim == 1 else array

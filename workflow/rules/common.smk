@@ -17,6 +17,7 @@ from neuralmi.data.datasets import (
     dataset_truth,
     has_y,
 )
+from neuralmi.data.sessions import expand_sessions
 from neuralmi.data.tasks import task
 from neuralmi.errors import InputError
 from neuralmi.keys import unknown_keys
@@ -29,13 +30,21 @@ if _unknown:
     raise InputError("; ".join(_unknown))
 validate(config, "../schemas/config.schema.yaml")
 
-ANALYSES = sorted(config["analyses"])
-DATASETS = sorted(config["datasets"])
+# A dataset naming a set of NWB files stands for one dataset per session, each analysis over it for one analysis
+# per session ("<analysis>/sessions/<key>"), combined by the group rule (neuralmi/data/sessions.py).
+try:
+    DATASET_SPECS, ANALYSIS_SPECS, GROUPS = expand_sessions(
+        config["datasets"], config["analyses"]
+    )
+except InputError as exc:
+    raise InputError(f"config datasets.{exc}") from None
+ANALYSES = sorted(ANALYSIS_SPECS)
+DATASETS = sorted(DATASET_SPECS)
 FIGURES = sorted(config.get("figures", {}))
 
 
 def _check_config():
-    for name, spec in config["datasets"].items():
+    for name, spec in DATASET_SPECS.items():
         if spec.get("generator") == "task":
             try:
                 task(spec.get("params", {}).get("name", ""))
@@ -43,7 +52,8 @@ def _check_config():
                 raise InputError(
                     f"config datasets.{name}.params.name: {exc.args[0]}"
                 ) from None
-        for side in ("x", "y", "z", "table"):
+        files = ("nwb",) if "nwb" in spec else ("x", "y", "z", "table")
+        for side in files:
             if side in spec and not Path(spec[side]).is_file():
                 raise InputError(
                     f"config datasets.{name}.{side}: no such file {spec[side]!r}"
@@ -53,36 +63,43 @@ def _check_config():
                     f"config datasets.{name}.{side}: {spec[side]!r} is empty (0 bytes): a copy or a write "
                     "that did not finish?"
                 )
-    for name, spec in config["analyses"].items():
-        if spec["dataset"] not in config["datasets"]:
+    for name, spec in ANALYSIS_SPECS.items():
+        if spec["dataset"] not in DATASET_SPECS:
             raise InputError(
-                f"config analyses.{name}.dataset: {spec['dataset']!r} is not one of the datasets {DATASETS}"
+                f"config analyses.{name}.dataset: {spec['dataset']!r} is not one of the datasets "
+                f"{sorted(config['datasets'])}"
             )
         try:
             mode = find_mode(spec["mode"])
         except InputError as exc:
             raise InputError(f"config analyses.{name}.{exc}") from None
-        if not mode.x_alone and not has_y(config["datasets"][spec["dataset"]]):
+        if not mode.x_alone and not has_y(DATASET_SPECS[spec["dataset"]]):
             raise InputError(
                 f"config analyses.{name}: mode {spec['mode']!r} needs a dataset with x and y; "
                 f"{spec['dataset']!r} has no y"
             )
         try:
             check_conditioning(
-                config["datasets"][spec["dataset"]], spec["mode"], mode.takes_z
+                DATASET_SPECS[spec["dataset"]], spec["mode"], mode.takes_z
             )
         except InputError as exc:
             raise InputError(f"config analyses.{name}: {exc}") from None
         try:
             options = make_options(spec.get("options", {}))
-            check_sides(config["datasets"][spec["dataset"]], options, mode.takes_z)
+            check_sides(DATASET_SPECS[spec["dataset"]], options, mode.takes_z)
             training_jobs(name)
         except InputError as exc:
             raise InputError(f"config analyses.{name}.options: {exc}") from None
 
     for name, spec in config.get("figures", {}).items():
         for member in spec["analyses"]:
-            if member not in config["analyses"]:
+            if member in GROUPS:
+                raise InputError(
+                    f"config figures.{name}.analyses: {member!r} runs on every session of its dataset; name one "
+                    f"session's analysis ({sorted(GROUPS[member].values())[0]!r}...) or use its forest plot, "
+                    f"results/{member}/figures/forest.png"
+                )
+            if member not in ANALYSIS_SPECS:
                 raise InputError(
                     f"config figures.{name}.analyses: {member!r} is not one of the analyses {ANALYSES}"
                 )
@@ -97,12 +114,17 @@ def _check_config():
 wildcard_constraints:
     analysis="|".join(map(re.escape, ANALYSES)),
     dataset="|".join(map(re.escape, DATASETS)),
+    group="|".join(map(re.escape, GROUPS)) or "(?!)",
     job="\\d+",
     figure="|".join(map(re.escape, FIGURES)) or "(?!)",
 
 
 def analysis(name):
-    return config["analyses"][name]
+    return ANALYSIS_SPECS[name]
+
+
+def dataset_spec(name):
+    return DATASET_SPECS[name]
 
 
 def get_options(wildcards):
@@ -119,7 +141,10 @@ def get_seed(wildcards):
 
 def get_dataset(wildcards):
     name = analysis(wildcards.analysis)["dataset"]
-    return {side: f"results/datasets/{name}/{side}.parquet" for side in ("x", "y", "z")}
+    sides = {
+        side: f"results/datasets/{name}/{side}.parquet" for side in ("x", "y", "z")
+    }
+    return sides | {"info": f"results/datasets/{name}/info.json"}
 
 
 @functools.cache
@@ -132,7 +157,7 @@ def training_jobs(name):
     channels = None
     if find_mode(spec["mode"]).channel_points:
         dataset = spec["dataset"]
-        channels = dataset_channels(dataset, config["datasets"][dataset], options)
+        channels = dataset_channels(dataset, DATASET_SPECS[dataset], options)
     return plan_groups(spec["mode"], options, config["training"]["group"], channels)
 
 
@@ -180,6 +205,7 @@ def final_outputs():
         "figures/curves.png",
     ]
     datasets = {analysis(name)["dataset"] for name in ANALYSES}
+    nwb = sorted(name for name in datasets if "nwb" in DATASET_SPECS[name])
     return [
         "results/summary.parquet",
         "results/summary.csv",
@@ -197,7 +223,24 @@ def final_outputs():
         ),
         *dict.fromkeys(table for figure in FIGURES for table in references_of(figure)),
         *null_figures(),
+        *expand("results/datasets/{dataset}/info.json", dataset=nwb),
+        *expand("results/{group}/{file}", group=sorted(GROUPS), file=GROUP_OUTPUTS),
     ]
+
+
+GROUP_OUTPUTS = (
+    "group.json",
+    "sessions.parquet",
+    "group.parquet",
+    "figures/forest.png",
+    "figures/forest.pdf",
+)
+
+
+def group_inputs(wildcards):
+    """The saved results of a group's session analyses."""
+    members = GROUPS[wildcards.group].values()
+    return [file for member in members for file in result_files(member)]
 
 
 def get_job_fits(wildcards):
@@ -257,7 +300,10 @@ def _ours(path):
     return (
         parts == ("summary.parquet",)
         or parts[0] in ANALYSES
-        or (parts[0] == "datasets" and len(parts) > 2 and parts[1] in DATASETS)
+        or parts[0] in GROUPS
+        or (
+            parts[0] == "datasets" and len(parts) > 2 and parts[1] in config["datasets"]
+        )
         or (parts[0] == "paper" and Path(parts[-1]).stem in FIGURES)
     )
 

@@ -3,12 +3,13 @@ rule prepare_dataset:
         x="results/datasets/{dataset}/x.parquet",
         y="results/datasets/{dataset}/y.parquet",
         z="results/datasets/{dataset}/z.parquet",
+        info="results/datasets/{dataset}/info.json",
     log:
         "results/logs/prepare_dataset/{dataset}.log",
     conda:
         "../envs/neuralmi.yaml"
     params:
-        spec=lambda wildcards: config["datasets"][wildcards.dataset],
+        spec=lambda wildcards: dataset_spec(wildcards.dataset),
     script:
         "../scripts/prepare_dataset.py"
 

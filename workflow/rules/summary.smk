@@ -2,6 +2,7 @@ rule summarise_analysis:
     input:
         fits=get_fits,
         curves=get_curves,
+        info=lambda wildcards: get_dataset(wildcards)["info"],
     output:
         fits="results/{analysis}/fits.parquet",
         curves="results/{analysis}/curves.parquet",
@@ -19,7 +20,7 @@ rule summarise_analysis:
         units=config["units"],
         dataset=lambda wildcards: analysis(wildcards.analysis)["dataset"],
         truth=lambda wildcards: dataset_truth(
-            config["datasets"][analysis(wildcards.analysis)["dataset"]],
+            dataset_spec(analysis(wildcards.analysis)["dataset"]),
             config["units"],
         ),
     script:
@@ -66,9 +67,38 @@ rule plot_null:
         "../scripts/plot_null.py"
 
 
+rule summarise_group:
+    input:
+        group_inputs,
+    output:
+        json="results/{group}/group.json",
+        sessions="results/{group}/sessions.parquet",
+        group="results/{group}/group.parquet",
+        forest=report(
+            "results/{group}/figures/forest.png",
+            caption="../report/forest.rst",
+            category="{group}",
+        ),
+        forest_pdf="results/{group}/figures/forest.pdf",
+    log:
+        "results/logs/summarise_group/{group}.log",
+    conda:
+        "../envs/neuralmi.yaml"
+    params:
+        sessions=lambda wildcards: GROUPS[wildcards.group],
+        dataset=lambda wildcards: config["analyses"][wildcards.group]["dataset"],
+        truth=lambda wildcards: dataset_truth(
+            config["datasets"][config["analyses"][wildcards.group]["dataset"]],
+            config["units"],
+        ),
+    script:
+        "../scripts/summarise_group.py"
+
+
 rule summarise_all:
     input:
         expand("results/{analysis}/result.json", analysis=ANALYSES),
+        expand("results/{group}/group.json", group=sorted(GROUPS)),
     output:
         parquet="results/summary.parquet",
         csv="results/summary.csv",

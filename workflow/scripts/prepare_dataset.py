@@ -1,11 +1,13 @@
-"""Load (or generate) one dataset, check nothing is lost in its tables, and write each side as Parquet."""
+"""Load (or generate) one dataset, check nothing is lost in its tables, and write each side as Parquet, and what
+its file fixes (an NWB file's rate, time range and session ids; {} otherwise) as info.json."""
 
 import sys
 
-from neuralmi.data.datasets import load_dataset, side_table
-from neuralmi.outputs import write_parquet
+from neuralmi.data.datasets import read_dataset, side_table
+from neuralmi.outputs import write_json, write_parquet
 
 sys.stderr = open(snakemake.log[0], "w")
-sides = load_dataset(snakemake.wildcards.dataset, snakemake.params.spec)
+sides, info = read_dataset(snakemake.wildcards.dataset, snakemake.params.spec)
 for name, data in zip(("x", "y", "z"), sides):
     write_parquet(snakemake.output[name], side_table(data))
+write_json(snakemake.output.info, info)

@@ -7,13 +7,14 @@ from pathlib import Path
 import pandas as pd
 
 from neuralmi.api import summarise
+from neuralmi.data.datasets import data_options
 from neuralmi.options import make_options
-from neuralmi.outputs import read_parquet
+from neuralmi.outputs import read_json, read_parquet
 
 sys.stderr = open(snakemake.log[0], "w")
 fits = pd.concat([read_parquet(f) for f in snakemake.input.fits], ignore_index=True)
 curves = pd.concat([read_parquet(f) for f in snakemake.input.curves], ignore_index=True)
-options = make_options(snakemake.params.options)
+options = make_options(data_options(snakemake.params.options, read_json(snakemake.input.info)))
 result = summarise(snakemake.params.mode, fits, curves, options, snakemake.params.units)
 result.save(
     Path(snakemake.output.result).parent,

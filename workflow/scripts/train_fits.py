@@ -3,14 +3,14 @@
 import sys
 
 from neuralmi.api import find_mode, source, train
-from neuralmi.data.datasets import side_from_table
+from neuralmi.data.datasets import data_options, side_from_table
 from neuralmi.options import make_options
-from neuralmi.outputs import read_parquet, write_parquet
+from neuralmi.outputs import read_json, read_parquet, write_parquet
 
 sys.stderr = open(snakemake.log[0], "w")
 mode = snakemake.params.mode
-options = make_options({**snakemake.params.options, "threads": snakemake.threads,
-                        "stack_memory_mb": max(16, snakemake.resources.mem_mb // 2)})
+given = data_options(snakemake.params.options, read_json(snakemake.input.info))
+options = make_options({**given, "threads": snakemake.threads, "stack_memory_mb": max(16, snakemake.resources.mem_mb // 2)})
 x, y, z = (side_from_table(read_parquet(snakemake.input[side])) for side in ("x", "y", "z"))
 z = z if find_mode(mode).takes_z else None  # a dataset's Z is used only by a mode that takes one
 plan = read_parquet(snakemake.input.plan)

@@ -51,6 +51,7 @@ def _extrapolated(options) -> bool:
 
 class Conditional(Mode):
     name = "conditional"
+    point_keys = ("quantity",)
     question = "What does X tell about Y beyond what Z already does (conditional MI)?"
     own_options = ("processor_z", "conditional_correction")
     takes_z = True

@@ -55,6 +55,7 @@ class DimensionalityResult(MIResult):
 
 class Dimensionality(Mode):
     name = "dimensionality"
+    point_keys = ("embedding_dim",)
     question = "How many dimensions does the shared information occupy (in one population, or between two)?"
     own_options = ("embedding_dims",)
     x_alone = True

@@ -48,6 +48,7 @@ def _lags(options) -> tuple:
 
 class Lag(Mode):
     name = "lag"
+    point_keys = ("lag",)
     question = "At which delay does X tell most about Y (who leads, by how much)?"
     own_options = ("lags",)
     time_ordered = True

@@ -77,6 +77,7 @@ def x_units(options, channels: int) -> dict:
 
 class Pairwise(Mode):
     name = "pairwise"
+    point_keys = ("a", "b", "b_side")
     question = "Which pairs of channels (or channel groups) share information, and how much?"
     own_options = ("channel_groups",)
     x_alone = True

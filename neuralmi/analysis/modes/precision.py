@@ -63,6 +63,7 @@ def _precisions(options) -> list[float]:
 
 class Precision(Mode):
     name = "precision"
+    point_keys = ("precision",)
     question = "How precisely in time (or value) does the code carry its information?"
     own_options = ("precisions", "perturbation", "perturbed_side", "precision_fraction")
 

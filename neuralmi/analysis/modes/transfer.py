@@ -53,6 +53,7 @@ def _directions(options) -> list[str]:
 
 class Transfer(Mode):
     name = "transfer"
+    point_keys = ("direction", "quantity")
     question = "Does the past of X predict Y beyond Y's own past (transfer entropy, each direction)?"
     own_options = ("history", "horizon", "directions")
     time_ordered = True
