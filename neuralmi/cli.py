@@ -13,6 +13,7 @@ from neuralmi.analysis.style import write_figure
 from neuralmi.api import MODES, run
 from neuralmi.checksums import differences, read
 from neuralmi.data.io import given_sides, is_table_file, load_array, load_spikes
+from neuralmi.data.nwb import is_nwb
 from neuralmi.errors import FitError, InputError
 from neuralmi.options import load_schema
 from neuralmi.outputs import write_json, write_parquet
@@ -50,6 +51,12 @@ def run_arguments(est: argparse.ArgumentParser) -> None:
                      help="X is spike trains: a neuron, time table or an .npz of per-neuron spike times")
     est.add_argument("--y-spikes", action="store_true", help="Y is spike trains")
     est.add_argument("--z-spikes", action="store_true", help="Z is spike trains")
+    est.add_argument("--x-nwb", metavar="SELECTION", help="X is an .nwb file: what X is in it, in YAML: 'units', "
+                     "'{units: {location: CA1}}' (the units whose column holds the values) or a TimeSeries' name")
+    est.add_argument("--y-nwb", metavar="SELECTION", help="Y in X's NWB file, as --x-nwb (no Y file is given)")
+    est.add_argument("--z-nwb", metavar="SELECTION", help="Z in X's NWB file, as --x-nwb")
+    est.add_argument("--interval", help="with an NWB file: the time range, 'trials', 'epochs' or '[start, stop]' in "
+                     "seconds (default: the whole file)")
     est.add_argument("--x-columns", help="comma-separated table columns for X: names, or prefixes naming groups")
     est.add_argument("--y-columns", help="comma-separated table columns for Y (of X's table when no Y file is given)")
     est.add_argument("--z-columns", help="comma-separated table columns for Z (of X's table when no --z is given)")
@@ -90,6 +97,17 @@ def _load(path, spikes: bool, key, columns):
     return load_spikes(path) if spikes else load_array(path, key, _columns(columns))
 
 
+def _nwb(args) -> dict:
+    """run()'s NWB arguments: the file, each side's selection and the interval."""
+    if args.y is not None or args.z is not None:
+        raise InputError("with an NWB file, name Y and Z in it with --y-nwb and --z-nwb, not as files")
+    if not args.x_nwb:
+        raise InputError(f"{args.x}: name X in the NWB file with --x-nwb (e.g. units, or a TimeSeries' name)")
+    picked = {side: None if value is None else yaml.safe_load(value)
+              for side, value in (("x", args.x_nwb), ("y", args.y_nwb), ("z", args.z_nwb))}
+    return {"data": args.x, **picked, "interval": None if args.interval is None else yaml.safe_load(args.interval)}
+
+
 def _sides(args) -> tuple:
     """(x, y, z) from their files; or, with --y-columns and no Y file, every side from X's table."""
     if args.y is None and args.y_columns:
@@ -104,13 +122,16 @@ def _sides(args) -> tuple:
 
 
 def _run(args) -> None:
-    x, y, z = _sides(args)
+    nwb = is_nwb(args.x)
+    if not nwb and (args.x_nwb or args.y_nwb or args.z_nwb or args.interval):
+        raise InputError("--x-nwb, --y-nwb, --z-nwb, --interval: X must be an .nwb file")
+    sides = _nwb(args) if nwb else dict(zip(("data", "y", "z"), _sides(args)))
     options = _options(args)
     if (args.null or args.plot_null) and not options.get("null_permutations"):
         raise InputError("--null, --plot-null: no permutation null is computed; set null_permutations (e.g. "
                          "--set null_permutations=100)")
-    result = run(x, y, mode=args.mode, units=args.units, seed=args.seed, z=z,
-                 progress=False if args.no_progress else None, **options)
+    result = run(mode=args.mode, units=args.units, seed=args.seed, progress=False if args.no_progress else None,
+                 **sides, **options)
     if args.fits:
         write_parquet(args.fits, result.to_frame())
     if args.curves:

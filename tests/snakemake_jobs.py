@@ -2,6 +2,8 @@
 pytest puts tests/ on sys.path to load tests/conftest.py)."""
 
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import yaml
@@ -26,6 +28,17 @@ def workdir(where: Path, config: dict) -> Path:
         (shutil.copytree if src.is_dir() else shutil.copy)(src, where / name)
     (where / "config.yaml").write_text(yaml.safe_dump(config))
     return where
+
+
+SNAKEMAKE = [sys.executable, "-m", "snakemake"]
+
+
+def snakemake(where, *args, check=True):
+    """Snakemake run in `where`; a failure raises with the end of its output (unless check=False)."""
+    done = subprocess.run([*SNAKEMAKE, *args], cwd=where, capture_output=True, text=True, timeout=600)
+    if check and done.returncode:
+        raise AssertionError(done.stdout[-3000:] + done.stderr[-3000:])
+    return done
 
 
 def memory_mb(expression, attempt: int) -> int:

@@ -14,10 +14,9 @@ import neuralmi
 from neuralmi.analysis.fits import SAVED_FIT_COLUMNS
 from neuralmi.data.datasets import load_dataset
 from neuralmi.data.generators import correlated_gaussian
-from snakemake_jobs import job_counts, workdir
+from snakemake_jobs import job_counts, snakemake, workdir
 
 ROOT = Path(__file__).resolve().parents[1]
-SNAKEMAKE = [sys.executable, "-m", "snakemake"]
 pytest.importorskip("snakemake")
 
 OPTIONS = {"gammas": [1, 2, 3, 4], "min_gammas": 2, "max_epochs": 8, "hidden_dim": 16, "embedding_dim": 4}
@@ -34,13 +33,6 @@ CONFIG = {
     "units": "bits",
     "seed": 0,
 }
-
-
-def snakemake(where, *args, check=True):
-    done = subprocess.run([*SNAKEMAKE, *args], cwd=where, capture_output=True, text=True, timeout=600)
-    if check and done.returncode:
-        raise AssertionError(done.stdout[-3000:] + done.stderr[-3000:])
-    return done
 
 
 @pytest.mark.parametrize("group, training_jobs", [("fit", 10 + 1), ("gamma", 4 + 1), ("analysis", 1 + 1)])
