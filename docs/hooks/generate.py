@@ -26,7 +26,7 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 from mkdocs.exceptions import PluginError
 
-from neuralmi.analysis import fits, result
+from neuralmi.analysis import fits, group, result
 from neuralmi.analysis.modes import MODES
 from neuralmi.cli import run_arguments
 from neuralmi.options import load_schema
