@@ -196,7 +196,8 @@ def group(results: dict, confidence: float | None = None, alpha: float = 0.05) -
         raise InputError(f"group: the sessions' results differ in mode {sorted(modes)} or units {sorted(units)}")
     if confidence is None:
         confidence = first.options.confidence if first.options is not None else DEFAULTS["confidence"]
-    out = group_results(results, first.mode, first.units, find_mode(first.mode).point_keys, confidence, alpha)
+    chosen = find_mode(first.mode)
+    out = group_results(results, first.mode, first.units, chosen.point_keys, confidence, alpha, chosen.peak)
     out.results = dict(results)
     return out
 

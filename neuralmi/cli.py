@@ -103,9 +103,13 @@ def _nwb(args) -> dict:
         raise InputError("with an NWB file, name Y and Z in it with --y-nwb and --z-nwb, not as files")
     if not args.x_nwb:
         raise InputError(f"{args.x}: name X in the NWB file with --x-nwb (e.g. units, or a TimeSeries' name)")
-    picked = {side: None if value is None else yaml.safe_load(value)
-              for side, value in (("x", args.x_nwb), ("y", args.y_nwb), ("z", args.z_nwb))}
-    return {"data": args.x, **picked, "interval": None if args.interval is None else yaml.safe_load(args.interval)}
+    picked = {side: _structured(value) for side, value in (("x", args.x_nwb), ("y", args.y_nwb), ("z", args.z_nwb))}
+    return {"data": args.x, **picked, "interval": _structured(args.interval)}
+
+
+def _structured(value):
+    """A mapping or list written in YAML, else the text as given (a series named '1' or 'on' stays a name)."""
+    return yaml.safe_load(value) if value is not None and value.lstrip()[:1] in "{[" else value
 
 
 def _sides(args) -> tuple:

@@ -2,12 +2,14 @@
 known-MI family give an interval that covers the truth; sessions without information are not counted."""
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy import stats
 
 import neuralmi
 from neuralmi.analysis.group import random_effects
-from neuralmi.data.generators import correlated_gaussian
+from neuralmi.analysis.result import MIResult
+from neuralmi.data.generators import correlated_gaussian, lagged_pair
 from neuralmi.errors import InputError
 
 
@@ -73,3 +75,23 @@ def test_a_permutation_null_gives_the_sessions_p_values(tmp_path):
     back = neuralmi.load_group(tmp_path / "g")
     assert back.finding == out.finding and back.metadata["truth"] == 0.33
     assert back.sessions.equals(out.sessions) and back.group.equals(out.group)
+
+
+def test_a_session_without_a_value_is_left_out_and_a_scan_reports_its_largest_pooled_point():
+    good = {f"s{s}": neuralmi.run(*correlated_gaussian(600, 1, 1, 0.5, seed=s), seed=s, progress=False, max_epochs=30)
+            for s in range(2)}
+    broken = MIResult("estimate", np.nan, np.nan, np.nan, False, ["every fit diverged"], "bits", pd.DataFrame(),
+                      pd.DataFrame())
+    out = neuralmi.group({**good, "s9": broken})
+    assert out.headline["n_sessions"] == 2 and np.isfinite(out.mi)
+    row = out.sessions.set_index("session").loc["s9"]
+    assert np.isnan(row["p_value"]) and not row["significant"] and not out.reliable
+
+    scans = {}
+    for s in range(3):
+        x, y = lagged_pair(1500, lag=2, seed=s)
+        scans[f"s{s}"] = neuralmi.run(x, y, mode="lag", lags=[0, 2, 4], seed=s, progress=False, max_epochs=30)
+    lag = neuralmi.group(scans)
+    assert "headline" not in set(lag.sessions["point"]) and lag.headline_point == "lag=2"
+    assert lag.mi == lag.group.set_index("point").at["lag=2", "mi"] == lag.group["mi"].max()
+    assert "at lag=2 (the largest pooled point)" in lag.finding

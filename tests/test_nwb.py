@@ -1,6 +1,7 @@
 """NWB files in: what neuralmi reads equals what pynwb wrote, through run(), the CLI and the session sets, and a
 wrong name lists the names the file has."""
 
+import importlib
 import json
 from datetime import datetime, timezone
 
@@ -11,10 +12,12 @@ import pytest
 
 import neuralmi
 from neuralmi.cli import main
+from neuralmi.data.datasets import data_options, dataset_channels
 from neuralmi.data.generators import latent_spikes
 from neuralmi.data.nwb import pynwb, read_nwb, write_nwb
 from neuralmi.data.sessions import expand_sessions, session_files
 from neuralmi.errors import InputError
+from neuralmi.options import make_options
 from snakemake_jobs import job_counts, snakemake, workdir
 
 RATE = 100.0
@@ -138,8 +141,9 @@ def test_session_sets_keys_and_expansion(tmp_path):
     assert list(session_files("sub-*/*.nwb", tmp_path)) == ["sub-01_ses-1", "sub-01_ses-2", "sub-02_ses-1"]
     assert list(session_files(["sub-02/*.nwb", "sub-01/sub-01_ses-1.nwb"], tmp_path, "ids")) == ["m01_s1", "m02_s1"]
     write_nwb(tmp_path / "again" / "sub-01_ses-1.nwb", spikes={1: [0.5]}, subject_id="m01", session_id="s1")
-    assert list(session_files("*/*.nwb", tmp_path)) == ["again_sub-01_ses-1", "sub-01_sub-01_ses-1",
-                                                      "sub-01_sub-01_ses-2", "sub-02_sub-02_ses-1"]
+    # only the two files whose names repeat take their paths: the others keep their keys
+    assert list(session_files("*/*.nwb", tmp_path)) == ["again_sub-01_ses-1", "sub-01_ses-2", "sub-01_sub-01_ses-1",
+                                                      "sub-02_ses-1"]
     with pytest.raises(InputError, match="sessions share the key 'm01_s1'"):
         session_files("*/*.nwb", tmp_path, "ids")
     with pytest.raises(InputError, match="no file matches 'sub-9\\*/\\*.nwb'"):
@@ -184,7 +188,7 @@ def test_workflow_runs_every_session_and_the_group_and_reruns_only_a_new_session
     assert (saved["mi"], saved["ci_low"], saved["ci_high"]) == (alone.mi, alone.ci_low, alone.ci_high)
 
     group = pd.read_parquet(where / "results/lags/group.parquet")
-    assert list(group["point"]) == ["headline", "lag=0", "lag=0.1"] and (group["n_sessions"] == 2).all()
+    assert list(group["point"]) == ["lag=0", "lag=0.1"] and (group["n_sessions"] == 2).all()
     sessions = pd.read_parquet(where / "results/lags/sessions.parquet")
     assert set(sessions["session"]) == {"sub-1_ses-1", "sub-2_ses-1"}
     assert (where / "results/lags/figures/forest.png").stat().st_size > 0
@@ -195,6 +199,43 @@ def test_workflow_runs_every_session_and_the_group_and_reruns_only_a_new_session
 
     write_session(where / "data/sub-3/sub-3_ses-1.nwb", seed=3, subject="m3")
     counts = job_counts(snakemake(where, "-n", "--cores", "2").stdout)
-    assert counts == {"prepare_dataset": 1, "plan_analysis": 1, "train_fits": 1, "summarise_analysis": 1,
+    assert counts == {"prepare_nwb_dataset": 1, "plan_analysis": 1, "train_fits": 1, "summarise_analysis": 1,
                       "plot_analysis": 1, "summarise_group": 1, "summarise_all": 1, "checksums": 1, "all": 1,
                       "total": 9}
+    write_session(where / "data/sub-1/sub-1_ses-1.nwb", seed=5, subject="m1")  # a session's file rewritten
+    assert job_counts(snakemake(where, "-n", "--cores", "2").stdout)["prepare_nwb_dataset"] == 2
+
+
+def test_timestamps_on_a_device_clock_keep_their_rate_and_scales_apply(tmp_path):
+    """256 Hz stamped on a 30 kHz clock (steps of 117 or 118 ticks): the rate is the line through the stamps, not
+    the median step (which would drift by a second in ten minutes); conversion and channel_conversion scale."""
+    module = pynwb()
+    ecephys = importlib.import_module("pynwb.ecephys")
+    nwbfile = module.NWBFile(session_description="clock", identifier="c",
+                             session_start_time=datetime(2026, 1, 1, tzinfo=timezone.utc))
+    stamps = np.round(np.arange(2560) * 30000 / 256) / 30000
+    nwbfile.add_acquisition(module.TimeSeries(name="pupil", data=np.arange(2560.0), unit="mm", timestamps=stamps))
+    device = nwbfile.create_device(name="probe")
+    shank = nwbfile.create_electrode_group(name="shank", description="s", location="CA1", device=device)
+    for _ in range(2):
+        nwbfile.add_electrode(group=shank, location="CA1")
+    region = nwbfile.create_electrode_table_region([0, 1], "both")
+    nwbfile.add_acquisition(ecephys.ElectricalSeries(name="raw", data=np.ones((100, 2), np.int16), electrodes=region,
+                                                     rate=1000.0, conversion=0.5, channel_conversion=[1.0, 3.0]))
+    nwbfile.add_trial(start_time=0.01, stop_time=0.05)
+    nwbfile.add_trial(start_time=0.03, stop_time=0.07)  # overlaps the first: read once
+    with module.NWBHDF5IO(str(tmp_path / "clock.nwb"), "w") as io:
+        io.write(nwbfile)
+    assert read_nwb(tmp_path / "clock.nwb", "pupil").sample_rate == pytest.approx(256.0, rel=1e-6)
+    raw = read_nwb(tmp_path / "clock.nwb", "raw", interval="trials")
+    np.testing.assert_array_equal(raw.x, np.tile([0.5, 1.5], (60, 1)))
+    assert raw.ranges == [(0.01, 0.07)]
+
+
+def test_what_the_file_fixes_completes_the_options(session):
+    assert data_options({}, {"sample_rate": 100.0}) == {"sample_rate": 100.0}
+    assert data_options({}, {"sample_rate": None, "duration": 20.0}) == {"duration": 20.0}
+    with pytest.raises(InputError, match="duration: the options say 5 s, but the time range read from f is 20 s"):
+        data_options({"duration": 5}, {"sample_rate": None, "duration": 20.0, "file": "f"})
+    pairwise = make_options({"processor": "continuous"})
+    assert dataset_channels("s", {"nwb": str(session[0]), "x": "lfp"}, pairwise) == (2, 0)

@@ -9,6 +9,8 @@ the bias-corrected value and its interval give a standard error, se = (ci_high -
   tests/test_group.py: 93-95 % at 95 % for 3 to 10 sessions, with and without between-session spread); beside it I^2 (the share
   of the spread that is between sessions), Cochran's Q test of homogeneity and, from 3 sessions, the prediction
   interval of a new session's value (t with k - 2 degrees of freedom);
+- for a scan whose reported value is its largest point (lag, dimensionality, pairwise), the group reports the
+  largest pooled point, not the pool of each session's own maximum (biased upward, at different points);
 - how many sessions are significant: each session's p-value, from its permutation null where the analysis has one
   (p >= 1 / (K + 1)), else one-sided from its interval (z = value / se), Benjamini-Hochberg q-values across the
   sessions at each point, counted at q < alpha.
@@ -33,7 +35,8 @@ GROUP_FILES = ("group.json", "sessions.parquet", "group.parquet")
 HEADLINE = "headline"
 SESSION_DOCS = {
     "session": "the session's key",
-    "point": "'headline' (the session's reported value), or the point of a scan as 'key=value, ...'",
+    "point": "'headline' (the session's reported value; not for a scan that reports its largest point), or a point "
+             "of the mode's table as 'key=value, ...'",
     "mi": "the session's bias-corrected value at the point",
     "ci_low": "its interval's lower end",
     "ci_high": "its interval's upper end",
@@ -88,8 +91,8 @@ def session_rows(key: str, result, keys: tuple, confidence: float) -> list[dict]
         se = (high - low) / (2 * z)
         p = null_p.get(point)
         source = "null" if p is not None and np.isfinite(p) else "interval"
-        if source == "interval":
-            p = float(stats.norm.sf(mi / se)) if se > 0 else float(mi <= 0)
+        if source == "interval":  # no value or interval: no p (never counted significant)
+            p = float(stats.norm.sf(mi / se)) if np.isfinite(mi) and np.isfinite(se) and se > 0 else np.nan
         rows.append({"session": key, "point": point, "mi": float(mi), "ci_low": float(low), "ci_high": float(high),
                      "se": float(se), "reliable": bool(result.reliable), "p_value": float(p), "p_source": source})
     return rows
@@ -99,6 +102,8 @@ def random_effects(values, errors, confidence: float) -> dict:
     """The random-effects estimate of values with standard errors (DerSimonian-Laird tau^2, Hartung-Knapp
     interval, I^2, Cochran's Q p-value, prediction interval)."""
     y, se = np.asarray(values, float), np.asarray(errors, float)
+    finite = np.isfinite(y) & np.isfinite(se)
+    y, se = y[finite], se[finite]
     k = len(y)
     out = {"n_sessions": k}
     if k == 0:
@@ -140,12 +145,15 @@ class GroupResult:
     sessions: pd.DataFrame
     group: pd.DataFrame
     alpha: float = 0.05
+    headline_point: str = HEADLINE
     metadata: dict = field(default_factory=dict)
     results: dict = field(default_factory=dict, repr=False)
 
     @property
     def headline(self) -> dict:
-        return self.group[self.group["point"] == HEADLINE].iloc[0].to_dict()
+        """The group row reported: the sessions' reported values pooled, or for a scan whose reported value is its
+        largest point, the largest pooled point."""
+        return self.group[self.group["point"] == self.headline_point].iloc[0].to_dict()
 
     @property
     def mi(self) -> float:
@@ -162,7 +170,7 @@ class GroupResult:
     @property
     def reasons(self) -> list[str]:
         """Why not to trust the group's number: sessions whose own verdict says not to, too few sessions."""
-        head = self.sessions[self.sessions["point"] == HEADLINE]
+        head = self.sessions[self.sessions["point"] == self.headline_point]
         out = []
         unreliable = head.loc[~head["reliable"], "session"].tolist()
         if unreliable:
@@ -180,20 +188,16 @@ class GroupResult:
         h = self.headline
         k = int(h["n_sessions"])
         source = "permutation null" if (self.sessions["p_source"] == "null").all() else "interval"
-        text = (f"{k} sessions: random effects {h['mi']:.3g} [{h['ci_low']:.3g}, {h['ci_high']:.3g}] {self.units} "
-                f"(tau {h['tau']:.2g}, I2 {100 * h['i2']:.0f}%); {int(h['n_significant'])} of {k} sessions "
+        where = "" if self.headline_point == HEADLINE else f" at {self.headline_point} (the largest pooled point)"
+        return (f"{k} sessions: random effects {h['mi']:.3g} [{h['ci_low']:.3g}, {h['ci_high']:.3g}] {self.units}"
+                f"{where} (tau {h['tau']:.2g}, I2 {100 * h['i2']:.0f}%); {int(h['n_significant'])} of {k} sessions "
                 f"significant (q < {self.alpha:g}, {source})")
-        points = self.group[self.group["point"] != HEADLINE]
-        if len(points):
-            best = points.loc[points["mi"].idxmax()]
-            text += f"; largest pooled point {best['point']} {best['mi']:.3g} [{best['ci_low']:.3g}, " \
-                    f"{best['ci_high']:.3g}]"
-        return text
 
     def to_dict(self) -> dict:
         return {"mi": self.mi, "ci_low": self.ci_low, "ci_high": self.ci_high, "reliable": self.reliable,
                 "reasons": self.reasons, "units": self.units, "mode": self.mode, "finding": self.finding,
-                "level": "group", "alpha": self.alpha, "sessions": self.sessions["session"].unique().tolist()}
+                "level": "group", "alpha": self.alpha, "headline_point": self.headline_point,
+                "sessions": self.sessions["session"].unique().tolist()}
 
     def save(self, directory, **metadata) -> Path:
         """group.json (the headline, verdict, finding and `metadata`), sessions.parquet and group.parquet."""
@@ -210,20 +214,29 @@ class GroupResult:
 
 
 def group_results(results: dict, mode: str, units: str, keys: tuple = (), confidence: float = 0.95,
-                  alpha: float = 0.05) -> GroupResult:
-    """The group result of {session key: MIResult} of one analysis (`keys`: the mode's point columns)."""
+                  alpha: float = 0.05, peak: bool = False) -> GroupResult:
+    """The group result of {session key: MIResult} of one analysis (`keys`: the mode's point columns; `peak`: the
+    mode reports its largest point, so each session's reported value sits at its own best point and pooling those
+    would be biased upward: the group reports its largest pooled point instead)."""
     if not results:
         raise InputError("group: no sessions")
     rows = [row for key, result in results.items() for row in session_rows(key, result, keys, confidence)]
     sessions = pd.DataFrame(rows)
+    if peak and (sessions["point"] != HEADLINE).any():
+        sessions = sessions[sessions["point"] != HEADLINE].reset_index(drop=True)
     sessions["q_value"] = sessions.groupby("point", sort=False)["p_value"].transform(
         lambda p: bh_q_values(p.to_numpy(float)))
-    sessions["significant"] = sessions["q_value"] < alpha
+    sessions["significant"] = sessions["q_value"] < alpha  # NaN: False
     pooled = []
     for point, at in sessions.groupby("point", sort=False):
         pooled.append({"point": point, **random_effects(at["mi"], at["se"], confidence),
                        "n_significant": int(at["significant"].sum()), "n_reliable": int(at["reliable"].sum())})
-    return GroupResult(mode, units, sessions, pd.DataFrame(pooled)[list(GROUP_DOCS)], alpha)
+    group = pd.DataFrame(pooled)[list(GROUP_DOCS)]
+    headline = HEADLINE
+    if HEADLINE not in set(group["point"]):
+        finite = group["mi"].dropna()
+        headline = group.at[finite.idxmax() if len(finite) else 0, "point"]
+    return GroupResult(mode, units, sessions, group, alpha, headline)
 
 
 def load_group(directory) -> GroupResult:
@@ -231,8 +244,10 @@ def load_group(directory) -> GroupResult:
     directory = Path(directory)
     saved = read_json(directory / "group.json")
     sessions, group = (read_parquet(directory / f"{name}.parquet") for name in ("sessions", "group"))
-    keep = {k: v for k, v in saved.items() if k not in GroupResult(saved["mode"], "", sessions, group).to_dict()}
-    return GroupResult(saved["mode"], saved["units"], sessions, group, saved.get("alpha", 0.05), keep)
+    headline = saved.get("headline_point", HEADLINE)
+    made = GroupResult(saved["mode"], saved["units"], sessions, group, saved.get("alpha", 0.05), headline)
+    made.metadata = {k: v for k, v in saved.items() if k not in made.to_dict()}
+    return made
 
 
 @styled
@@ -242,7 +257,7 @@ def plot_forest(result: GroupResult, ax=None):
         fig, (ax, scan) = new_figure(2, height=max(2.4, 0.3 * result.sessions["session"].nunique() + 1.2))
     else:
         (fig, ax), scan = axes_of(ax), None
-    head = result.sessions[result.sessions["point"] == HEADLINE].reset_index(drop=True)
+    head = result.sessions[result.sessions["point"] == result.headline_point].reset_index(drop=True)
     ys = np.arange(len(head))[::-1] + 2
     colors = np.where(head["significant"], "C0", "0.55")
     for y, row, color in zip(ys, head.to_dict("records"), colors):
@@ -258,7 +273,8 @@ def plot_forest(result: GroupResult, ax=None):
         ax.legend(loc="lower right")
     ax.axvline(0, color="0.7", lw=0.6)
     ax.set_yticks([*ys, 0.5], [*head["session"], "random effects"])
-    ax.set_xlabel(f"MI ({result.units})")
+    ax.set_xlabel(f"MI ({result.units})" + ("" if result.headline_point == HEADLINE else
+                                              f" at {result.headline_point}"))
     ax.set_title(f"{result.mode}: {int(h['n_significant'])} of {len(head)} sessions significant", fontsize="medium")
     if scan is not None:
         x = np.arange(len(points))

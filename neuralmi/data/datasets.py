@@ -91,8 +91,9 @@ def check_sides(spec: dict, options, takes_z: bool) -> None:
 def dataset_channels(name: str, spec: dict, options) -> tuple[int, int]:
     """(X's, Y's) channel counts of a dataset as `options` process it (for planning the jobs of a mode whose points
     depend on them, such as pairwise mode)."""
-    x, y, _ = load_dataset(name, spec)
-    return channel_counts(make_source(x, y, options))
+    (x, y, _), info = read_dataset(name, spec)
+    timing = data_options({"sample_rate": options.sample_rate, "duration": options.duration}, info)
+    return channel_counts(make_source(x, y, options.replace(**timing)))
 
 
 def load_dataset(name: str, spec: dict, base: Path = Path(".")):
@@ -119,7 +120,7 @@ def read_dataset(name: str, spec: dict, base: Path = Path(".")) -> tuple[tuple, 
     return _load_files(name, spec, base), {}
 
 
-def data_options(options: dict, info: dict, where: str = "sample_rate") -> dict:
+def data_options(options: dict, info: dict) -> dict:
     """`options` completed with what a dataset's file fixes (`read_dataset`'s info): its sampled sides' rate as
     `sample_rate`, or for spike trains alone the time range's length as `duration`, where the options leave them
     unset; a rate set otherwise is an error naming both."""
@@ -130,10 +131,16 @@ def data_options(options: dict, info: dict, where: str = "sample_rate") -> dict:
         if given is None:
             out["sample_rate"] = rate
         elif abs(given - rate) > 1e-9 * rate:
-            raise InputError(f"{where}: the options say {given:g} Hz, but {info.get('file', 'the file')}'s signals "
-                             f"are sampled at {rate:g} Hz; leave sample_rate out to use the file's")
-    elif info.get("duration") and out.get("duration") is None:
-        out["duration"] = info["duration"]
+            raise InputError(f"sample_rate: the options say {given:.9g} Hz, but {info.get('file', 'the file')}'s signals "
+                             f"are sampled at {rate:.9g} Hz; leave sample_rate out to use the file's")
+    elif info.get("duration"):
+        given = out.get("duration")
+        if given is None:
+            out["duration"] = info["duration"]
+        elif abs(given - info["duration"]) > 1e-9 * info["duration"]:
+            raise InputError(f"duration: the options say {given:g} s, but the time range read from "
+                             f"{info.get('file', 'the file')} is {info['duration']:g} s long; leave duration out to "
+                             f"use it")
     return out
 
 

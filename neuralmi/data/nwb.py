@@ -5,8 +5,9 @@ axis, over the whole file, an interval or the file's trials or epochs (read with
 A side is named by a selection: "units" (every unit's spike times; unit ids kept), {"units": {column: value or
 [values]}} (the units whose column holds one of the values, e.g. {"location": "CA1"}), or the name of a TimeSeries
 ("lfp", or a path such as "processing/ecephys/LFP/lfp" when a name is not unique). A TimeSeries' values are scaled
-by its conversion and offset; its times come from `rate` and `starting_time`, or from `timestamps` when they are
-regular (every step within 1 % of the median step; irregular timestamps are an error, never resampled). Sampled
+by its conversion, channel_conversion and offset; its times come from `rate` and `starting_time`, or from
+`timestamps` when they are regular (every stamp within 1 % of a step of the grid through the first and last ones;
+irregular timestamps are an error, never resampled). Only the samples of the time range are read from the file. Sampled
 sides must share one rate and one sample grid. Spike times are given relative to the start of the time range, so
 tick 0 of every side is the same instant.
 """
@@ -27,7 +28,8 @@ from neuralmi.keys import did_you_mean
 UNITS = "units"
 RANGES = ("trials", "epochs")
 TIMESTAMP_JITTER = 0.01
-"""Largest deviation of a timestamp step from the median step, relative to it, for timestamps counted regular."""
+"""Largest distance of a timestamp from the regular grid through the first and last ones, in steps, for
+timestamps counted regular."""
 GRID_TOLERANCE = 1e-3
 """Largest offset between two sampled sides' grids, in samples, for them to count as one grid."""
 
@@ -62,13 +64,31 @@ class NWBSides:
 
 @dataclass
 class _Series:
-    values: np.ndarray
+    """A TimeSeries on its grid, its values left in the file until a piece is read."""
+
+    data: object
     start: float
     rate: float
+    scale: np.ndarray
+    offset: float
+
+    @property
+    def n(self) -> int:
+        return len(self.data)
+
+    @property
+    def stop(self) -> float:
+        return self.start + self.n / self.rate
 
     def index(self, t: float) -> int:
         """The first sample at or after time t."""
         return int(np.ceil((t - self.start) * self.rate - GRID_TOLERANCE))
+
+    def read(self, first: int, count: int) -> np.ndarray:
+        """Samples first..first+count as float64 (n, channels), scaled to the series' unit; only they are read."""
+        values = np.asarray(self.data[first:first + count], dtype=np.float64)
+        values = values[:, None] if values.ndim == 1 else values.reshape(len(values), -1)
+        return values * self.scale + self.offset
 
 
 def read_nwb(path, x, y=None, z=None, interval=None) -> NWBSides:
@@ -102,8 +122,8 @@ class _opened:
         self.io = None
 
     def __enter__(self):
-        h5py = importlib.import_module("h5py")
         module = pynwb()
+        h5py = importlib.import_module("h5py")
         if not h5py.is_hdf5(self.path):
             raise InputError(f"{self.path}: not an NWB file (not HDF5)")
         with h5py.File(self.path, "r") as raw:
@@ -132,8 +152,10 @@ def _side(nwbfile, selection, where: str):
 def _units(nwbfile, filters: dict, where: str) -> dict:
     """{unit id: spike times} of the units whose columns hold the filters' values."""
     table = nwbfile.units
-    if table is None or len(table) == 0:
+    if table is None:
         raise InputError(f"{where}: the file has no Units table (no spike-sorted units)")
+    if len(table) == 0:
+        raise InputError(f"{where}: the file's Units table has no units")
     columns = [c for c in table.colnames if c not in ("spike_times", "obs_intervals")]
     keep = np.ones(len(table), bool)
     for column, wanted in filters.items():
@@ -188,24 +210,33 @@ def _series(nwbfile, name: str, where: str) -> _Series:
             raise InputError(f"{where}: {name!r} names {len(matches)} TimeSeries {matches}; give its path")
         hint = did_you_mean(name, [p.rsplit("/", 1)[-1] for p in found] + list(found))
         raise InputError(f"{where}: no TimeSeries {name!r}" + (f" ({hint})" if hint else "") + f"; the file has: "
-                         f"{listed}" + ("" if name != UNITS else "; 'units' reads spike times"))
+                         f"{listed}")
     obj = found[matches[0]]
-    values = np.asarray(obj.data[:], dtype=np.float64)
-    values = values[:, None] if values.ndim == 1 else values.reshape(len(values), -1)
-    values = values * float(obj.conversion or 1.0) + float(getattr(obj, "offset", 0.0) or 0.0)
+    scale = float(obj.conversion or 1.0) * np.asarray(getattr(obj, "channel_conversion", None)
+                                                       if getattr(obj, "channel_conversion", None) is not None
+                                                       else 1.0, dtype=np.float64)
+    offset = float(getattr(obj, "offset", 0.0) or 0.0)
     if obj.rate is not None:
-        return _Series(values, float(obj.starting_time or 0.0), float(obj.rate))
-    stamps = np.asarray(obj.timestamps[:], dtype=np.float64)
-    if len(stamps) != len(values):
-        raise InputError(f"{where}: {matches[0]} has {len(values)} values but {len(stamps)} timestamps")
-    steps = np.diff(stamps)
-    step = float(np.median(steps)) if len(steps) else 0.0
-    if step <= 0 or np.abs(steps - step).max() > TIMESTAMP_JITTER * step:
-        worst = int(np.argmax(np.abs(steps - step))) if len(steps) else 0
-        raise InputError(f"{where}: {matches[0]} has irregular timestamps (median step {step:g} s, step {worst} "
-                         f"is {steps[worst] if len(steps) else float('nan'):g} s); neuralmi reads sampled signals on "
-                         f"a regular grid: resample it (e.g. scipy.signal.resample) and store it with a rate")
-    return _Series(values, float(stamps[0]), 1.0 / step)
+        return _Series(obj.data, float(obj.starting_time or 0.0), float(obj.rate), scale, offset)
+    return _Series(obj.data, *_regular(np.asarray(obj.timestamps[:], dtype=np.float64), len(obj.data),
+                                       f"{where}: {matches[0]}"), scale, offset)
+
+
+def _regular(stamps: np.ndarray, n: int, where: str) -> tuple[float, float]:
+    """(start, rate) of timestamps on a regular grid: every stamp within TIMESTAMP_JITTER of a step from where
+    the line through the first and last stamp puts it (so a rate never drifts); else an error."""
+    if len(stamps) != n:
+        raise InputError(f"{where}: has {n} values but {len(stamps)} timestamps")
+    if not np.isfinite(stamps).all():
+        raise InputError(f"{where}: {int((~np.isfinite(stamps)).sum())} timestamp(s) are NaN or infinite")
+    step = (stamps[-1] - stamps[0]) / (n - 1) if n > 1 else 0.0
+    off = np.abs(stamps - (stamps[0] + step * np.arange(n))) / step if step > 0 else np.array([np.inf])
+    if step <= 0 or off.max() > TIMESTAMP_JITTER:
+        worst = int(np.argmax(off))
+        raise InputError(f"{where}: has irregular timestamps (mean step {step:.6g} s; timestamp {worst} is "
+                         f"{off[worst]:.3g} steps off the regular grid); neuralmi reads sampled signals on a regular "
+                         f"grid: resample it (e.g. scipy.signal.resample) and store it with a rate")
+    return float(stamps[0]), 1.0 / step
 
 
 def _common_rate(series: dict, where: str) -> float | None:
@@ -215,7 +246,7 @@ def _common_rate(series: dict, where: str) -> float | None:
     (first, a), *rest = series.items()
     for side, b in rest:
         if abs(a.rate - b.rate) > 1e-6 * a.rate:
-            raise InputError(f"{where}: {first} is sampled at {a.rate:g} Hz, {side} at {b.rate:g} Hz; the sides need "
+            raise InputError(f"{where}: {first} is sampled at {a.rate:.9g} Hz, {side} at {b.rate:.9g} Hz; the sides need "
                              f"one time base: resample one of them to the other's rate")
         offset = (b.start - a.start) * a.rate
         if abs(offset - round(offset)) > GRID_TOLERANCE:
@@ -227,20 +258,30 @@ def _common_rate(series: dict, where: str) -> float | None:
 def _ranges(nwbfile, interval, series: dict, chosen: dict, where: str) -> list:
     if interval is None:
         if series:
-            return [(max(s.start for s in series.values()),
-                     min(s.start + len(s.values) / s.rate for s in series.values()))]
+            return [(max(s.start for s in series.values()), min(s.stop for s in series.values()))]
         last = max((t[-1] for s in chosen.values() if isinstance(s, dict) for t in s.values() if len(t)), default=0)
         return [(0.0, float(np.nextafter(last, np.inf)))]
     if interval in RANGES:
         table = getattr(nwbfile, interval)
         if table is None or len(table) == 0:
             raise InputError(f"{where}: interval {interval!r}: the file has no {interval} table")
-        return sorted(zip(table["start_time"][:].tolist(), table["stop_time"][:].tolist()))
+        return _merged(zip(table["start_time"][:].tolist(), table["stop_time"][:].tolist()))
     if (isinstance(interval, (list, tuple)) and len(interval) == 2
             and all(isinstance(v, (int, float)) for v in interval) and interval[0] < interval[1]):
         return [(float(interval[0]), float(interval[1]))]
     raise InputError(f"{where}: interval: expected none, [start, stop] in seconds with start < stop, or one of "
                      f"{RANGES}, found {interval!r}")
+
+
+def _merged(ranges) -> list:
+    """Intervals in time order, overlapping or touching ones merged (so no time is read twice)."""
+    out = []
+    for a, b in sorted(ranges):
+        if out and a <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], b))
+        else:
+            out.append((a, b))
+    return out
 
 
 def _aligned(ranges: list, series: dict, rate: float | None) -> list:
@@ -250,7 +291,7 @@ def _aligned(ranges: list, series: dict, rate: float | None) -> list:
         return ranges
     ref = next(iter(series.values()))
     lo = max(s.start for s in series.values())
-    hi = min(s.start + len(s.values) / s.rate for s in series.values())
+    hi = min(s.stop for s in series.values())
     out = []
     for a, b in ranges:
         first, stop = ref.index(max(a, lo)), ref.index(min(b, hi))
@@ -263,8 +304,7 @@ def _cut(side, pieces: list, rate: float | None):
     """A side over the pieces (on the sampled sides' grid) joined end to end: samples of every piece, or spike
     times relative to the joined axis."""
     if isinstance(side, _Series):
-        return np.concatenate([side.values[side.index(a): side.index(a) + int(round((b - a) * rate))]
-                               for a, b in pieces])
+        return np.concatenate([side.read(side.index(a), int(round((b - a) * rate))) for a, b in pieces])
     out = {}
     for unit, times in side.items():
         parts, offset = [], 0.0

@@ -2,8 +2,7 @@
 session, and every analysis over it for one analysis per session, cached on its own; the group level
 (`analysis/group.py`) combines them.
 
-A session's key comes from its path (the file name without suffix; the path below the files' common folder
-where names repeat) or, with `session_key: ids`, from the file's subject and session ids ("<subject>_<session>").
+A session's key comes from its path (the file name without suffix; where names repeat, the file's path) or, with `session_key: ids`, from the file's subject and session ids ("<subject>_<session>").
 A session's dataset is "<dataset>/sessions/<key>", its analysis "<analysis>/sessions/<key>".
 """
 
@@ -53,11 +52,11 @@ def session_files(files, base: Path = Path("."), key: str = "path", where: str =
 
 
 def _path_keys(files: list[str]) -> list[str]:
+    """Each file's name without suffix; where names repeat, those files' paths (so a key never depends on which
+    other files are there, except for a file whose name another repeats)."""
     stems = [Path(f).stem for f in files]
-    if len(set(stems)) == len(stems):
-        return [_clean(s) for s in stems]
-    root = os.path.commonpath([str(Path(f).parent) for f in files]) if len(files) > 1 else ""
-    return [_clean(str(Path(os.path.relpath(f, root or ".")).with_suffix("")).replace(os.sep, "_")) for f in files]
+    return [_clean(stem if stems.count(stem) == 1 else str(Path(f).with_suffix("")).replace(os.sep, "_"))
+            for f, stem in zip(files, stems)]
 
 
 def _ids_key(path: Path) -> str:

@@ -40,6 +40,8 @@ except InputError as exc:
     raise InputError(f"config datasets.{exc}") from None
 ANALYSES = sorted(ANALYSIS_SPECS)
 DATASETS = sorted(DATASET_SPECS)
+NWB_DATASETS = [name for name in DATASETS if "nwb" in DATASET_SPECS[name]]
+PLAIN_DATASETS = [name for name in DATASETS if "nwb" not in DATASET_SPECS[name]]
 FIGURES = sorted(config.get("figures", {}))
 
 
@@ -111,10 +113,15 @@ def _check_config():
                 )
 
 
+def names_regex(names):
+    """A wildcard constraint that matches exactly the given names (nothing when there are none)."""
+    return "|".join(map(re.escape, names)) or "(?!)"
+
+
 wildcard_constraints:
-    analysis="|".join(map(re.escape, ANALYSES)),
-    dataset="|".join(map(re.escape, DATASETS)),
-    group="|".join(map(re.escape, GROUPS)) or "(?!)",
+    analysis=names_regex(ANALYSES),
+    dataset=names_regex(DATASETS),
+    group=names_regex(GROUPS),
     job="\\d+",
     figure="|".join(map(re.escape, FIGURES)) or "(?!)",
 
@@ -144,7 +151,15 @@ def get_dataset(wildcards):
     sides = {
         side: f"results/datasets/{name}/{side}.parquet" for side in ("x", "y", "z")
     }
-    return sides | {"info": f"results/datasets/{name}/info.json"}
+    return sides | get_info(wildcards)
+
+
+def get_info(wildcards):
+    """{"info": an NWB dataset's info.json}, or nothing for other datasets."""
+    name = analysis(wildcards.analysis)["dataset"]
+    return (
+        {"info": f"results/datasets/{name}/info.json"} if name in NWB_DATASETS else {}
+    )
 
 
 @functools.cache
@@ -205,7 +220,7 @@ def final_outputs():
         "figures/curves.png",
     ]
     datasets = {analysis(name)["dataset"] for name in ANALYSES}
-    nwb = sorted(name for name in datasets if "nwb" in DATASET_SPECS[name])
+    nwb = sorted(datasets & set(NWB_DATASETS))
     return [
         "results/summary.parquet",
         "results/summary.csv",

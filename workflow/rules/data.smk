@@ -3,9 +3,32 @@ rule prepare_dataset:
         x="results/datasets/{dataset}/x.parquet",
         y="results/datasets/{dataset}/y.parquet",
         z="results/datasets/{dataset}/z.parquet",
+    log:
+        "results/logs/prepare_dataset/{dataset}.log",
+    wildcard_constraints:
+        dataset=names_regex(PLAIN_DATASETS),
+    conda:
+        "../envs/neuralmi.yaml"
+    params:
+        spec=lambda wildcards: dataset_spec(wildcards.dataset),
+    script:
+        "../scripts/prepare_dataset.py"
+
+
+# An NWB file's dataset also keeps what the file fixes (its rate, time range, ids) in info.json, and is rebuilt
+# when the file changes.
+rule prepare_nwb_dataset:
+    input:
+        lambda wildcards: dataset_spec(wildcards.dataset)["nwb"],
+    output:
+        x="results/datasets/{dataset}/x.parquet",
+        y="results/datasets/{dataset}/y.parquet",
+        z="results/datasets/{dataset}/z.parquet",
         info="results/datasets/{dataset}/info.json",
     log:
         "results/logs/prepare_dataset/{dataset}.log",
+    wildcard_constraints:
+        dataset=names_regex(NWB_DATASETS),
     conda:
         "../envs/neuralmi.yaml"
     params:

@@ -1,8 +1,8 @@
 rule summarise_analysis:
     input:
+        unpack(get_info),
         fits=get_fits,
         curves=get_curves,
-        info=lambda wildcards: get_dataset(wildcards)["info"],
     output:
         fits="results/{analysis}/fits.parquet",
         curves="results/{analysis}/curves.parquet",

@@ -8,7 +8,8 @@ from neuralmi.options import make_options
 from neuralmi.outputs import read_json, read_parquet, write_parquet
 
 sys.stderr = open(snakemake.log[0], "w")
-mode, options = snakemake.params.mode, make_options(data_options(snakemake.params.options, read_json(snakemake.input.info)))
+info = read_json(snakemake.input.info) if "info" in snakemake.input.keys() else {}  # NWB datasets
+mode, options = snakemake.params.mode, make_options(data_options(snakemake.params.options, info))
 x, y, z = (side_from_table(read_parquet(snakemake.input[side])) for side in ("x", "y", "z"))
 z = z if find_mode(mode).takes_z else None  # a dataset's Z is used only by a mode that takes one
 table = plan(source(x, y, options, mode, z), mode, options, snakemake.params.seed)

@@ -12,9 +12,10 @@ from neuralmi.options import make_options
 from neuralmi.outputs import read_json, read_parquet
 
 sys.stderr = open(snakemake.log[0], "w")
+info = read_json(snakemake.input.info) if "info" in snakemake.input.keys() else {}  # NWB datasets
 fits = pd.concat([read_parquet(f) for f in snakemake.input.fits], ignore_index=True)
 curves = pd.concat([read_parquet(f) for f in snakemake.input.curves], ignore_index=True)
-options = make_options(data_options(snakemake.params.options, read_json(snakemake.input.info)))
+options = make_options(data_options(snakemake.params.options, info))
 result = summarise(snakemake.params.mode, fits, curves, options, snakemake.params.units)
 result.save(
     Path(snakemake.output.result).parent,

@@ -8,8 +8,9 @@ from neuralmi.options import make_options
 from neuralmi.outputs import read_json, read_parquet, write_parquet
 
 sys.stderr = open(snakemake.log[0], "w")
+info = read_json(snakemake.input.info) if "info" in snakemake.input.keys() else {}  # NWB datasets
 mode = snakemake.params.mode
-given = data_options(snakemake.params.options, read_json(snakemake.input.info))
+given = data_options(snakemake.params.options, info)
 options = make_options({**given, "threads": snakemake.threads, "stack_memory_mb": max(16, snakemake.resources.mem_mb // 2)})
 x, y, z = (side_from_table(read_parquet(snakemake.input[side])) for side in ("x", "y", "z"))
 z = z if find_mode(mode).takes_z else None  # a dataset's Z is used only by a mode that takes one
