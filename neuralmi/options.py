@@ -99,6 +99,7 @@ class Options:
     channel_groups: dict | None
     null_permutations: int
     null_method: str
+    null_tail: bool
     device: str
     threads: int | None
     stack_memory_mb: int
@@ -161,7 +162,7 @@ def validate_options(options: Mapping[str, Any]) -> dict:
 
 NOT_SWEPT = ("grid", "bracket", "upper_bound", "upper_critic", "y_entropy_nats", "lags", "embedding_dims", "history", "horizon", "directions",
              "conditional_correction", "precisions", "perturbation", "perturbed_side", "precision_fraction",
-             "channel_groups", "null_permutations", "null_method", "gammas", "repeats",
+             "channel_groups", "null_permutations", "null_method", "null_tail", "gammas", "repeats",
              "validation_indices", "device", "threads", "stack_memory_mb", "processor", "processor_x", "processor_y",
              "processor_z", "sample_rate", "duration")
 

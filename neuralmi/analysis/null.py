@@ -11,8 +11,9 @@ both series keep their autocorrelation (time series); `local` (conditional mode'
 samples whose Z are near neighbours, so X keeps its relation to Z while losing the one to Y given Z (Runge
 2018's local permutation). Surrogate k uses the same reordering at every point of a scan.
 
-p = (1 + #{null >= observed}) / (1 + K) per point (diverged surrogates left out of both counts); in scans the
-Benjamini-Hochberg q-values control the false discovery rate over the points.
+p = (1 + #{null >= observed}) / (1 + K) per point (diverged surrogates left out of both counts), or with
+`null_tail` a p below 1/(K + 1) from a fitted tail where fewer than 10 surrogates reach the observed value
+(analysis/tail.py); in scans the Benjamini-Hochberg q-values control the false discovery rate over the points.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from scipy.spatial import cKDTree
 
 from neuralmi.analysis.contract import Mode
 from neuralmi.analysis.fits import plain
+from neuralmi.analysis.tail import MIN_EXCESSES, tail_p_value
 from neuralmi.data.processing import side_settings
 from neuralmi.errors import FitError, InputError
 
@@ -50,7 +52,11 @@ def check(options, mode: Mode) -> None:
     without surrogates."""
     if options.null_permutations:
         method(options, mode)
-    elif options.null_method != "auto":
+    if options.null_tail and options.null_permutations < 4 * MIN_EXCESSES:
+        raise InputError(f"null_tail: a tail is fitted to the largest quarter of the surrogates, at least "
+                         f"{MIN_EXCESSES}: set null_permutations >= {4 * MIN_EXCESSES}, found "
+                         f"{options.null_permutations}")
+    if not options.null_permutations and options.null_method != "auto":
         raise InputError(f"null_method: {options.null_method!r} has no effect without null_permutations (e.g. 100)")
 
 
@@ -170,9 +176,14 @@ def null_distribution(mode: Mode, fits: pd.DataFrame, options, units: str) -> tu
             raise FitError("permutation null: a surrogate's points differ from the data's (were all its fits "
                            "trained?)")
     values = np.stack([f["statistic"].to_numpy(float) for f in frames[1:]])
-    p, counted = p_values(first["statistic"].to_numpy(float), values)
+    observed_values = first["statistic"].to_numpy(float)
+    p, counted = p_values(observed_values, values)
+    how = {}
+    if options.null_tail:  # each p's method beside it: empirical, tail or bound
+        fitted = [tail_p_value(o, values[:, j]) for j, o in enumerate(observed_values)]
+        p, how = np.array([f[0] for f in fitted]), {"p_method": [f[1] for f in fitted]}
     significance = first[keys].assign(observed=first["statistic"], p_value=p, q_value=bh_q_values(p),
-                                      n_null=counted)
+                                      n_null=counted, **how)
     return null[keys + ["surrogate", "statistic"]], significance
 
 
@@ -180,7 +191,7 @@ def attach(result, mode: Mode, fits: pd.DataFrame, options, units: str):
     """The result with its null distribution (`null`), per-point p- and q-values (`significance`, also merged
     into `to_frame()` where it has the points' columns) and the surrogate fits appended to `fits`."""
     null, significance = null_distribution(mode, fits, options, units)
-    keys = [c for c in significance.columns if c not in ("observed", "p_value", "q_value", "n_null")]
+    keys = [c for c in significance.columns if c not in ("observed", "p_value", "q_value", "n_null", "p_method")]
     _, surrogates = split_fits(fits)
     result.fits = pd.concat([result.fits, surrogates.assign(mi=surrogates[mode.reported_column(options)])],
                             ignore_index=True)
@@ -188,7 +199,7 @@ def attach(result, mode: Mode, fits: pd.DataFrame, options, units: str):
         result.frame = result.frame.merge(significance[keys + ["p_value", "q_value"]], on=keys, how="left")
     alpha, kind = 1 - options.confidence, method(options, mode)
     peak = mode.peak and len(significance) > 1
-    p_main = peak_p_value(null) if peak else float(significance["p_value"].iloc[0])
+    p_main = peak_p_value(null, options.null_tail) if peak else float(significance["p_value"].iloc[0])
     result.null, result.significance = null, significance
     result.details.update(
         null_method=kind, null_permutations=options.null_permutations, significance_level=alpha,
@@ -196,25 +207,31 @@ def attach(result, mode: Mode, fits: pd.DataFrame, options, units: str):
         significant=int((significance["q_value"] < alpha).sum()), tested=len(significance),
         p_values=[{k: plain(v) for k, v in row.items()} for row in significance.to_dict("records")],
     )
-    result.null_text = _finding(significance, p_main, peak, alpha, kind, options.null_permutations, mode.point_noun)
+    result.null_text = _finding(significance, p_main, peak, alpha, kind, options.null_permutations, mode.point_noun,
+                                options.null_tail)
     return result
 
 
-def peak_p_value(null: pd.DataFrame) -> float:
+def peak_p_value(null: pd.DataFrame, tail: bool = False) -> float:
     """p of the largest statistic over a scan's points, against each surrogate's largest (surrogate k reorders
-    alike at every point): the reported point was picked as the maximum, so its own p would be too small."""
+    alike at every point): the reported point was picked as the maximum, so its own p would be too small. `tail`:
+    fitted to the maxima's tail where few reach it (analysis/tail.py)."""
     top = null.groupby("surrogate")["statistic"].max()
+    if tail:
+        return tail_p_value(float(top.loc[0]), top.drop(index=0).to_numpy())[0]
     p, _ = p_values(np.array([top.loc[0]]), top.drop(index=0).to_numpy()[:, None])
     return float(p[0])
 
 
-def _finding(significance: pd.DataFrame, p: float, peak: bool, alpha: float, kind: str, k: int, noun: str) -> str:
-    text = f"p{' of the peak' if peak else ''} = {p:.3g} ({k} {DESCRIPTIONS[kind]})"
+def _finding(significance: pd.DataFrame, p: float, peak: bool, alpha: float, kind: str, k: int, noun: str,
+             tail: bool = False) -> str:
+    fitted = ", tail-fitted where few reach the value" if tail else ""
+    text = f"p{' of the peak' if peak else ''} = {p:.3g} ({k} {DESCRIPTIONS[kind]}{fitted})"
     if len(significance) > 1:
         hits = int((significance["q_value"] < alpha).sum())
         text += f"; {hits} of {len(significance)} {noun} with q < {alpha:g}"
     least = least_permutations(len(significance), alpha)
-    if k < least:
+    if k < least and not tail:
         what = "p" if len(significance) == 1 else "a single point's q"
         text += f" (too few surrogates for {what} < {alpha:g}: K >= {least} needed)"
     return text
