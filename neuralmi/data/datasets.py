@@ -123,25 +123,25 @@ def read_dataset(name: str, spec: dict, base: Path = Path(".")) -> tuple[tuple, 
 def data_options(options: dict, info: dict) -> dict:
     """`options` completed with what a dataset's file fixes (`read_dataset`'s info): its sampled sides' rate as
     `sample_rate`, or for spike trains alone the time range's length as `duration`, where the options leave them
-    unset; a rate set otherwise is an error naming both."""
-    rate = info.get("sample_rate")
+    unset; a value set otherwise is an error naming both."""
     out = dict(options)
-    if rate is not None:
-        given = out.get("sample_rate")
-        if given is None:
-            out["sample_rate"] = rate
-        elif abs(given - rate) > 1e-9 * rate:
-            raise InputError(f"sample_rate: the options say {given:.9g} Hz, but {info.get('file', 'the file')}'s signals "
-                             f"are sampled at {rate:.9g} Hz; leave sample_rate out to use the file's")
+    if info.get("sample_rate") is not None:
+        _complete(out, "sample_rate", info["sample_rate"], "Hz", f"{info.get('file', 'the file')}'s signals are "
+                  "sampled at")
     elif info.get("duration"):
-        given = out.get("duration")
-        if given is None:
-            out["duration"] = info["duration"]
-        elif abs(given - info["duration"]) > 1e-9 * info["duration"]:
-            raise InputError(f"duration: the options say {given:g} s, but the time range read from "
-                             f"{info.get('file', 'the file')} is {info['duration']:g} s long; leave duration out to "
-                             f"use it")
+        _complete(out, "duration", info["duration"], "s", f"the time range read from {info.get('file', 'the file')} "
+                  "is")
     return out
+
+
+def _complete(options: dict, key: str, found: float, unit: str, what: str) -> None:
+    """options[key] set to `found` when unset; a different value (beyond 1e-9 relative) is an error."""
+    given = options.get(key)
+    if given is None:
+        options[key] = found
+    elif abs(given - found) > 1e-9 * found:
+        raise InputError(f"{key}: the options say {given:.9g} {unit}, but {what} {found:.9g} {unit}; leave {key} "
+                         f"out to use the file's")
 
 
 def _load_files(name: str, spec: dict, base: Path):

@@ -123,7 +123,7 @@ wildcard_constraints:
     dataset=names_regex(DATASETS),
     group=names_regex(GROUPS),
     job="\\d+",
-    figure="|".join(map(re.escape, FIGURES)) or "(?!)",
+    figure=names_regex(FIGURES),
 
 
 def analysis(name):

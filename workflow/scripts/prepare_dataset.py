@@ -1,5 +1,5 @@
-"""Load (or generate) one dataset, check nothing is lost in its tables, and write each side as Parquet, and what
-its file fixes (an NWB file's rate, time range and session ids; {} otherwise) as info.json."""
+"""Load (or generate) one dataset, check nothing is lost in its tables, and write each side as Parquet; for an NWB
+file also what the file fixes (its rate, time range, session ids and unit ids) as info.json."""
 
 import sys
 
