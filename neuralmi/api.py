@@ -41,10 +41,10 @@ def check_mode_options(mode: str, options: Options) -> None:
                          f"entropy y_entropy_nats is; modes {modes_where('keeps_y')} take it")
     check_entropy_option(options)
     bracket.check(options, chosen, modes_where("brackets"))
-    for owner in MODES.values():
-        for key in owner.own_options:
-            if getattr(options, key) != DEFAULTS[key] and owner is not chosen:
-                raise InputError(f"option {key!r}: applies to mode {owner.name!r}, not {mode!r}")
+    for key in {key for owner in MODES.values() for key in owner.own_options} - set(chosen.own_options):
+        if getattr(options, key) != DEFAULTS[key]:
+            owners = _listed([repr(m.name) for m in MODES.values() if key in m.own_options])
+            raise InputError(f"option {key!r}: applies to mode {owners}, not {mode!r}")
     null.check(options, chosen)
 
 

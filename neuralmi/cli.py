@@ -33,8 +33,8 @@ def build_parser() -> argparse.ArgumentParser:
 def run_arguments(est: argparse.ArgumentParser) -> None:
     """The arguments of `neuralmi run` (the documentation's table of flags is made from them)."""
     est.add_argument("x", help="X: samples or time points in rows, channels in columns; or spike trains")
-    est.add_argument("y", nargs="?", help="Y, as X (leave out in dimensionality or pairwise mode for one population, "
-                                          "or when --y-columns names Y's columns of X's table)")
+    est.add_argument("y", nargs="?", help="Y, as X (leave out in dimensionality, pairwise or network mode for one "
+                                          "population, or when --y-columns names Y's columns of X's table)")
     est.add_argument("--out", required=True, help="result JSON: mi, ci_low, ci_high, reliable, units, ...")
     est.add_argument("--mode", default="estimate", metavar="MODE",
                      help=f"one of {', '.join(MODES)} (default estimate; what each answers: docs/modes/)")

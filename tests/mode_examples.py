@@ -5,6 +5,7 @@ import neuralmi
 from neuralmi.data.autoregression import coupled_autoregression
 from neuralmi.data.conditional import gaussian_triplet
 from neuralmi.data.generators import correlated_gaussian, dependent_pairs, lagged_pair, population
+from neuralmi.data.networks import autoregressive_network, motif
 
 GAUSS = correlated_gaussian(400, 2, 2, 1.0, seed=1)
 EXAMPLES = {
@@ -17,6 +18,7 @@ EXAMPLES = {
     "conditional": (gaussian_triplet(400, case="partial", seed=1), {}),
     "pairwise": ((dependent_pairs(300, n_channels=3, pairs=[[0, 1]], seed=1), None), {}),
     "precision": (GAUSS, {"precisions": [0.1, 0.5], "processor": "continuous"}),
+    "network": ((autoregressive_network(400, motif("chain", 3), 3, seed=1), None), {"history": 1}),
 }
 
 

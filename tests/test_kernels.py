@@ -50,6 +50,8 @@ def test_torch_computing_first_is_named_in_a_warning():
     assert user_choice.returncode == 0 and "torch computed before" not in user_choice.stdout
 
 
+@pytest.mark.skipif(not kernels._intel(), reason="MKL's strict mode on its own path is documented for Intel CPUs only; "
+                                                "elsewhere the fixed path, tested by the rest of the suite, is the claim")
 def test_stacks_equal_their_members_alone_on_another_kernel_path():
     """The stack tests of the trainer and the scans, on torch's scalar kernels and MKL's own path for this CPU."""
     done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",

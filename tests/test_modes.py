@@ -103,7 +103,7 @@ def test_dimensionality_needs_two_channels_and_a_separable_critic():
         neuralmi.run(np.zeros((100, 1)), None, mode="dimensionality", **FAST)
     with pytest.raises(InputError, match="needs the separable critic"):
         neuralmi.run(np.zeros((100, 4)), None, mode="dimensionality", critic="joint", **FAST)
-    with pytest.raises(InputError, match="only dimensionality and pairwise modes take x alone"):
+    with pytest.raises(InputError, match="only dimensionality, pairwise and network modes take x alone"):
         neuralmi.run(np.zeros((100, 4)), None, mode="estimate", **FAST)
 
 

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 import torch
 
+from conftest import same_numbers
 import neuralmi.analysis.points as points
 import neuralmi.training.memory as memory
 import neuralmi.training.trainer as trainer
@@ -88,8 +89,8 @@ def test_a_dimensionality_scan_is_one_stack_equal_to_its_points_trained_one_at_a
     alone = pd.concat([p[0] for p in parts], ignore_index=True)
     assert calls == [(600, 1)] * 6
     for column in ("val_mi", "train_mi", "se", "best_epoch", "n_epochs"):
-        assert np.array_equal(together[column].to_numpy(), alone[column].to_numpy()), column
-    assert np.array_equal(curves["val_mi"].to_numpy(), pd.concat([p[1] for p in parts])["val_mi"].to_numpy())
+        assert same_numbers(together[column].to_numpy(), alone[column].to_numpy()), column
+    assert same_numbers(curves["val_mi"].to_numpy(), pd.concat([p[1] for p in parts])["val_mi"].to_numpy())
 
 
 def test_samples_are_built_once_per_channel_split(fast, monkeypatch):
@@ -145,7 +146,7 @@ def test_a_stack_over_its_memory_budget_trains_in_chunks_with_the_same_numbers(f
     chunked = train_fits(a, b, specs, small)
     assert sizes == [2, 2, 1]
     for f, g in zip(one, chunked):
-        assert np.array_equal(f.val_curve, g.val_curve) and np.array_equal(f.train_curve, g.train_curve)
+        assert same_numbers(f.val_curve, g.val_curve) and same_numbers(f.train_curve, g.train_curve)
 
 
 def test_member_memory_grows_with_the_batch_and_the_network():
@@ -179,7 +180,7 @@ def test_members_with_their_own_learning_rates_train_as_alone(fast):
     stacked = train_fits(a, b, [FitSpec(train_idx, val, 2, member_options=o) for o in own], options)
     for o, fit in zip(own, stacked):
         alone = train_fits(a, b, [FitSpec(train_idx, val, 2, member_options=o)], options)[0]
-        assert np.array_equal(alone.val_curve, fit.val_curve)
+        assert same_numbers(alone.val_curve, fit.val_curve)
         plain = train_fits(a, b, [FitSpec(train_idx, val, 2)], options.replace(**o))[0]
         np.testing.assert_allclose(fit.val_curve, plain.val_curve, rtol=0, atol=1e-4)
 
@@ -196,7 +197,7 @@ def test_a_sweep_over_rates_is_a_stack_per_hidden_width_equal_to_its_points_alon
     together, _ = train(src, fits_plan, "sweep", options, 0, "bits")
     assert calls == [4, 4]
     alone = pd.concat([train(src, fits_plan.iloc[[i]], "sweep", options, 0, "bits")[0] for i in range(8)])
-    assert np.array_equal(together["val_mi"].to_numpy(), alone["val_mi"].to_numpy())
+    assert same_numbers(together["val_mi"].to_numpy(), alone["val_mi"].to_numpy())
     assert widenable(make_options({"embedding": "cnn"})) == {"learning_rate", "weight_decay", "embedding_dim"}
     assert widenable(make_options({"critic": "joint"})) == {"learning_rate", "weight_decay"}
 

@@ -8,7 +8,7 @@ import pytest
 
 import neuralmi
 from neuralmi.analysis.modes import MODES
-from neuralmi.analysis.modes.transfer import steps
+from neuralmi.analysis.history import steps
 from neuralmi.analysis.points import resolved
 from neuralmi.api import plan, source
 from neuralmi.data.autoregression import coupled_autoregression, coupled_transfer_entropy, gaussian_cmi

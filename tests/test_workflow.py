@@ -222,10 +222,11 @@ def test_a_bracket_on_a_table_dataset_end_to_end_equals_the_library(tmp_path):
     assert fits["bound"].value_counts().to_dict() == {"infonce": 6, "l1out": 6}
 
 
-def test_pairwise_with_a_null_and_precision_end_to_end_equal_the_library(tmp_path):
+def test_pairwise_with_a_null_precision_and_network_end_to_end_equal_the_library(tmp_path):
     """Pairwise MI of a generated population with a permutation null through the workflow (3 pairs and 2
     surrogates of each in the plan, trained in one job): the same matrix, p-values and finding as neuralmi.run,
-    the null table and its figure; and precision mode on generated spike timing (probes in the fit table)."""
+    the null table and its figure; precision mode on generated spike timing (probes in the fit table); and the
+    network of a generated 3-channel chain (3 terms per ordered pair, one per target), by the same rules."""
     options = {**FAST, "null_permutations": 2}
     timing = {**FAST, "processor_x": {"processor": "spikes", "spike_encoding": "times"},
               "processor_y": "continuous", "sample_rate": 100, "window_size": 0.2, "precisions": [0.001, 0.01],
@@ -233,9 +234,11 @@ def test_pairwise_with_a_null_and_precision_end_to_end_equal_the_library(tmp_pat
     config = {
         "datasets": {"pairs": {"generator": "dependent_pairs",
                                "params": {"n": 300, "n_channels": 3, "pairs": [[0, 1]], "seed": 1}},
-                     "timing": {"generator": "timed_spikes", "params": {"duration": 60, "window": 0.2}}},
+                     "timing": {"generator": "timed_spikes", "params": {"duration": 60, "window": 0.2}},
+                     "graph": {"generator": "network_recording", "params": {"n": 400, "n_nodes": 3, "seed": 1}}},
         "analyses": {"pairs": {"dataset": "pairs", "mode": "pairwise", "options": options},
-                     "timing": {"dataset": "timing", "mode": "precision", "options": timing}},
+                     "timing": {"dataset": "timing", "mode": "precision", "options": timing},
+                     "graph": {"dataset": "graph", "mode": "network", "options": {**FAST, "history": 1}}},
         "training": {"group": "analysis", "threads": 1},
     }
     where = workdir(tmp_path, config)
@@ -258,6 +261,12 @@ def test_pairwise_with_a_null_and_precision_end_to_end_equal_the_library(tmp_pat
     assert result["mi"] == expected.mi and result["finding"] == expected.finding
     fits = pd.read_parquet(where / "results/timing/fits.parquet")
     assert [len(p) for p in fits["probe_mi"]] == [2, 2]
+    x, _, _ = load_dataset("graph", config["datasets"]["graph"])
+    expected = neuralmi.run(x, None, mode="network", threads=1, **FAST, history=1)
+    result = json.loads((where / "results/graph/result.json").read_text())
+    assert result["mi"] == expected.mi and result["finding"] == expected.finding
+    assert len(pd.read_parquet(where / "results/graph/plan.parquet")) == 3 * 6 + 3
+    assert (where / "results/graph/figures/main.png").stat().st_size > 0
 
 
 def test_lint_and_format():

@@ -8,7 +8,8 @@ Markers (an HTML comment `generated:` followed by a name) are replaced in `on_pa
   default and meaning (the schema's description), grouped when the schema gives groups (`x-group`);
 - `columns:plan`, `columns:fits`, `columns:curves`, `columns:summary`: the columns of the tables a run writes,
   from `neuralmi.analysis.fits.PLAN_DOCS`, `FIT_DOCS`, `CURVE_DOCS` and `neuralmi.analysis.result.SUMMARY_DOCS`,
-  `neuralmi.analysis.group.SESSION_DOCS` and `GROUP_DOCS`.
+  `neuralmi.analysis.group.SESSION_DOCS` and `GROUP_DOCS`, and `columns:network`, network mode's edge table
+  (`neuralmi.analysis.modes.network.EDGE_DOCS`).
 
 Any other name fails the build, so a misspelt marker cannot pass silently.
 """
@@ -28,6 +29,7 @@ from mkdocs.exceptions import PluginError
 
 from neuralmi.analysis import fits, group, result
 from neuralmi.analysis.modes import MODES
+from neuralmi.analysis.modes.network import EDGE_DOCS
 from neuralmi.cli import run_arguments
 from neuralmi.options import load_schema
 
@@ -131,12 +133,13 @@ def generated(name: str) -> str:
         return modes_table()
     if name.startswith("columns:"):
         tables = {"plan": fits.PLAN_DOCS, "fits": fits.FIT_DOCS, "curves": fits.CURVE_DOCS,
-                  "summary": result.SUMMARY_DOCS, "sessions": group.SESSION_DOCS, "group": group.GROUP_DOCS}
+                  "summary": result.SUMMARY_DOCS, "sessions": group.SESSION_DOCS, "group": group.GROUP_DOCS,
+                  "network": EDGE_DOCS}
         table = name.split(":", 1)[1]
         if table in tables:
             return columns_table(tables[table])
     raise PluginError(f"unknown generated marker {name!r}: expected 'options', 'modes', 'cli' or 'columns:' followed by "
-                      f"one of plan, fits, curves, summary, sessions, group")
+                      f"one of plan, fits, curves, summary, sessions, group, network")
 
 
 def on_page_markdown(markdown: str, page, config, files) -> str:

@@ -126,6 +126,11 @@ class Mode(abc.ABC):
         """Whether the permutation null tests this point (gives it surrogates). Default: every point."""
         return True
 
+    def null_variants(self, point: dict) -> list[dict]:
+        """The points whose surrogates make up this point's null, each given surrogates 1..K: the point itself
+        where `null_point` (the default), or several variants (network mode: one per driver to rotate)."""
+        return [point] if self.null_point(point) else []
+
     def surrogate(self, source: Source, point: dict, options, seed: int):
         """A surrogate point's (x, y) samples, for modes that break the dependence themselves (before any
         transform); None (the default): the observed point's arrays with Y's rows reordered

@@ -67,9 +67,10 @@ def time_ordered(options, mode: Mode) -> bool:
     return recording or mode.time_ordered or options.split == "blocked"
 
 
-def with_surrogates(base: list[dict], options, tested=lambda point: True) -> list[dict]:
-    """The analysis's points followed by K surrogates (`null`: 1..K) of every point the null changes (`tested`)."""
-    changed = [p for p in base if tested(p)]
+def with_surrogates(base: list[dict], options, variants=lambda point: [point]) -> list[dict]:
+    """The analysis's points followed by K surrogates (`null`: 1..K) of every point the null changes, each as its
+    `variants` (`Mode.null_variants`)."""
+    changed = [v for p in base for v in variants(p)]
     return base + [{**p, "null": k} for k in range(1, options.null_permutations + 1) for p in changed]
 
 

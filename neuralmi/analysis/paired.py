@@ -46,12 +46,14 @@ def difference_summary(name: str, result) -> pd.DataFrame:
                                  slope=result.details["slope"])
 
 
-def held_out_difference(first: pd.DataFrame, second: pd.DataFrame, confidence: float) -> Corrected:
+def held_out_difference(first: pd.DataFrame, second: pd.DataFrame, confidence: float,
+                        batches: int | None = None) -> Corrected:
     """Without extrapolation: the mean over repeats of the held-out difference `first` minus `second`, from the
     per-sample differences of the two critics' held-out terms at their selected evaluations (`val_terms`, same
     samples): each repeat's value is their mean and its standard error their spread over sqrt(n_val), a paired
-    error free of the sampling noise the two terms share. Combined over repeats as `summaries.point_means` does.
-    A `correction.Corrected` without a line."""
+    error free of the sampling noise the two terms share; with `batches` (samples in time order, whose terms are
+    autocorrelated) the spread of that many consecutive batches' means over sqrt(batches). Combined over repeats
+    as `summaries.point_means` does. A `correction.Corrected` without a line."""
     differences = []
     for r in _pairs(first, second).itertuples():
         a, b = np.asarray(r.val_terms, np.float64), np.asarray(r.val_terms_2, np.float64)
@@ -60,8 +62,16 @@ def held_out_difference(first: pd.DataFrame, second: pd.DataFrame, confidence: f
                              f"expected n_val = {r.n_val} each (fits trained without keep_terms?)")
         differences.append(a - b)
     repeats = pd.DataFrame({"mi": [d.mean() for d in differences],
-                            "se": [d.std(ddof=1) / np.sqrt(len(d)) for d in differences]})
+                            "se": [_standard_error(d, batches) for d in differences]})
     return _held_out(repeats, confidence)
+
+
+def _standard_error(terms: np.ndarray, batches: int | None) -> float:
+    """The standard error of the mean of `terms`: from their spread, or from `batches` consecutive batch means."""
+    if batches is None or len(terms) < 2 * batches:
+        return float(terms.std(ddof=1) / np.sqrt(len(terms)))
+    means = np.array([b.mean() for b in np.array_split(terms, batches)])
+    return float(means.std(ddof=1) / np.sqrt(batches))
 
 
 def held_out_value(fits: pd.DataFrame, confidence: float) -> Corrected:

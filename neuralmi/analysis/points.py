@@ -28,13 +28,15 @@ from neuralmi.training.trainer import train_fits
 
 REFERENCE_DIMS = 6
 REFERENCE_SAMPLES = 20_000
+STACK_SAMPLE_BYTES = 2**30
+"""Samples one stack holds at most (its points' arrays, each shared pair once) before it trains."""
 
 
 def mode_points(mode: Mode, options, channels: tuple | None = None) -> list[dict]:
     """A mode's points, then their permutation-null surrogates (`null.with_surrogates`). `channels`: (X's, Y's)
     channel counts, for modes whose points depend on them (`Mode.channel_points`)."""
     return null.with_surrogates(mode.points(options, channels if mode.channel_points else None), options,
-                                mode.null_point)
+                                mode.null_variants)
 
 
 def source_points(mode: Mode, options, source: Source) -> list[dict]:
@@ -136,34 +138,50 @@ def member_settings(mode: Mode, options, points: list[dict]) -> tuple[dict, list
 
 def train(mode: Mode, source: Source, plan: pd.DataFrame, options, seed: int, units: str):
     """Train the planned fits (any subset of a plan's rows): (fit table, curve table) in plan order. Points whose
-    samples have one shape and whose options are equal up to `member_settings` train as one stack."""
+    samples have one shape and whose options are equal up to `member_settings` train as one stack; a stack whose
+    points' samples reach STACK_SAMPLE_BYTES trains then, and the rest of its points make the next one (a graph
+    of many units is chunked, not refused: a fit's numbers do not depend on the other members of its stack)."""
     points = source_points(mode, options, source)
     shared, own = member_settings(mode, options, points)
     stacks: dict = {}
     cache: dict = {}
+    done, references = [], {}
     for (p, bound), rows in plan.groupby(["point", "bound"], sort=True):
         opts = resolved(mode, options, null.base_point(points[p]), source)
         x, y = point_arrays(mode, source, points[p], opts, seed, cache)
         opts = bracket.fit_options(opts, bound)
         opts = opts.replace(**shared) if shared else opts
         key = (_options_key(opts), x.shape[1:], y.shape[1:])
-        stacks.setdefault(key, (opts, []))[1].append((rows.assign(member_options=[own[p]] * len(rows)), x, y))
-    fits, curves, references = [], [], {}
-    for opts, members in stacks.values():
-        rows = pd.concat([r for r, _, _ in members]).drop(columns="member_options")
-        x, y, specs = _concatenated(mode, opts, members)
-        if mode.keeps_terms(opts):
-            specs = [dataclasses.replace(spec, keep_terms=True) for spec in specs]
-        trained = train_fits(x, y, specs, opts)
-        for r, px, py in members:
-            point = int(r["point"].iloc[0])
-            if point not in references:
-                observed = r["null"].iloc[0] == 0
-                references[point] = reference_estimate(px, py, opts, mode) if observed else (math.nan, math.nan)
-        fits.append(fit_table(rows, trained, units, str(resolve_device(opts.device)), references))
-        curves.append(curve_table(rows, trained, opts, units))
-    return (pd.concat(fits).sort_values("fit_id", ignore_index=True),
-            pd.concat(curves).sort_values(["fit_id", "epoch"], ignore_index=True))
+        stack = stacks.setdefault(key, (opts, []))
+        stack[1].append((rows.assign(member_options=[own[p]] * len(rows)), x, y))
+        if sum(a.nbytes + b.nbytes for _, a, b in _distinct(stack[1])) >= STACK_SAMPLE_BYTES:
+            done.append(_train_stack(mode, *stacks.pop(key), units, references))
+            cache.clear()
+    done += [_train_stack(mode, opts, members, units, references) for opts, members in stacks.values()]
+    return (pd.concat([f for f, _ in done]).sort_values("fit_id", ignore_index=True),
+            pd.concat([c for _, c in done]).sort_values(["fit_id", "epoch"], ignore_index=True))
+
+
+def _distinct(members: list) -> list:
+    """A stack's members with each array pair once (points that share samples share one pair)."""
+    return list({(id(x), id(y)): (rows, x, y) for rows, x, y in members}.values())
+
+
+def _train_stack(mode: Mode, opts, members: list, units: str, references: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One stack's (fit table, curve table), with each observed point's reference estimate (`references`: point ->
+    (nats, error), kept across stacks so a point in two stacks, a bracket's twins, is estimated once)."""
+    rows = pd.concat([r for r, _, _ in members]).drop(columns="member_options")
+    x, y, specs = _concatenated(mode, opts, members)
+    if mode.keeps_terms(opts):
+        specs = [dataclasses.replace(spec, keep_terms=True) for spec in specs]
+    trained = train_fits(x, y, specs, opts)
+    for r, px, py in members:
+        point = int(r["point"].iloc[0])
+        if point not in references:
+            observed = r["null"].iloc[0] == 0
+            references[point] = reference_estimate(px, py, opts, mode) if observed else (math.nan, math.nan)
+    return (fit_table(rows, trained, units, str(resolve_device(opts.device)), references),
+            curve_table(rows, trained, opts, units))
 
 
 def reference_estimate(x: np.ndarray, y: np.ndarray, options, mode: Mode) -> tuple[float, float]:

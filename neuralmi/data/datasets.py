@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from neuralmi.data import autoregression, conditional, generators, tasks
+from neuralmi.data import autoregression, conditional, generators, networks, tasks
 from neuralmi.data.io import load_array, load_spikes, read_table, table_sides
 from neuralmi.data.nwb import UNITS, read_nwb
 from neuralmi.data.processing import channel_counts, make_source, side_settings
@@ -31,9 +31,10 @@ GENERATORS = {
     "coupled_autoregression": autoregression.coupled_autoregression,
     "gaussian_triplet": conditional.gaussian_triplet,
     "task": tasks.task_sample,
+    "network_recording": networks.network_recording,
 }
 SPIKE_COLUMNS = ["neuron", "time"]
-ONE_SIDED = ("population", "dependent_pairs")
+ONE_SIDED = ("population", "dependent_pairs", "network_recording")
 THREE_SIDED = ("gaussian_triplet",)
 SIDES = ("x", "y", "z")
 SPIKING = ("latent_spikes", "timed_spikes")

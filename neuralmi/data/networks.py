@@ -106,9 +106,9 @@ def spiking_network(duration: float, edges: list[Edge], n_nodes: int, bin_size: 
                     refractory: float = 0.004, seed: int = 0) -> list[np.ndarray]:
     """Spike trains (seconds) of a linear-nonlinear Poisson network: in each bin of `bin_size`, neuron i fires with
     rate r_i = rate x exp(sum over edges into i of weight x g(spike of the source `delay` bins before)), g by the
-    edge's kind ("u_shaped": a spike suppresses and its absence drives a little; "gated": only while the gate fired in
-the last GATE_BINS bins), and not
-    within `refractory` seconds of its last spike; at most one spike per bin, placed uniformly within it."""
+    edge's kind ("u_shaped": a spike suppresses and its absence drives a little; "gated": only while the gate fired
+    in the last GATE_BINS bins), and not within `refractory` seconds of its last spike; at most one spike per bin,
+    placed uniformly within it."""
     lag = _check(edges, n_nodes)
     n_bins = int(round(duration / bin_size))
     rng = np.random.default_rng(seed)
@@ -137,3 +137,11 @@ the last GATE_BINS bins), and not
         last[fire] = t
     kept = spikes[window:]
     return [np.sort((np.flatnonzero(kept[:, i]) + rng.random(kept[:, i].sum())) * bin_size) for i in range(n_nodes)]
+
+
+def network_recording(n: int, motif_name: str = "chain", n_nodes: int = 4, delay: int = 1, weight: float = 0.5,
+                      density: float = 0.2, seed: int = 0) -> np.ndarray:
+    """n steps (n, n_nodes) of the autoregressive network of a named topology (`motif`): a dataset generator of
+    the workflow, whose true graph is `adjacency(motif(...), n_nodes)`."""
+    edges = motif(motif_name, n_nodes, delay, weight, density, seed)
+    return autoregressive_network(n, edges, n_nodes, seed=seed)

@@ -7,6 +7,7 @@ from neuralmi.analysis.modes.conditional import Conditional
 from neuralmi.analysis.modes.dimensionality import Dimensionality
 from neuralmi.analysis.modes.estimate import Estimate
 from neuralmi.analysis.modes.lag import Lag
+from neuralmi.analysis.modes.network import Network
 from neuralmi.analysis.modes.pairwise import Pairwise
 from neuralmi.analysis.modes.precision import Precision
 from neuralmi.analysis.modes.rigorous import Rigorous
@@ -24,6 +25,7 @@ MODES: dict[str, Mode] = {mode.name: mode for mode in (
     Transfer(),
     Conditional(),
     Pairwise(),
+    Network(),
     Precision(),
 )}
 

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from neuralmi.analysis.contract import Mode
+from neuralmi.analysis.channels import x_units
 from neuralmi.analysis.fits import held_out_by_default, plain, with_reported
 from neuralmi.analysis.planning import repeated_fits
 from neuralmi.analysis.plots import axes_of
@@ -57,22 +58,6 @@ def pair_matrix(frame: pd.DataFrame, column: str, within_x: bool) -> pd.DataFram
     return table.combine_first(table.T).reindex(index=names, columns=names)
 
 
-def x_units(options, channels: int) -> dict:
-    """X's units: name -> channel indices (each channel alone, or `channel_groups`)."""
-    if not options.channel_groups:
-        return {i: [i] for i in range(channels)}
-    seen: dict = {}
-    for name, group in options.channel_groups.items():
-        beyond = [c for c in group if c >= channels]
-        if beyond:
-            raise InputError(f"channel_groups.{name}: channels {beyond} do not exist; x has {channels} "
-                             f"(0 .. {channels - 1})")
-        shared = [c for c in group if c in seen]
-        if shared:
-            raise InputError(f"channel_groups.{name}: channels {shared} are also in group {seen[shared[0]]!r}; "
-                             f"groups must not overlap (a shared channel would be dependent on itself)")
-        seen.update({c: name for c in group})
-    return {name: list(group) for name, group in options.channel_groups.items()}
 
 
 class Pairwise(Mode):

@@ -20,13 +20,14 @@ from neuralmi.analysis import null
 from neuralmi.analysis.contract import Mode
 from neuralmi.analysis.correction import corrected
 from neuralmi.analysis.fits import training_by_default, with_reported
+from neuralmi.analysis.history import steps, time_split
 from neuralmi.analysis.paired import below_zero, difference_summary, intervals, paired_difference, quantity_row
 from neuralmi.analysis.planning import subset_fits, subset_gammas
 from neuralmi.analysis.plots import plot_differences
 from neuralmi.analysis.result import MIResult
 from neuralmi.analysis.summaries import params_frame
 from neuralmi.analysis.verdicts import fit_warnings
-from neuralmi.data.processing import Source, samples, window_gap, window_ticks
+from neuralmi.data.processing import samples
 from neuralmi.errors import InputError
 
 DIRECTIONS = {"x_to_y": ("x", "y"), "y_to_x": ("y", "x")}
@@ -77,17 +78,7 @@ class Transfer(Mode):
         return subset_fits(n, options, seed)
 
     def resolve(self, options, source):
-        """Time order kept: a blocked split (contiguous subsets), with a gap of at least a sample's span in
-        steps."""
-        if options.split not in ("auto", "blocked"):
-            raise InputError(f"split: transfer mode keeps time order and splits in contiguous blocks ('blocked' or "
-                             f"'auto'), found {options.split!r}")
-        past, ahead = steps(source, options)
-        span = window_gap(source, options) + past + ahead - 1
-        if options.gap is not None and options.gap < span:
-            raise InputError(f"gap: {options.gap} steps would let training samples share time points with held-out "
-                             f"ones; transfer mode needs at least {span} (history + horizon - 1 + window overlap)")
-        return options.replace(split="blocked", gap=span if options.gap is None else options.gap)
+        return time_split(options, source, self.name)
 
     def point_samples(self, source, point, options, seed, driver_order=None):
         """(past, future): past (n, history, features) of the target alone ('own') or of driver and target side
@@ -165,27 +156,8 @@ class Transfer(Mode):
         )
 
 
-def steps(source: Source, options) -> tuple[int, int]:
-    """(history, horizon) in steps (windows of a recording, or rows of a sample table). The horizon must put the
-    predicted window wholly after the last past window: by default the first such step (1 unless windows
-    overlap)."""
-    _, step = window_ticks(source, options) if source.time_series else (1.0, 1.0)
-    unit = "steps (step_size, or the window when step_size is unset)" if source.time_series else "rows"
-    overlap = window_gap(source, options)
-    counts = []
-    for key, value in (("history", options.history), ("horizon", options.horizon)):
-        if value is None:
-            counts.append(overlap + 1)
-            continue
-        ticks = source.ticks(value, key) if source.time_series else float(value)
-        count = ticks / step
-        if abs(count - round(count)) > 1e-6 * max(1.0, count) or round(count) < 1:
-            raise InputError(f"{key}: {value:g} is {count:g} {unit}; use a whole number (>= 1) of {unit}")
-        counts.append(int(round(count)))
-    if counts[1] <= overlap:
-        raise InputError(f"horizon: {counts[1]} steps ahead, the predicted window shares time points with the last "
-                         f"past window (windows overlap {overlap} steps); use at least {overlap + 1} steps")
-    return counts[0], counts[1]
+
+
 
 
 def _term_fits(table: pd.DataFrame, options) -> dict:

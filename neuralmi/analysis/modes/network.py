@@ -1,0 +1,325 @@
+"""Network mode: who drives whom among X's channels (or channel groups), as a directed graph of transfer
+entropies, each edge's TE given the pasts of all the other channels.
+
+For every target t, with the history and horizon of transfer mode (transfer.steps), four kinds of terms, each a
+point that predicts t's future from a past:
+- `pair` (one per source s): s's and t's pasts;  `own`: the same with s's steps circularly shifted (by an offset
+  fixed by the seed), so that s's past is there but tells nothing: the bivariate TE(s -> t) = pair - own;
+- `all`: every unit's past;  `rest` (one per source s): the same with s's steps shifted, so the conditional
+  TE(s -> t | others) = all - rest, what s's past adds once every other unit's past is known.
+The shifted copy takes the place of a dropped source so that both terms of a TE have critics of one shape: the
+held-out loss an extra input costs (over-fitting) is the same on both sides, and a source that adds nothing has a
+TE of zero on average, not below it. Every term is one fit per repeat on all samples (a blocked split) reporting
+held-out values; the two terms of a TE share every split and seed, and the TE is the mean of the per-sample
+differences of their held-out terms, with a standard error from consecutive batch means (the terms are
+autocorrelated in time). An edge's p-value is one-sided from its z-score (TE / se) against N(0, 1), or against
+the empirical null of the graph's z-scores where that is wider (`empirical_null`), or with `null_permutations` from
+surrogates: the `all` term with s's steps shifted by other offsets; q-values are Benjamini-Hochberg over every
+ordered pair of the graph, and an edge is selected when its q is below 1 - confidence. Equal shapes train as one
+stack: pair and own points of every target are one stack, all and rest points another (two per repeat, however
+many units; fits per repeat: 3 N (N - 1) + N for N units).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from neuralmi.analysis import null
+from neuralmi.analysis.channels import x_units
+from neuralmi.analysis.contract import Mode
+from neuralmi.analysis.fits import plain, with_reported
+from neuralmi.analysis.history import steps, time_split
+from neuralmi.analysis.paired import held_out_difference
+from neuralmi.analysis.planning import repeated_fits
+from neuralmi.analysis.result import MIResult
+from neuralmi.analysis.style import DOUBLE_COLUMN, PANEL_HEIGHT, new_figure, styled
+from neuralmi.analysis.verdicts import fit_warnings
+from neuralmi.data.processing import samples
+from neuralmi.errors import FitError, InputError
+
+BATCHES = 20
+EMPIRICAL_NULL_PAIRS = 20
+TERMS = ("own", "pair", "all", "rest")
+EDGE_DOCS = {
+    "source": "the driving unit (a channel index or a channel group's name)",
+    "target": "the driven unit",
+    "mi": "TE(source -> target) given the pasts of every other unit (held-out, in the result's units)",
+    "se": "its standard error (batch means of the per-sample differences, combined over repeats)",
+    "ci_low": "its interval's lower end",
+    "ci_high": "its interval's upper end",
+    "p_te": "one-sided p of the conditional TE from its z-score (TE / se) against the edges' null (`null_z`)",
+    "q_te": "Benjamini-Hochberg q of p_te over every ordered pair",
+    "bivariate": "TE(source -> target) given the target's own past alone",
+    "bivariate_ci_low": "its interval's lower end",
+    "bivariate_ci_high": "its interval's upper end",
+    "p_bivariate": "one-sided p of the bivariate TE from its z-score against the edges' null (`null_z`)",
+    "q_bivariate": "Benjamini-Hochberg q of p_bivariate over every ordered pair (the bivariate-only graph)",
+    "p_value": "with null_permutations: the conditional TE's p against surrogates (the source's past shifted)",
+    "q_value": "with null_permutations: its Benjamini-Hochberg q over every ordered pair",
+    "selected": "whether the edge is in the graph: q_value (with surrogates, else q_te) below 1 - confidence",
+}
+
+
+@dataclass
+class NetworkResult(MIResult):
+    """Network mode: `mi` is the strongest edge's conditional TE; `to_frame()` one row per ordered pair
+    (EDGE_DOCS); `adjacency()` the selected edges as a sources-by-targets table."""
+
+    def to_frame(self) -> pd.DataFrame:
+        frame = self.frame.copy()
+        q = frame["q_value"] if "q_value" in frame else frame["q_te"]
+        return frame.assign(selected=(q < 1 - self.details["confidence"]).to_numpy())
+
+    def adjacency(self, column: str = "selected") -> pd.DataFrame:
+        """`column` of every ordered pair as a sources-by-targets table (NaN diagonal)."""
+        units = self.details["nodes"]
+        table = self.to_frame().pivot(index="source", columns="target", values=column)
+        return table.reindex(index=units, columns=units).astype(float)
+
+    @property
+    def answer(self) -> str:
+        edges = self.to_frame()
+        chosen = edges[edges["selected"]].sort_values("mi", ascending=False)
+        listed = ", ".join(f"{r.source}->{r.target} {r.mi:.3g} [{r.ci_low:.3g}, {r.ci_high:.3g}]"
+                           for r in chosen.head(6).itertuples())
+        more = f" and {len(chosen) - 6} more" if len(chosen) > 6 else ""
+        text = f"{len(chosen)} of {len(edges)} directed edges selected" + (f": {listed}{more}" if listed else "")
+        silent = self.details["silent"]
+        if silent:
+            text += f"; units {', '.join(map(str, silent))} never vary (no edge can be found to or from them)"
+        return text
+
+
+class Network(Mode):
+    name = "network"
+    point_keys = ("source", "target")
+    question = "Who drives whom: the directed graph of X's channels, each edge's TE given all other channels?"
+    own_options = ("history", "horizon", "channel_groups")
+    x_alone = True
+    time_ordered = True
+    channel_points = True
+    peak = True
+    point_noun = "edges"
+    refused_nulls = {**Mode.refused_nulls,
+                     "permute": "'permute' would scramble the driver's own time course before its past is cut; "
+                                "network mode shifts it ('shift' or 'auto')"}
+
+    def points(self, options, channels):
+        """Per ordered pair (s, t): s's and t's pasts (pair), the same with s shifted (own), every unit's with s
+        shifted (rest); per target: every unit's past (all)."""
+        if options.history is None:
+            raise InputError("history: network mode needs the length of the past (samples, or seconds with "
+                             "sample_rate or spike trains)")
+        if channels is None:
+            raise InputError("network mode: the number of channels is needed to list the edges")
+        n_x, n_y = channels
+        if n_y:
+            raise InputError(f"y: network mode takes every channel as x (the graph is among X's channels), found a y "
+                             f"with {n_y} channels; join them to x")
+        units = list(x_units(options, n_x))
+        if len(units) < 2:
+            raise InputError(f"x: network mode needs at least 2 channels or groups, found {len(units)}")
+        pairs = [(s, t) for t in units for s in units if s != t]
+        return ([{"source": s, "target": t, "term": term} for term in ("pair", "own") for s, t in pairs]
+                + [{"target": t, "term": "all", "sources": [s for s in units if s != t]} for t in units]
+                + [{"source": s, "target": t, "term": "rest"} for s, t in pairs])
+
+    def fit_gammas(self, options):
+        return [1] * (options.repeats or 1)
+
+    def plan(self, n, options, seed, point):
+        """One fit per repeat on all samples, the same for every point (so the terms of a TE pair up)."""
+        return repeated_fits(n, options, seed, range(options.repeats or 1))
+
+    def resolve(self, options, source):
+        return time_split(options, source, self.name)
+
+    def keeps_terms(self, options):
+        return True
+
+    def sample_key(self, point):
+        """A surrogate's driver does not change the observed `all` term's samples."""
+        return {k: v for k, v in point.items() if k != "rotated"}
+
+    def point_samples(self, source, point, options, seed, driver_order=None):
+        """(past, future): past (n, history, features) of the point's units side by side (the target last),
+        future (n, 1, features) of the target, `horizon` steps after the past ends. The source of an own or rest
+        term has its steps shifted (`null.surrogate_order`'s stream 0); `driver_order(steps)` reorders the steps
+        of unit `point['rotated']` (a surrogate) before the past is cut."""
+        x, _ = samples(source, options)
+        past, ahead = steps(source, options)
+        groups = x_units(options, x.shape[-1])
+        columns = {u: x[..., c].reshape(len(x), -1) for u, c in groups.items()}
+        if point["term"] in ("own", "rest"):
+            shifted = null.surrogate_order(len(x), "shift", options, seed, 0)
+            columns[point["source"]] = columns[point["source"]][shifted]
+        if driver_order is not None:
+            columns[point["rotated"]] = columns[point["rotated"]][driver_order(len(x))]
+        n = len(x) - past - ahead + 1
+        if n < 2 * BATCHES:
+            raise InputError(f"history, horizon: {past} + {ahead} steps of a recording of {len(x)} steps leave {max(n, 0)} "
+                             f"samples; network mode needs at least {2 * BATCHES} (more steps, or a shorter history)")
+        target = point["target"]
+        used = (point["sources"] if point["term"] == "all" else
+                [u for u in groups if u != target] if point["term"] == "rest" else [point["source"]]) + [target]
+
+        def lagged(a):
+            return np.stack([a[j : j + n] for j in range(past)], axis=1)
+
+        history = np.concatenate([lagged(columns[u]) for u in used], axis=2)
+        future = columns[target][past + ahead - 1 : past + ahead - 1 + n][:, None, :]
+        return history.astype(np.float32), future.astype(np.float32)
+
+    def null_variants(self, point):
+        """Surrogates of the `all` term, one set per source: that source's past shifted against the rest."""
+        if point["term"] != "all":
+            return []
+        return [{**point, "rotated": s} for s in point["sources"]]
+
+    def surrogate(self, source, point, options, seed):
+        def order(length):
+            return null.surrogate_order(length, null.method(options, self), options, seed, point["null"])
+
+        return self.point_samples(source, null.base_point(point), options, seed, order)
+
+    def reported_column(self, options):
+        return "val_mi"
+
+    def statistics(self, fits, options, units):
+        """The permutation null's statistic: each edge's conditional TE (held-out)."""
+        edges = _edges(with_reported(fits, "val_mi"), options)
+        return pd.DataFrame([{"source": s, "target": t, "statistic": te.mi} for (s, t), (te, _) in edges.items()])
+
+    def summarise(self, fits, curves, options, units):
+        """Every ordered pair's conditional and bivariate TE with intervals, p and q; the strongest edge leads."""
+        table = with_reported(fits, "val_mi")
+        edges = _edges(table, options)
+        rows, reasons = [], fit_warnings(table, options.bound, units)
+        for (s, t), (te, bivariate) in edges.items():
+            rows.append({"source": s, "target": t, "mi": te.mi, "se": te.details["se"], "ci_low": te.ci_low,
+                         "ci_high": te.ci_high, "p_te": _z(te), "q_te": np.nan, "bivariate": bivariate.mi,
+                         "bivariate_ci_low": bivariate.ci_low, "bivariate_ci_high": bivariate.ci_high,
+                         "p_bivariate": _z(bivariate), "q_bivariate": np.nan})
+        frame = pd.DataFrame(rows)
+        scales = {}
+        for column in ("te", "bivariate"):
+            z = frame[f"p_{column}"].to_numpy(float)
+            centre, spread = scales[column] = empirical_null(z)
+            frame[f"p_{column}"] = stats.norm.sf((z - centre) / spread)
+            frame[f"q_{column}"] = null.bh_q_values(frame[f"p_{column}"].to_numpy())
+        if not np.isfinite(frame["mi"]).any():
+            raise FitError("network mode: no edge gave a finite TE (every critic diverged): try infonce or a lower "
+                           "learning_rate")
+        top = int(frame["mi"].idxmax())
+        best = frame.iloc[top]
+        units_list = list(dict.fromkeys(frame["target"]))
+        return NetworkResult(
+            mode="network", mi=float(best["mi"]), ci_low=float(best["ci_low"]), ci_high=float(best["ci_high"]),
+            reliable=not reasons, reasons=reasons, units=units, fits=table, curves=curves, frame=frame,
+            plotter=plot_network,
+            details={"strongest": [plain(frame.at[top, "source"]), plain(frame.at[top, "target"])],
+                     "nodes": units_list,
+                     "edges": len(frame), "confidence": options.confidence, "silent": _silent(table, units_list),
+                     "null_z": scales},
+        )
+
+
+def _edges(table: pd.DataFrame, options) -> dict:
+    """{(source, target): (conditional TE, bivariate TE)}, each a held-out paired difference; a surrogate table's
+    `all` fits with a rotated source stand in for that source's edge."""
+    labels = _labels(table)
+    rotated = labels["rotated"]
+
+    def term(name, target, source=None):
+        chosen = (labels["term"] == name) & (labels["target"] == target)
+        return chosen & (labels["source"] == source) if source is not None else chosen
+
+    out = {}
+    for r in labels[labels["term"] == "rest"][["source", "target"]].drop_duplicates().itertuples(index=False):
+        s, t = r.source, r.target
+        shifted = term("all", t) & (rotated == s)
+        full = table[shifted] if shifted.any() else table[term("all", t) & rotated.isna()]
+        te = held_out_difference(full, table[term("rest", t, s)], options.confidence, BATCHES)
+        bivariate = held_out_difference(table[term("pair", t, s)], table[term("own", t, s)], options.confidence,
+                                        BATCHES)
+        out[s, t] = (te, bivariate)
+    return out
+
+
+def _z(te) -> float:
+    """A held-out TE over its standard error; NaN without one."""
+    se = te.details["se"]
+    return float(te.mi / se) if np.isfinite(se) and se > 0 else np.nan
+
+
+def empirical_null(z: np.ndarray) -> tuple[float, float]:
+    """(centre, spread) of the edges' z-scores where no edge is: Efron's empirical null from their median and
+    1.4826 x their median absolute deviation, most ordered pairs of a graph being edgeless, used where it is
+    stricter than the theoretical N(0, 1) (a centre above 0, a spread above 1: the two critics of a TE differ by
+    more than their held-out samples say) and where there are EMPIRICAL_NULL_PAIRS pairs or more; else (0, 1)."""
+    z = z[np.isfinite(z)]
+    if len(z) < EMPIRICAL_NULL_PAIRS:
+        return 0.0, 1.0
+    centre = float(np.median(z))
+    spread = float(1.4826 * np.median(np.abs(z - centre)))
+    return max(centre, 0.0), max(spread, 1.0)
+
+
+def _labels(table: pd.DataFrame) -> pd.DataFrame:
+    """The points' parameters as columns of Python values (units stay ints or names; missing ones None)."""
+    records = [json.loads(p) for p in table["params"]]
+    return pd.DataFrame({k: [r.get(k) for r in records] for k in ("source", "target", "term", "rotated")},
+                        index=table.index, dtype=object)
+
+
+def _silent(table: pd.DataFrame, units: list) -> list:
+    """Units whose pair terms (as targets) have held-out terms all equal on every repeat (a channel that never
+    varies: its future is constant)."""
+    labels = _labels(table)
+    own = table[labels["term"] == "pair"].assign(target=labels["target"])
+    flat = own.groupby("target")["val_terms"].apply(lambda terms: all(np.ptp(np.asarray(v)) < 1e-6 for v in terms))
+    return [plain(u) for u in units if bool(flat.get(u, False))]
+
+
+@styled
+def plot_network(result, ax=None):
+    """The graph drawn over the units on a circle (selected edges as arrows, width by TE) and, without `ax`, the
+    conditional TE matrix beside it (sources by targets, unselected pairs grey)."""
+    if ax is None:
+        fig, (ax, matrix_ax) = new_figure(2, width=DOUBLE_COLUMN, height=1.4 * PANEL_HEIGHT)
+    else:
+        fig, matrix_ax = ax.figure, None
+    units = result.details["nodes"]
+    edges = result.to_frame()
+    angle = np.pi / 2 - 2 * np.pi * np.arange(len(units)) / len(units)
+    where = {u: (np.cos(a), np.sin(a)) for u, a in zip(units, angle)}
+    top = max(float(edges.loc[edges["selected"], "mi"].max()) if edges["selected"].any() else 0.0, 1e-12)
+    for r in edges[edges["selected"]].itertuples():
+        ax.annotate("", xy=where[r.target], xytext=where[r.source],
+                    arrowprops={"arrowstyle": "-|>", "lw": 0.5 + 2.5 * max(r.mi, 0) / top, "color": "C0",
+                                "shrinkA": 8, "shrinkB": 8, "connectionstyle": "arc3,rad=0.12"})
+    for u, (px, py) in where.items():
+        silent = u in result.details["silent"]
+        ax.scatter([px], [py], s=160, color="0.85" if silent else "w", edgecolors="0.2", zorder=3)
+        ax.text(px, py, str(u), ha="center", va="center", zorder=4)
+    ax.set_xlim(-1.3, 1.3)
+    ax.set_ylim(-1.3, 1.3)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    ax.set_title(f"{int(edges['selected'].sum())} selected edges (conditional TE)")
+    if matrix_ax is not None:
+        values = result.adjacency("mi").to_numpy(float)
+        hidden = result.adjacency("selected").to_numpy(float) != 1
+        matrix_ax.imshow(np.where(np.isfinite(values), 0.0, np.nan), cmap="Greys", vmin=-1, vmax=4)
+        image = matrix_ax.imshow(np.ma.masked_where(hidden, values), cmap="viridis", vmin=0, vmax=top)
+        fig.colorbar(image, ax=matrix_ax, label=f"TE ({result.units})")
+        matrix_ax.set_xticks(range(len(units)), [str(u) for u in units], rotation=90)
+        matrix_ax.set_yticks(range(len(units)), [str(u) for u in units])
+        matrix_ax.set_xlabel("target")
+        matrix_ax.set_ylabel("source")
+    return fig
