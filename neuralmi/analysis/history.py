@@ -7,6 +7,17 @@ from __future__ import annotations
 from neuralmi.data.processing import Source, window_gap, window_ticks
 from neuralmi.errors import InputError
 
+SHIFTED_DRIVER = {"permute": "'permute' would scramble the driver's own time course before its past is cut; "
+                             "{mode} mode shifts it ('shift' or 'auto')"}
+"""The null a mode over pasts refuses, with the reason (formatted with the mode's name, `Mode.refused_nulls`)."""
+
+
+def require_history(options, mode: str) -> None:
+    """A mode over pasts needs `history`."""
+    if options.history is None:
+        raise InputError(f"history: {mode} mode needs the length of the past (samples, or seconds with "
+                         f"sample_rate or spike trains)")
+
 
 def steps(source: Source, options) -> tuple[int, int]:
     """(history, horizon) in steps (windows of a recording, or rows of a sample table). The horizon must put the

@@ -33,7 +33,7 @@ from neuralmi.analysis import null
 from neuralmi.analysis.channels import x_units
 from neuralmi.analysis.contract import Mode
 from neuralmi.analysis.fits import plain, with_reported
-from neuralmi.analysis.history import steps, time_split
+from neuralmi.analysis.history import SHIFTED_DRIVER, require_history, steps, time_split
 from neuralmi.analysis.paired import held_out_difference
 from neuralmi.analysis.planning import repeated_fits
 from neuralmi.analysis.result import MIResult
@@ -105,16 +105,12 @@ class Network(Mode):
     channel_points = True
     peak = True
     point_noun = "edges"
-    refused_nulls = {**Mode.refused_nulls,
-                     "permute": "'permute' would scramble the driver's own time course before its past is cut; "
-                                "network mode shifts it ('shift' or 'auto')"}
+    refused_nulls = {**Mode.refused_nulls, **SHIFTED_DRIVER}
 
     def points(self, options, channels):
         """Per ordered pair (s, t): s's and t's pasts (pair), the same with s shifted (own), every unit's with s
         shifted (rest); per target: every unit's past (all)."""
-        if options.history is None:
-            raise InputError("history: network mode needs the length of the past (samples, or seconds with "
-                             "sample_rate or spike trains)")
+        require_history(options, self.name)
         if channels is None:
             raise InputError("network mode: the number of channels is needed to list the edges")
         n_x, n_y = channels

@@ -20,7 +20,7 @@ from neuralmi.analysis import null
 from neuralmi.analysis.contract import Mode
 from neuralmi.analysis.correction import corrected
 from neuralmi.analysis.fits import training_by_default, with_reported
-from neuralmi.analysis.history import steps, time_split
+from neuralmi.analysis.history import SHIFTED_DRIVER, require_history, steps, time_split
 from neuralmi.analysis.paired import below_zero, difference_summary, intervals, paired_difference, quantity_row
 from neuralmi.analysis.planning import subset_fits, subset_gammas
 from neuralmi.analysis.plots import plot_differences
@@ -59,15 +59,11 @@ class Transfer(Mode):
     own_options = ("history", "horizon", "directions")
     time_ordered = True
     point_noun = "directions"
-    refused_nulls = {**Mode.refused_nulls,
-                     "permute": "'permute' would scramble the driver's own time course before its past is cut; "
-                                "transfer mode shifts it ('shift' or 'auto')"}
+    refused_nulls = {**Mode.refused_nulls, **SHIFTED_DRIVER}
 
     def points(self, options, channels):
         """Two terms per direction: the joint past (driver and target) and the target's own past."""
-        if options.history is None:
-            raise InputError("history: transfer mode needs the length of the past (samples, or seconds with "
-                             "sample_rate or spike trains)")
+        require_history(options, self.name)
         return [{"direction": d, "term": t} for d in _directions(options) for t in TERMS]
 
     def fit_gammas(self, options):
