@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 import neuralmi
-from conftest import same_numbers
+from tolerance import same_numbers
 from neuralmi.analysis import points
 from neuralmi.analysis.modes import MODES
 from neuralmi.data.networks import Edge, adjacency, autoregressive_network

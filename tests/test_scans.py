@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 import torch
 
-from conftest import same_numbers
+from tolerance import same_numbers
 import neuralmi.analysis.points as points
 import neuralmi.training.memory as memory
 import neuralmi.training.trainer as trainer

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from conftest import same_numbers
+from tolerance import same_numbers
 import neuralmi.training.blocks as blocks_module
 import neuralmi.training.loop as loop
 import neuralmi.training.memory as memory
