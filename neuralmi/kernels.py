@@ -1,7 +1,7 @@
 """The CPU kernel paths torch computes with, fixed so that a seed's numbers do not depend on the machine or the stack.
 
 Float32 sums round differently in different kernels. Left to choose, torch and the libraries inside it pick
-kernels by CPU (AVX-512 on most Intel Xeons, AVX2 on AMD EPYCs), and MKL's matrix products also by their thread
+kernels by CPU (AVX-512 on most Intel Xeons and recent AMD EPYCs, AVX2 on older ones), and MKL's matrix products also by their thread
 split, which depends on how many members share a stack and, with MKL's dynamic threads, on the machine's load: a
 fit's last bits then changed with its stack, run to run, and from machine to machine (measured: a stack of
 hybrid-bound fits against its members alone on MKL's AVX2 path; a rigorous run twice on a loaded machine).

@@ -10,7 +10,7 @@ from neuralmi.analysis.verdicts import bias_warnings, fit_warnings
 from neuralmi.analysis.result import MIResult
 from neuralmi.data.generators import correlated_gaussian
 from neuralmi.data.tasks import task
-from neuralmi.bounds import DifferenceOfEntropies, make_bound
+from neuralmi.bounds import CLUB, DifferenceOfEntropies, LeaveOneOut, make_bound
 from neuralmi.errors import InputError
 from neuralmi.options import make_options
 
@@ -143,11 +143,14 @@ def club_value(bits: float, pairs: int) -> float:
 def test_the_upper_bounds_lie_above_the_truth_near_their_own_value(gaussian, bound, target, tolerance):
     """Leave-one-out is within 0.15 bits of the MI; CLUB converges to its own value at the true conditional
     (8.66 bits here: a valid but loose upper bound at this correlation), within 0.3 bits. Both intervals reach
-    the truth from above."""
+    the truth from above. CLUB, more than twice its critic's own InfoNCE lower bound, is not reliable, with the
+    reason; leave-one-out, close above it, is."""
     result = neuralmi.run(*gaussian, progress=False, critic="gaussian", bound=bound, **COMMON)
     assert result.ci_high >= TRUTH
     assert abs(result.mi - target) < tolerance
     assert result.details["bound_direction"] == "upper bound"
+    loose = [r for r in result.reasons if "more than twice the MI" in r]
+    assert result.reliable == (bound == "l1out") and bool(loose) == (bound == "club"), result.reasons
 
 
 @pytest.mark.parametrize("mode", ["estimate", "rigorous"])
@@ -213,6 +216,24 @@ def test_the_difference_of_entropies_is_flagged_when_its_densities_disagree(gap,
     assert bool(reasons) == flagged
     if flagged:
         assert words in reasons[0] and f"{abs(gap):.3f} bits" in reasons[0]
+
+
+@pytest.mark.parametrize("bound, value, gap, words", [
+    (CLUB(), 1.5, 0.05, None),  # within the half-width (0.1)
+    (CLUB(), 1.5, 0.7, None),  # above the lower bound 0.8 by less than 0.8
+    (CLUB(), 1.5, 0.9, "above its own critic's InfoNCE lower bound (0.600 bits), more than doubling it"),
+    (LeaveOneOut(), 0.2, 0.25, "which is not above zero"),
+    (LeaveOneOut(), 0.02, 0.05, None),  # a lower bound below zero, but within the half-width
+])
+def test_an_upper_bound_more_than_twice_its_critics_lower_bound_is_flagged(bound, value, gap, words):
+    """An upper bound's gap is how far it lies above the same critic's InfoNCE value: beyond that value (so above
+    twice it) and beyond the interval's half-width it is a reason, naming the cause that fits the bound."""
+    table = pd.DataFrame({"mi": [value - 0.01, value], "bound_gap": [0.0, gap]})
+    reasons = bias_warnings(table, bound, 0.1, "bits")
+    assert bool(reasons) == (words is not None)
+    if words:
+        assert words in reasons[0] and f"lies {gap:.3f} bits above" in reasons[0]
+        assert ("use the bound l1out" in reasons[0]) == isinstance(bound, CLUB)
 
 
 @pytest.mark.parametrize("gap, flagged", [(-0.3, False), (0.15, False), (0.25, True)])

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from neuralmi.bounds import KNOWN_ENTROPY, BarberAgakov, DifferenceOfEntropies, InfoNCE
+from neuralmi.bounds import CLUB, KNOWN_ENTROPY, BarberAgakov, DifferenceOfEntropies, InfoNCE
 from neuralmi.units import from_nats
 
 
@@ -48,10 +48,12 @@ def entropy_warnings(table: pd.DataFrame, units: str) -> list[str]:
 def bias_warnings(table: pd.DataFrame, bound, half_width: float, units: str) -> list[str]:
     """Reasons to distrust a held-out value whose bound's own bias, measured at the selected evaluation
     (`bound_gap`), is larger than its interval's half-width (largest over the fits). An upper bound's gap is the
-    width of its critic's own bracket, no reason to distrust it; Barber-Agakov's checks its entropy
-    (`entropy_warnings`, every mode)."""
+    width of its critic's own bracket (`bracket_warnings`); Barber-Agakov's checks its entropy (`entropy_warnings`,
+    every mode)."""
+    if bound.direction == "upper":
+        return bracket_warnings(table, bound, half_width, units)
     gap = table["bound_gap"].to_numpy(float)
-    if bound.direction == "upper" or isinstance(bound, BarberAgakov) or not np.isfinite(gap).any():
+    if isinstance(bound, BarberAgakov) or not np.isfinite(gap).any():
         return []
     if isinstance(bound, DifferenceOfEntropies):
         worst = float(gap[np.nanargmax(np.abs(gap))])
@@ -80,6 +82,26 @@ def bias_warnings(table: pd.DataFrame, bound, half_width: float, units: str) -> 
     return [f"{name}'s clipping raises the estimate {size} above its critic's own lower bound, more than the "
             f"interval's half-width: it is not a bound and likely overestimates the MI; use a larger smile_tau or "
             f"a lower bound (infonce)"]
+
+
+def bracket_warnings(table: pd.DataFrame, bound, half_width: float, units: str) -> list[str]:
+    """An upper bound: a reason when it lies above its own critic's InfoNCE lower bound (value - `bound_gap`) by
+    more than that lower bound (or that bound is not above zero) and more than the interval's half-width. The MI
+    lies between the two, so such an upper bound may be more than twice the MI: too loose to report as the MI."""
+    upper = table["mi"].to_numpy(float)
+    gap = table["bound_gap"].to_numpy(float)
+    lower = upper - gap
+    loose = np.isfinite(gap) & (gap > half_width) & (gap > np.maximum(lower, 0.0))
+    if not loose.any():
+        return []
+    worst = int(np.flatnonzero(loose)[np.argmax(gap[loose])])
+    below = (f"its own critic's InfoNCE lower bound ({lower[worst]:.3f} {units}), more than doubling it"
+             if lower[worst] > 0 else f"its own critic's InfoNCE lower bound, which is not above zero")
+    why = ("CLUB is loose wherever Y depends strongly on X: use the bound l1out" if isinstance(bound, CLUB) else
+           "q(y|x) may fit poorly, or the lower bound be capped near log(eval_n): use more samples or a larger "
+           "eval_block_size")
+    return [f"{type(bound).__name__} lies {gap[worst]:.3f} {units} above {below}: the MI lies between the two, so "
+            f"this upper bound may be more than twice the MI ({why})"]
 
 
 def reference_warnings(table: pd.DataFrame, ci_high: float, units: str) -> list[str]:

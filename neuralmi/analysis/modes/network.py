@@ -3,11 +3,12 @@ entropies, each edge's TE given the pasts of all the other channels.
 
 For every target t, with the history and horizon of transfer mode (transfer.steps), four kinds of terms, each a
 point that predicts t's future from a past:
-- `pair` (one per source s): s's and t's pasts;  `own`: the same with s's steps circularly shifted (by an offset
-  fixed by the seed), so that s's past is there but tells nothing: the bivariate TE(s -> t) = pair - own;
+- `pair` (one per source s): s's and t's pasts;  `own` (shared by every source of t): t's past beside a copy of it
+  with its steps circularly shifted (by an offset fixed by the seed), a second input of a pair's shape that tells
+  nothing: the bivariate TE(s -> t) = pair - own;
 - `all`: every unit's past;  `rest` (one per source s): the same with s's steps shifted, so the conditional
   TE(s -> t | others) = all - rest, what s's past adds once every other unit's past is known.
-The shifted copy takes the place of a dropped source so that both terms of a TE have critics of one shape: the
+The shifted copy takes the place of a dropped input so that both terms of a TE have critics of one shape: the
 held-out loss an extra input costs (over-fitting) is the same on both sides, and a source that adds nothing has a
 TE of zero on average, not below it. Every term is one fit per repeat on all samples (a blocked split) reporting
 held-out values; the two terms of a TE share every split and seed, and the TE is the mean of the per-sample
@@ -17,7 +18,7 @@ the empirical null of the graph's z-scores where that is wider (`empirical_null`
 surrogates: the `all` term with s's steps shifted by other offsets; q-values are Benjamini-Hochberg over every
 ordered pair of the graph, and an edge is selected when its q is below 1 - confidence. Equal shapes train as one
 stack: pair and own points of every target are one stack, all and rest points another (two per repeat, however
-many units; fits per repeat: 3 N (N - 1) + N for N units).
+many units; fits per repeat: 2 N (N - 1) + 2 N = 2 N^2 for N units).
 """
 
 from __future__ import annotations
@@ -108,8 +109,8 @@ class Network(Mode):
     refused_nulls = {**Mode.refused_nulls, **SHIFTED_DRIVER}
 
     def points(self, options, channels):
-        """Per ordered pair (s, t): s's and t's pasts (pair), the same with s shifted (own), every unit's with s
-        shifted (rest); per target: every unit's past (all)."""
+        """Per ordered pair (s, t): s's and t's pasts (pair), every unit's with s shifted (rest); per target: t's
+        past beside a shifted copy of it (own), every unit's past (all)."""
         require_history(options, self.name)
         if channels is None:
             raise InputError("network mode: the number of channels is needed to list the edges")
@@ -121,7 +122,8 @@ class Network(Mode):
         if len(units) < 2:
             raise InputError(f"x: network mode needs at least 2 channels or groups, found {len(units)}")
         pairs = [(s, t) for t in units for s in units if s != t]
-        return ([{"source": s, "target": t, "term": term} for term in ("pair", "own") for s, t in pairs]
+        return ([{"source": s, "target": t, "term": "pair"} for s, t in pairs]
+                + [{"target": t, "term": "own"} for t in units]
                 + [{"target": t, "term": "all", "sources": [s for s in units if s != t]} for t in units]
                 + [{"source": s, "target": t, "term": "rest"} for s, t in pairs])
 
@@ -144,30 +146,32 @@ class Network(Mode):
 
     def point_samples(self, source, point, options, seed, driver_order=None):
         """(past, future): past (n, history, features) of the point's units side by side (the target last),
-        future (n, 1, features) of the target, `horizon` steps after the past ends. The source of an own or rest
-        term has its steps shifted (`null.surrogate_order`'s stream 0); `driver_order(steps)` reorders the steps
-        of unit `point['rotated']` (a surrogate) before the past is cut."""
+        future (n, 1, features) of the target, `horizon` steps after the past ends. A rest term's source, and an own
+        term's copy of the target, have their steps shifted (`null.surrogate_order`'s stream 0);
+        `driver_order(steps)` reorders the steps of unit `point['rotated']` (a surrogate) before the past is cut."""
         x, _ = samples(source, options)
         past, ahead = steps(source, options)
         groups = x_units(options, x.shape[-1])
         columns = {u: x[..., c].reshape(len(x), -1) for u, c in groups.items()}
-        if point["term"] in ("own", "rest"):
-            shifted = null.surrogate_order(len(x), "shift", options, seed, 0)
+        target = point["target"]
+        shifted = null.surrogate_order(len(x), "shift", options, seed, 0)
+        if point["term"] == "rest":
             columns[point["source"]] = columns[point["source"]][shifted]
         if driver_order is not None:
             columns[point["rotated"]] = columns[point["rotated"]][driver_order(len(x))]
         n = len(x) - past - ahead + 1
         if n < 2 * BATCHES:
-            raise InputError(f"history, horizon: {past} + {ahead} steps of a recording of {len(x)} steps leave {max(n, 0)} "
-                             f"samples; network mode needs at least {2 * BATCHES} (more steps, or a shorter history)")
-        target = point["target"]
-        used = (point["sources"] if point["term"] == "all" else
-                [u for u in groups if u != target] if point["term"] == "rest" else [point["source"]]) + [target]
+            raise InputError(f"history, horizon: {past} + {ahead} steps of a recording of {len(x)} steps leave "
+                             f"{max(n, 0)} samples; network mode needs at least {2 * BATCHES} (more steps, or a "
+                             f"shorter history)")
+        inputs = ([columns[u] for u in point["sources"]] if point["term"] == "all" else
+                  [columns[u] for u in groups if u != target] if point["term"] == "rest" else
+                  [columns[target][shifted]] if point["term"] == "own" else [columns[point["source"]]])
 
         def lagged(a):
             return np.stack([a[j : j + n] for j in range(past)], axis=1)
 
-        history = np.concatenate([lagged(columns[u]) for u in used], axis=2)
+        history = np.concatenate([lagged(a) for a in inputs + [columns[target]]], axis=2)
         future = columns[target][past + ahead - 1 : past + ahead - 1 + n][:, None, :]
         return history.astype(np.float32), future.astype(np.float32)
 
@@ -241,8 +245,7 @@ def _edges(table: pd.DataFrame, options) -> dict:
         shifted = term("all", t) & (rotated == s)
         full = table[shifted] if shifted.any() else table[term("all", t) & rotated.isna()]
         te = held_out_difference(full, table[term("rest", t, s)], options.confidence, BATCHES)
-        bivariate = held_out_difference(table[term("pair", t, s)], table[term("own", t, s)], options.confidence,
-                                        BATCHES)
+        bivariate = held_out_difference(table[term("pair", t, s)], table[term("own", t)], options.confidence, BATCHES)
         out[s, t] = (te, bivariate)
     return out
 
