@@ -25,7 +25,6 @@ import argparse
 import math
 import multiprocessing
 import platform
-import time
 from pathlib import Path
 
 import numpy as np
@@ -40,6 +39,7 @@ from tigramite.pcmci import PCMCI
 import neuralmi
 from neuralmi.analysis import null
 from neuralmi.data.networks import Edge, adjacency, autoregressive_network, motif, spiking_network
+from timing import timed
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "benchmarks" / "results" / "network.md"
@@ -122,12 +122,6 @@ def capped(fn):
         child.join()
         raise TimeoutError
     return queue.get()
-
-
-def timed(fn):
-    start = time.perf_counter()
-    out = fn()
-    return out, time.perf_counter() - start
 
 
 def main() -> None:

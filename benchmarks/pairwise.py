@@ -11,7 +11,6 @@ Writes benchmarks/results/pairwise.md. Usage: python benchmarks/pairwise.py [--t
 
 import argparse
 import platform
-import time
 from pathlib import Path
 
 import numpy as np
@@ -19,17 +18,12 @@ import torch
 
 import neuralmi
 from neuralmi.data.generators import correlated_gaussian, dependent_pairs, pair_information
+from timing import timed
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "benchmarks" / "results" / "pairwise.md"
 CHANNELS, SAMPLES, PAIRS, MI = 16, 5000, [(0, 1), (2, 3), (4, 5), (6, 7)], 0.5
 K = 100
-
-
-def timed(fn):
-    start = time.perf_counter()
-    out = fn()
-    return out, time.perf_counter() - start
 
 
 def main() -> None:
