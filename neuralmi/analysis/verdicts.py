@@ -48,13 +48,15 @@ def entropy_warnings(table: pd.DataFrame, units: str) -> list[str]:
 def bias_warnings(table: pd.DataFrame, bound, half_width: float, units: str) -> list[str]:
     """Reasons to distrust a held-out value whose bound's own bias, measured at the selected evaluation
     (`bound_gap`), is larger than its interval's half-width (largest over the fits). An upper bound's gap is the
-    width of its critic's own bracket (`bracket_warnings`); Barber-Agakov's checks its entropy (`entropy_warnings`,
-    every mode)."""
+    width of its critic's own bracket (`bracket_warnings`); Barber-Agakov's gap checks its entropy in every mode
+    (`entropy_warnings`) and the fit of its densities here (`misfit_warnings`)."""
     if bound.direction == "upper":
         return bracket_warnings(table, bound, half_width, units)
     gap = table["bound_gap"].to_numpy(float)
-    if isinstance(bound, BarberAgakov) or not np.isfinite(gap).any():
+    if not np.isfinite(gap).any():
         return []
+    if isinstance(bound, BarberAgakov):
+        return misfit_warnings(gap, half_width, units)
     if isinstance(bound, DifferenceOfEntropies):
         worst = float(gap[np.nanargmax(np.abs(gap))])
         if abs(worst) <= half_width:
@@ -82,6 +84,19 @@ def bias_warnings(table: pd.DataFrame, bound, half_width: float, units: str) -> 
     return [f"{name}'s clipping raises the estimate {size} above its critic's own lower bound, more than the "
             f"interval's half-width: it is not a bound and likely overestimates the MI; use a larger smile_tau or "
             f"a lower bound (infonce)"]
+
+
+def misfit_warnings(gap: np.ndarray, half_width: float, units: str) -> list[str]:
+    """Barber-Agakov: a reason when the learned marginal density of Y falls short of Y's known entropy by more
+    than the interval's half-width: its cross-entropy exceeds that entropy by KL(p(y) || q(y)) = -`bound_gap`.
+    The bound falls short of the MI by E_x KL(p(y|x) || q(y|x)), the same network family's misfit on the
+    conditionals, which is then unlikely to be small (heavy tails, sharp edges or too little training for it)."""
+    worst = float(np.nanmin(gap))
+    if -worst <= half_width:
+        return []
+    return [f"the learned marginal density of Y fits Y poorly: its cross-entropy exceeds Y's known entropy by "
+            f"{-worst:.3f} {units}, more than the interval's half-width; Barber-Agakov falls short of the MI by the "
+            f"same family's misfit of p(y|x), likely as large: use a contrastive bound (infonce) or critic 'flow'"]
 
 
 def bracket_warnings(table: pd.DataFrame, bound, half_width: float, units: str) -> list[str]:

@@ -54,10 +54,8 @@ class Estimate(Mode):
         reasons = fit_warnings(table, options.bound, units) + reference_warnings(table, mi + z * se, units)
         if reported == "val_mi":
             reasons += bias_warnings(table, bound, z * se, units)
-            if bound.direction == "lower" and mi + z * se < -z * se:
-                reasons.append(f"the lower bound's interval lies wholly below zero, by more than its half-width: the "
-                               f"MI is never negative, so the bound is loose here by at least {-(mi + z * se):.3f} "
-                               f"{units} (its critic or q(y|x) fits poorly on held-out data)")
+            if mi + z * se < -z * se:
+                reasons.append(below_zero(bound, -(mi + z * se), units))
             direction = {"lower": "lower bound", "upper": "upper bound"}.get(bound.direction, "not a bound")
         else:
             direction = "training-subset value: optimistic, not a bound"
@@ -74,3 +72,12 @@ class Estimate(Mode):
             details={"bound_direction": direction},
             plotter=plot_curves,
         )
+
+
+def below_zero(bound, depth: float, units: str) -> str:
+    """The reason for an interval that lies wholly below zero by more than its half-width (`depth` below): the MI
+    is never negative, so any estimator's value is then off by at least that much."""
+    what = {"lower": "the lower bound is loose", "upper": "the upper bound does not hold"}.get(
+        bound.direction, "the estimate is too low")
+    return (f"the interval lies wholly below zero, by more than its half-width: the MI is never negative, so {what} "
+            f"here by at least {depth:.3f} {units} (its critic or q(y|x) fits poorly on held-out data)")
