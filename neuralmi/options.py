@@ -55,6 +55,7 @@ class Options:
     max_epochs: int
     eval_interval: int
     patience: int | None
+    patience_fraction: float
     eval_block_size: int | None
     median_window: int
     smoothing_sigma: float

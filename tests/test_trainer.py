@@ -98,8 +98,9 @@ def test_deferred_scoring_changes_nothing_and_stops_where_patience_runs_out(fast
     stopped = [f for f in deferred if f.stopped_early]
     assert stopped
     for f in stopped:
-        assert not any(should_stop(f.val_curve[:e], 3, options.median_window, options.smoothing_sigma)
-                       for e in range(1, f.n_epochs))
+        steps = (f.eval_epochs + 1) * (f.n_train // fast["batch_size"])
+        assert not any(should_stop(f.val_curve[:e], steps[:e], 3, options.patience_fraction, options.median_window,
+                                   options.smoothing_sigma) for e in range(1, f.n_epochs))
 
 
 def test_held_out_blocks_do_not_change_the_result(fast, monkeypatch):
@@ -294,6 +295,22 @@ def test_patience_counts_evaluations(fast):
     assert np.all(np.diff(fit.eval_epochs) == 3)
     stop_at = list(fit.eval_epochs).index(fit.n_epochs - 1)
     assert stop_at - list(fit.eval_epochs).index(fit.best_epoch) >= 2
+
+
+@pytest.mark.parametrize("fraction", [0.0, 0.5, 2.0])
+def test_a_fit_trains_on_past_its_best_for_a_fraction_of_the_steps_it_took(fast, fraction):
+    """Beside patience's evaluations, a fit stops only once the steps since its best evaluation reach
+    `patience_fraction` of the steps up to it: at its first evaluation where both hold (4 steps per epoch)."""
+    x, y = data(n=600)
+    options = make_options({**fast, "max_epochs": 400, "patience": 2, "patience_fraction": fraction,
+                            "learning_rate": 0.02})
+    fit = train_fits(x, y, specs_for([200]), options)[0]
+    steps = (fit.eval_epochs + 1) * 4
+    best = list(fit.eval_epochs).index(fit.best_epoch)
+    assert fit.stopped_early and len(steps) - 1 - best >= 2
+    assert steps[-1] - steps[best] >= fraction * steps[best]
+    assert not should_stop(fit.val_curve[:-1], steps[:-1], 2, fraction, options.median_window,
+                           options.smoothing_sigma)
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")

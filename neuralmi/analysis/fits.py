@@ -39,7 +39,8 @@ _OUTCOME_DOCS = {
     "bound_gap": "the bound's own measured bias on the held-out set at the selected evaluation",
     "best_epoch": "the selected evaluation's epoch (0-based)",
     "n_epochs": "epochs trained",
-    "stopped_early": "whether patience ran out before max_epochs",
+    "stopped_early": "whether its curve had stopped improving for `patience` evaluations when it finished (early, or at "
+                     "max_epochs while patience_fraction kept it training)",
     "seconds": "wall time of the fit's stack (kept apart in timings.parquet when saved)",
     "device": "the device it trained on",
     "reference_mi": "the point's KSG estimate (few dimensions, independent samples; else NaN)",

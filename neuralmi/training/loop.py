@@ -178,9 +178,11 @@ class StackTrainer(StackScoring):
                 m.val_terms.append(terms[2 * i])
             if m.probe_sets:
                 m.probes.append(values[starts[i] : starts[i + 1], :2])
-            stop = should_stop(np.array(m.val_fit), o.patience, o.median_window, o.smoothing_sigma)
+            curve, steps = np.array(m.val_fit), (np.array(m.evaluated) + 1) * m.n_batches
+            stop = should_stop(curve, steps, o.patience, o.patience_fraction, o.median_window, o.smoothing_sigma)
             if stop or snap.epoch + 1 >= o.max_epochs:
-                self.finished[self.ids[p]] = self._fit(m, stop)
+                peaked = stop or should_stop(curve, steps, o.patience, 0.0, o.median_window, o.smoothing_sigma)
+                self.finished[self.ids[p]] = self._fit(m, peaked)
                 progress.fit_done(m.epochs)
                 stopped.add(p)
         if stopped:

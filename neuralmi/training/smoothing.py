@@ -18,8 +18,11 @@ def best_epoch(curve: np.ndarray, median_window: int, sigma: float) -> int:
     return int(np.argmax(smooth(curve, median_window, sigma)))
 
 
-def should_stop(curve: np.ndarray, patience: int | None, median_window: int, sigma: float) -> bool:
-    """True when the smoothed curve has not improved on its maximum for `patience` points (evaluations)."""
+def should_stop(curve: np.ndarray, steps: np.ndarray, patience: int | None, fraction: float, median_window: int,
+                sigma: float) -> bool:
+    """True when the smoothed curve has not improved on its maximum for `patience` points (evaluations) and for
+    `fraction` of the optimiser steps trained up to that maximum (`steps`: the steps trained at each point)."""
     if patience is None or len(curve) <= patience:
         return False
-    return len(curve) - 1 - best_epoch(curve, median_window, sigma) >= patience
+    best = best_epoch(curve, median_window, sigma)
+    return len(curve) - 1 - best >= patience and steps[-1] - steps[best] >= fraction * steps[best]

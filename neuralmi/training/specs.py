@@ -34,13 +34,15 @@ class Fit:
     evaluation (the maximum of the smoothed held-out curve), and `se`, that evaluation's held-out sampling error.
     `eval_n` is the fewest candidates a held-out row is scored against (n_val unless the set was cut in blocks),
     so InfoNCE values are at most about log(eval_n). `bound_gap` is the bound's measured bias gap on the held-out
-    set at the selected evaluation (bounds.Bound.gap). Curves hold one value per
-    evaluation, made after the (0-based) epochs `eval_epochs`; `best_epoch` is the selected one's epoch,
-    `n_epochs` the epochs trained. `val_terms`: with `FitSpec.keep_terms`, the held-out per-sample terms of the
-    selected evaluation (float32) in sorted sample order (their mean and spread give that evaluation's value and
-    `se`), so two fits on the same held-out samples can be differenced sample by sample; else None. A flagged fit
-    keeps n_val terms per evaluation while it trains. `probe_mi`, `probe_se`: with `FitSpec.probes`, each probe's
-    value (smoothed like the held-out curve) and standard error at the selected evaluation; else None."""
+    set at the selected evaluation (bounds.Bound.gap). Curves hold one value per evaluation, made after the
+    (0-based) epochs `eval_epochs`; `best_epoch` is the selected one's epoch, `n_epochs` the epochs trained,
+    `stopped_early` whether the curve had stopped improving for `patience` evaluations when it finished (early,
+    or at max_epochs while `patience_fraction` kept it training). `val_terms`: with `FitSpec.keep_terms`, the
+    held-out per-sample terms of the selected evaluation (float32) in sorted sample order (their mean and spread
+    give that evaluation's value and `se`), so two fits on the same held-out samples can be differenced sample by
+    sample; else None. A flagged fit keeps n_val terms per evaluation while it trains. `probe_mi`, `probe_se`:
+    with `FitSpec.probes`, each probe's value (smoothed like the held-out curve) and standard error at the
+    selected evaluation; else None."""
 
     se: float
     bound_gap: float
