@@ -28,6 +28,9 @@ ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "benchmarks" / "results" / "estimators.md"
 KSG_MAX_DIMS = 20
 HIGH_MI = ("gauss-5d-8bit", 10_000)
+NO_DENSITY = ("latent-3d-in-50d-2bit", "latent-1d-in-10d-1bit")
+"""Tasks whose Y lies near a low-dimensional set, so it has no density to learn: density critics are not run there
+(their densities collapse: the difference of entropies gave 21 bits for 2 at 114 s a fit)."""
 ESTIMATORS = {
     "infonce": {},
     "smile": {"bound": "smile"},
@@ -63,6 +66,8 @@ def measure(names: list[str], n_by_task: dict, estimators: dict) -> pd.DataFrame
         x, y = t.sample(n_by_task[name], 0)
         refs = references(x, y)
         for label, options in estimators.items():
+            if name in NO_DENSITY and options.get("critic") in ("gaussian", "flow"):
+                continue
             row = {"task": name, "family": t.family, "n": len(x), "truth": from_nats(t.mi, "bits"), **refs,
                    "estimator": label}
             start = time.perf_counter()
@@ -144,8 +149,8 @@ def report(high: pd.DataFrame, suite: pd.DataFrame, names: list, chosen: list, n
         f"`python benchmarks/estimators.py` (torch {torch.__version__}, 2 threads, estimate mode, seed 0; MI in bits). "
         "Held-out value of one fit with its 95% interval from the held-out standard error; ba (Barber-Agakov) and "
         "ba_hybrid are given the task's entropy of Y and run without rank_transform, on the tasks where that entropy "
-        "has a closed form; the upper bounds "
-        "(l1out, club) are upper bounds, so 'covered' is not their aim: they should lie at or above the truth.",
+        "has a closed form; density critics are not run on the two latent tasks, whose Y has no density; the upper "
+        "bounds (l1out, club) are upper bounds, so 'covered' is not their aim: they should lie at or above the truth.",
         "",
         f"## {HIGH_MI[0]} at N = {HIGH_MI[1]} (truth {high['truth'].iloc[0]:.3f} bits)",
         "",
