@@ -21,6 +21,7 @@ import neuralmi
 from neuralmi.bounds import KNOWN_ENTROPY
 from neuralmi.data.tasks import TASKS, task
 from neuralmi.errors import InputError
+from neuralmi.nets.factory import DENSITY_CRITICS
 from neuralmi.reference import gaussian_mi, ksg_estimate
 from neuralmi.units import from_nats
 
@@ -66,7 +67,7 @@ def measure(names: list[str], n_by_task: dict, estimators: dict) -> pd.DataFrame
         x, y = t.sample(n_by_task[name], 0)
         refs = references(x, y)
         for label, options in estimators.items():
-            if name in NO_DENSITY and options.get("critic") in ("gaussian", "flow"):
+            if name in NO_DENSITY and options.get("critic") in DENSITY_CRITICS:
                 continue
             row = {"task": name, "family": t.family, "n": len(x), "truth": from_nats(t.mi, "bits"), **refs,
                    "estimator": label}

@@ -11,11 +11,12 @@ steps, so that the curves of small and large subsets have about the same resolut
 progresses per step, not per pass over the data), and at its last epoch. Smoothing and patience count these
 evaluations; patience_fraction adds a floor in steps (a fit trains on past its best for that fraction of the
 steps it took to reach it), the same at every data size. Each evaluation scores the member on its whole held-out
-set (never capped at the batch size) and on whole blocks of its training samples of the held-out blocks' size (`blocks.training_eval_size`: a fixed
-random choice of as many blocks as fit, up to about TRAIN_EVAL_MAX samples): the two curves then carry the same
-InfoNCE ceiling and can be compared, and the training-subset value, a mean over several blocks, is several
-times less noisy than one block would be. Sets larger than options.eval_block_size are cut into blocks
-(training/blocks.py), so evaluation costs time and memory linear in the set size.
+set (never capped at the batch size) and on whole blocks of its training samples of the held-out blocks' size
+(`blocks.training_eval_size`: a fixed random choice of as many blocks as fit, up to about TRAIN_EVAL_MAX samples):
+the two curves then carry the same InfoNCE ceiling and can be compared, and the training-subset value, a mean
+over several blocks, is several times less noisy than one block would be. Sets larger than
+options.eval_block_size are cut into blocks (training/blocks.py), so evaluation costs time and memory linear in
+the set size.
 
 The modules of training/: `specs` (FitSpec, Fit), `trainer` (this entry point), `loop` (one stack's training
 loop and stopping rule), `scoring` (deferred scoring of kept snapshots), `blocks` (scored sets cut into
