@@ -6,6 +6,7 @@ jobs of any size, summarising at the end), so both give the same numbers for the
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pandas as pd
@@ -121,6 +122,8 @@ def summarise(mode: str, fits: pd.DataFrame, curves: pd.DataFrame, options: Opti
     return result
 
 
+LATER_FIT_COLUMNS = ("linear_mi", "linear_se")
+"""Fit columns that results saved by earlier versions lack: loaded as NaN (their checks then do not apply)."""
 LOAD_REBUILD = "save the result again, or in the workflow run snakemake again with --forcerun {path}"
 
 
@@ -138,7 +141,8 @@ def load(directory) -> MIResult:
         raise InputError(f"{directory / 'result.json'}: missing key(s) {absent}")
     fits, curves, timings = (read_parquet(directory / f"{name}.parquet", LOAD_REBUILD)
                              for name in ("fits", "curves", "timings"))
-    fits = fits.merge(timings, on="fit_id", how="left", validate="one_to_one")[FIT_COLUMNS]
+    fits = fits.merge(timings, on="fit_id", how="left", validate="one_to_one")
+    fits = fits.assign(**{c: math.nan for c in LATER_FIT_COLUMNS if c not in fits})[FIT_COLUMNS]
     result = summarise(saved["mode"], fits, curves, make_options(saved["options"]), saved["units"])
     result.metadata = {key: value for key, value in saved.items() if key not in {*result.to_dict(), "options"}}
     return result

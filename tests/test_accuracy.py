@@ -87,5 +87,6 @@ def test_rigorous_interval_covers_the_truth_at_its_nominal_rate():
     print(f"coverage {covered}/20, mean error {mi.mean() - truth:+.4f} bits, sd {mi.std(ddof=1):.4f}, "
           f"half-width {half:.4f}")
     assert covered >= 17
+    assert not any("linear-Gaussian" in why for r in runs for why in r.reasons), "the linear-critic check fired"
     assert abs(mi.mean() - truth) <= 3 * mi.std(ddof=1) / np.sqrt(len(mi))
     assert half <= 4 * mi.std(ddof=1)

@@ -6,6 +6,7 @@ import pytest
 
 import neuralmi
 from neuralmi.analysis import bracket
+from neuralmi.analysis.modes import MODES
 from neuralmi.analysis.verdicts import bias_warnings, fit_warnings
 from neuralmi.analysis.result import MIResult
 from neuralmi.data.generators import correlated_gaussian
@@ -13,6 +14,8 @@ from neuralmi.data.tasks import task
 from neuralmi.bounds import CLUB, DifferenceOfEntropies, LeaveOneOut, make_bound
 from neuralmi.errors import InputError
 from neuralmi.options import make_options
+from neuralmi.reference import linear_bound
+from neuralmi.training.splits import random_split
 
 TRUTH = 2.0
 COMMON = {"threads": 2, "max_epochs": 150}
@@ -385,13 +388,61 @@ def test_an_interval_wholly_below_zero_is_flagged(options, words):
     """The MI is never negative: a held-out interval below zero by more than its half-width shows any estimator
     off by at least its upper end (a lower bound loose, an upper bound broken, the difference of entropies too
     low); one that reaches within its half-width of zero is no reason."""
-    from neuralmi.analysis.modes import MODES
-
     estimate = MODES["estimate"]
-    table = pd.DataFrame({"fit_id": [0], "bound": [options.get("bound", "infonce")], "val_mi": [-0.5],
-                          "train_mi": [0.1], "se": [0.1], "bound_gap": [0.0], "stopped_early": [True], "gamma": [1],
-                          "eval_n": [1000], "reference_mi": [np.nan], "reference_se": [np.nan]})
+    table = _one_fit(options.get("bound", "infonce"), val_mi=-0.5)
     below = estimate.summarise(table, pd.DataFrame(), make_options(options), "bits")
     assert not below.reliable and any(words in r for r in below.reasons)
     grazing = estimate.summarise(table.assign(val_mi=-0.15), pd.DataFrame(), make_options(options), "bits")
     assert not any("below zero" in r for r in grazing.reasons)
+
+
+def _one_fit(bound: str, **values) -> pd.DataFrame:
+    """An estimate-mode fit table of one reliable-looking fit (bits), with `values` replacing its numbers."""
+    row = {"fit_id": 0, "bound": bound, "val_mi": 1.0, "train_mi": 1.1, "se": 0.1, "bound_gap": 0.0,
+           "stopped_early": True, "gamma": 1, "eval_n": 1000, "reference_mi": np.nan, "reference_se": np.nan,
+           "linear_mi": np.nan, "linear_se": np.nan}
+    return pd.DataFrame([{**row, **values}])
+
+
+def test_the_linear_critic_bound_is_near_the_truth_for_gaussians_and_holds_where_the_dependence_is_not_linear():
+    """Closed form on the training rows, scored with InfoNCE on the held-out rows: within a tenth of a nat of a
+    Gaussian's MI (its sparse, many-dimensional form included), about zero without dependence, and still below
+    the MI (about zero) where Y depends on X only through its square; the same numbers twice."""
+    train, val = random_split(5000, 0.2, 0)
+    for x, y, truth in [(*correlated_gaussian(5000, 5, 5, 2.0, "nats", seed=1), 2.0),
+                        (*task("sparse-50d-1pair").sample(5000, 0), task("sparse-50d-1pair").mi)]:
+        mi, se = linear_bound(x, y, train, val, 8192)
+        assert abs(mi - truth) <= 0.1 and mi - 3 * se <= truth
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(5000, 3))
+    for y in (rng.normal(size=(5000, 3)), x**2 + 0.1 * rng.normal(size=(5000, 3))):
+        mi, se = linear_bound(x, y, train, val, 1000)
+        assert abs(mi) <= 3 * se + 0.01
+    assert linear_bound(x, y, train, val, 1000) == linear_bound(x, y, train, val, 1000)
+
+
+@pytest.mark.parametrize("bound, critic, words", [
+    ("infonce", "separable", "this lower bound falls short"),
+    ("doe", "gaussian", "this estimate is too low"),
+    ("l1out", "gaussian", "this upper bound does not hold"),
+])
+def test_a_value_below_the_linear_critic_bound_by_more_than_their_joint_error_is_flagged(bound, critic, words):
+    """The linear critic's bound holds whatever the data: a result below it by more than the half-width and its
+    error in quadrature (1.96 x hypot(0.1, 0.05) = 0.219 bits) is too low, whichever estimator gave it; one
+    within that is no reason."""
+    options = make_options({"bound": bound, "critic": critic})
+    far = MODES["estimate"].summarise(_one_fit(bound, linear_mi=1.3, linear_se=0.05), pd.DataFrame(), options, "bits")
+    assert not far.reliable and any(words in r and "0.300 above" in r for r in far.reasons)
+    near = MODES["estimate"].summarise(_one_fit(bound, linear_mi=1.2, linear_se=0.05), pd.DataFrame(), options, "bits")
+    assert near.reliable, near.reasons
+
+
+def test_a_separable_critic_short_of_a_many_dimensional_gaussian_is_flagged():
+    """20+20-D Gaussians with 2 bits from 5000 samples: the default critic learns about half (too many dimensions
+    for its training), the linear critic on the same split nearly all, so the result is not reliable and says
+    why; the fit table carries the linear bound."""
+    x, y = correlated_gaussian(5000, 20, 20, 2.0, seed=0)
+    result = neuralmi.run(x, y, seed=0, progress=False, threads=2)
+    linear = float(result.fits["linear_mi"].iloc[0])
+    assert result.mi < 1.5 and linear > 1.7
+    assert not result.reliable and any("linear-Gaussian critic" in r for r in result.reasons)

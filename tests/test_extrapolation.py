@@ -89,7 +89,7 @@ def _pair_table(offset, seed=0):
                          "train_mi": 1.0 + 300 * x + common + 0.01 * rng.standard_normal(),
                          "val_mi": 1.0 - offset - 500 * x + common + 0.01 * rng.standard_normal(),
                          "stopped_early": True, "eval_n": 2000, "bound_gap": np.nan,
-                         "reference_mi": np.nan, "reference_se": np.nan})
+                         "reference_mi": np.nan, "reference_se": np.nan, "linear_mi": np.nan, "linear_se": np.nan})
     return pd.DataFrame(rows)
 
 

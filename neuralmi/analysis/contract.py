@@ -60,7 +60,8 @@ class Mode(abc.ABC):
     brackets: bool = False
     """Whether its result is one MI value that a bracket (an upper bound trained beside it) can bound."""
     reference: bool = False
-    """Whether its points are checked against the k-nearest-neighbour reference where that is dependable."""
+    """Whether its points are checked against the k-nearest-neighbour reference where that is dependable, and its
+    fits against the linear-critic lower bound on their own splits."""
     peak: bool = False
     """Whether its headline is the largest of its points (a scan): the null's headline p is then the peak's,
     against each surrogate's largest point."""

@@ -21,13 +21,15 @@ from neuralmi.analysis.fits import curve_table, fit_table, plan_specs, plan_tabl
 from neuralmi.data.arrays import rank_gaussianize
 from neuralmi.data.processing import (Source, as_model_input, channel_counts, sample_ndim, spike_encodings,
                                       spike_limit, window_gap)
-from neuralmi.reference import ksg_estimate
+from neuralmi.reference import ksg_estimate, linear_bound
 from neuralmi.training.members import MEMBER_OPTIONS, widenable
 from neuralmi.training.runtime import resolve_device
 from neuralmi.training.trainer import train_fits
 
 REFERENCE_DIMS = 6
 REFERENCE_SAMPLES = 20_000
+LINEAR_DIMS = 2048
+"""Features of X and Y together (flattened) above which the linear-critic bound is not computed (NaN)."""
 STACK_SAMPLE_BYTES = 2**30
 """Samples one stack holds at most (its points' arrays, each shared pair once) before it trains."""
 
@@ -145,7 +147,7 @@ def train(mode: Mode, source: Source, plan: pd.DataFrame, options, seed: int, un
     shared, own = member_settings(mode, options, points)
     stacks: dict = {}
     cache: dict = {}
-    done, references = [], {}
+    done, references, linear = [], {}, {}
     for (p, bound), rows in plan.groupby(["point", "bound"], sort=True):
         opts = resolved(mode, options, null.base_point(points[p]), source)
         x, y = point_arrays(mode, source, points[p], opts, seed, cache)
@@ -155,9 +157,9 @@ def train(mode: Mode, source: Source, plan: pd.DataFrame, options, seed: int, un
         stack = stacks.setdefault(key, (opts, []))
         stack[1].append((rows.assign(member_options=[own[p]] * len(rows)), x, y))
         if sum(a.nbytes + b.nbytes for _, a, b in _distinct(stack[1])) >= STACK_SAMPLE_BYTES:
-            done.append(_train_stack(mode, *stacks.pop(key), units, references))
+            done.append(_train_stack(mode, *stacks.pop(key), units, references, linear))
             cache.clear()
-    done += [_train_stack(mode, opts, members, units, references) for opts, members in stacks.values()]
+    done += [_train_stack(mode, opts, members, units, references, linear) for opts, members in stacks.values()]
     return (pd.concat([f for f, _ in done]).sort_values("fit_id", ignore_index=True),
             pd.concat([c for _, c in done]).sort_values(["fit_id", "epoch"], ignore_index=True))
 
@@ -167,10 +169,13 @@ def _distinct(members: list) -> list:
     return list({(id(x), id(y)): (rows, x, y) for rows, x, y in members}.values())
 
 
-def _train_stack(mode: Mode, opts, members: list, units: str, references: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _train_stack(mode: Mode, opts, members: list, units: str, references: dict,
+                 linear: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
     """One stack's (fit table, curve table), with each observed point's reference estimate (`references`: point ->
-    (nats, error), kept across stacks so a point in two stacks, a bracket's twins, is estimated once)."""
+    (nats, error), kept across stacks so a point in two stacks, a bracket's twins, is estimated once) and each
+    observed fit's linear-critic bound (`linear_estimates`, `linear` kept across stacks as `references` is)."""
     rows = pd.concat([r for r, _, _ in members]).drop(columns="member_options")
+    bounds = [estimate for r, px, py in members for estimate in linear_estimates(r, px, py, opts, mode, linear)]
     x, y, specs = _concatenated(mode, opts, members)
     if mode.keeps_terms(opts):
         specs = [dataclasses.replace(spec, keep_terms=True) for spec in specs]
@@ -180,8 +185,25 @@ def _train_stack(mode: Mode, opts, members: list, units: str, references: dict) 
         if point not in references:
             observed = r["null"].iloc[0] == 0
             references[point] = reference_estimate(px, py, opts, mode) if observed else (math.nan, math.nan)
-    return (fit_table(rows, trained, units, str(resolve_device(opts.device)), references),
+    return (fit_table(rows, trained, units, str(resolve_device(opts.device)), references, bounds),
             curve_table(rows, trained, opts, units))
+
+
+def linear_estimates(rows: pd.DataFrame, x: np.ndarray, y: np.ndarray, options, mode: Mode, cache: dict) -> list:
+    """Each planned fit's held-out InfoNCE bound with a closed-form linear-Gaussian critic on its own split
+    (`neuralmi.reference.linear_bound`), (nats, error): a second, differently built lower bound that the modes
+    with a reference (`Mode.reference`) check their value against. NaN for surrogates and above LINEAR_DIMS
+    features. A bracket's twins share their fit's split, so `cache` holds each split's bound once."""
+    out = []
+    for labels, spec in zip(rows.to_dict("records"), plan_specs(rows)):
+        if not mode.reference or labels["null"] != 0 or x[0].size + y[0].size > LINEAR_DIMS:
+            out.append((math.nan, math.nan))
+            continue
+        key = tuple(labels[k] for k in ("point", "gamma", "repeat", "subset"))
+        if key not in cache:
+            cache[key] = linear_bound(x, y, spec.train, spec.val, options.eval_block_size)
+        out.append(cache[key])
+    return out
 
 
 def reference_estimate(x: np.ndarray, y: np.ndarray, options, mode: Mode) -> tuple[float, float]:

@@ -1,11 +1,12 @@
 """The reasons not to trust a result that every mode shares: diverged or unfinished fits, a bound's own measured
-bias, a wrong known entropy, a capped InfoNCE value, and a k-nearest-neighbour reference above the interval.
-A mode adds its own (a curved extrapolation, a peak at the edge of a scan) and is `reliable` only without any."""
+bias, a wrong known entropy, a capped InfoNCE value, a k-nearest-neighbour reference above the interval, and a
+linear-critic lower bound above the result. A mode adds its own (a curved extrapolation, a peak at the edge of a scan) and is `reliable` only without any."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from neuralmi.bounds import CLUB, KNOWN_ENTROPY, BarberAgakov, DifferenceOfEntropies, InfoNCE
 from neuralmi.units import from_nats
@@ -129,3 +130,26 @@ def reference_warnings(table: pd.DataFrame, ci_high: float, units: str) -> list[
     return [f"a k-nearest-neighbour estimate of the same samples (KSG, k = 3), {ref:.3f} +- {se:.3f} {units}, lies "
             f"above the interval: the critic likely misses part of the dependence (sharp or bounded densities are "
             f"hard for smooth critics); try critic='joint' or a wider network"]
+
+
+def linear_warnings(table: pd.DataFrame, mi: float, half_width: float, confidence: float, bound,
+                    units: str) -> list[str]:
+    """A reason when the linear-critic lower bound on the fits' own splits (`linear_mi`, mean over the fits on
+    the most data) exceeds the result by more than their joint error: the result's half-width and the bound's
+    mean standard error times the normal quantile of `confidence`, added in quadrature. That bound holds
+    whatever the data, so the result is then too low: its critic or densities miss dependence that a linear map
+    of X already carries (too many dimensions for its training, or a density family that fits Y poorly)."""
+    most = table[table["gamma"] == table["gamma"].min()]
+    values, errors = most["linear_mi"].to_numpy(float), most["linear_se"].to_numpy(float)
+    if not np.isfinite(values).any():
+        return []
+    linear, error = float(np.nanmean(values)), float(np.nanmean(errors))
+    excess = linear - mi
+    if excess <= np.hypot(half_width, stats.norm.ppf(0.5 + confidence / 2) * error):
+        return []
+    what = {"lower": "this lower bound falls short", "upper": "this upper bound does not hold"}.get(
+        bound.direction, "this estimate is too low")
+    return [f"a linear-Gaussian critic fitted in closed form on the same split gives the lower bound {linear:.3f} "
+            f"+- {error:.3f} {units}, {excess:.3f} above this value, more than their joint error: {what} (the "
+            f"critic or q(y|x) misses dependence that a linear map of X carries; try critic 'gaussian', fewer "
+            f"input dimensions or more samples)"]

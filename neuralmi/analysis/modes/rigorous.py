@@ -11,7 +11,8 @@ from neuralmi.analysis.fits import training_by_default, with_reported
 from neuralmi.analysis.planning import subset_fits, subset_gammas
 from neuralmi.analysis.plots import plot_extrapolation
 from neuralmi.analysis.result import MIResult
-from neuralmi.analysis.verdicts import fit_warnings, reference_warnings
+from neuralmi.analysis.verdicts import fit_warnings, linear_warnings, reference_warnings
+from neuralmi.bounds import make_bound
 
 
 class Rigorous(Mode):
@@ -46,6 +47,9 @@ class Rigorous(Mode):
         result = corrected(table, reported, options, units)
         reasons = fit_warnings(table, options.bound, units) + result.reasons
         reasons += reference_warnings(table, result.ci_high, units)
+        half_width = (result.ci_high - result.ci_low) / 2
+        reasons += linear_warnings(table, result.mi, half_width, options.confidence, make_bound(options),
+                                   units)
         return MIResult(
             mode="rigorous",
             mi=result.mi,
