@@ -9,13 +9,16 @@
 
 Writes benchmarks/results/speed.md. Usage: python benchmarks/speed.py [--no-workflow] [--old REV]
 
-With --scans --old REV instead (--no-workflow: the scans alone): scans of a previous revision vs this checkout, each in fresh processes on the
-same machine (2 threads), written to benchmarks/results/scans.md: a dimensionality scan of a 20-channel
-population of 8000 samples driven by a 1-D latent (embedding dims 1..8, 5 repeats: 40 fits), a sweep of 3
-hidden widths x 3 learning rates x 3 repeats, and the workflow's main job on each revision's default config.
+With --scans instead: the scans of this checkout, and with --old REV those of a previous revision beside them,
+each in a fresh process on the same machine (2 threads), written to benchmarks/results/scans.md: dimensionality
+scans of 20-channel populations of 8000 samples driven by a 1-D or 3-D latent at noise 0.1 and 0.05 (embedding
+dims 1..8, 5 repeats: 40 fits each; the right answer is the latent's dimension), a sweep of 3 hidden widths x 3
+learning rates x 3 repeats, and, with --old and without --no-workflow, the workflow's main job on each
+revision's default config.
 """
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -128,36 +131,45 @@ def revisions_lines(x, y, old: str, repeats: int = 2) -> list[str]:
     return lines
 
 
-SCAN_OPTIONS = {"dimensionality": {}, "sweep": {"grid": {"hidden_dim": [32, 64, 128],
-                                                          "learning_rate": [0.0003, 0.001, 0.003]}, "repeats": 3}}
+POPULATIONS = [(1, 0.1), (1, 0.05), (3, 0.1), (3, 0.05)]
+"""The dimensionality scans' populations, (latent dimension, noise s.d.): 8000 samples x 20 channels; the right
+answer is the latent dimension."""
+SWEEP_OPTIONS = {"grid": {"hidden_dim": [32, 64, 128], "learning_rate": [0.0003, 0.001, 0.003]}, "repeats": 3}
 
 
-def scan_data(mode: str):
-    """The dimensionality scan's population (1-D latent: the right answer is 1) or the sweep's 2-bit pair."""
-    if mode == "dimensionality":
-        return population(8000, 20, latent_dim=1, noise=0.1, seed=0), None
-    return correlated_gaussian(5000, 5, 5, 2.0, seed=0)
+def scan_cases() -> list[tuple]:
+    """(label, mode, x, y, options, right answer) of each scan."""
+    cases = [(f"dimensionality, {latent}-D latent, noise {noise}", "dimensionality",
+              population(8000, 20, latent_dim=latent, noise=noise, seed=0), None, {}, latent)
+             for latent, noise in POPULATIONS]
+    return cases + [("sweep", "sweep", *correlated_gaussian(5000, 5, 5, 2.0, seed=0), SWEEP_OPTIONS, None)]
 
 
-def scan_lines(old: str, with_workflow: bool = True) -> list[str]:
-    """Each scan and (with_workflow) the workflow's main job on the previous revision and on this checkout."""
-    lines = [f"# Scans: previous revision {old} vs this checkout ({platform.processor() or platform.machine()}, "
-             f"{os.cpu_count()} cores, torch {torch.__version__}, 2 threads, each run in a fresh process)", "",
-             "| run | revision | wall s | fits | fit-epochs | MI (bits) | 95% CI | answer |", "|---|---|---|---|---|---|---|---|"]
-    with checkout(old) as previous:
-        for mode, options in SCAN_OPTIONS.items():
-            x, y = scan_data(mode)
+def scan_lines(old: str | None, with_workflow: bool = True) -> list[str]:
+    """Each scan (on a previous revision too, with `old`) and (with_workflow and `old`) the workflow's main job on
+    both."""
+    against = f"previous revision {old} vs this checkout" if old else "this checkout"
+    lines = [f"# Scans: {against} ({platform.processor() or platform.machine()}, {os.cpu_count()} cores, torch "
+             f"{torch.__version__}, 2 threads, each run in a fresh process)", "",
+             "| run | revision | wall s | fits | fit-epochs | MI (bits) | 95% CI | answer | right |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    with contextlib.ExitStack() as stack:
+        packages = ([("previous", stack.enter_context(checkout(old)))] if old else []) + [("current", ROOT)]
+        for label, mode, x, y, options, right in scan_cases():
             runs = {name: run_mode(package, x, y, mode, threads=2, units="bits", options=options)
-                    for name, package in (("previous", previous), ("current", ROOT))}
+                    for name, package in packages}
             for name, r in runs.items():
                 answer = f"{r['dimensionality']} {r['dimensionality_ci']}" if r["dimensionality"] is not None else ""
-                lines.append(f"| {mode} | {name} | {r['seconds']:.1f} | {r['fits']} | {r['fit_epochs']} | {r['mi']:.3f} | "
-                             f"[{r['ci_low']:.3f}, {r['ci_high']:.3f}] | {answer} |")
-            lines.append(f"| {mode} | ratio | {runs['previous']['seconds'] / runs['current']['seconds']:.1f}x | | | | | |")
-            print("\n".join(lines[-3:]), flush=True)
-        if not with_workflow:
+                lines.append(f"| {label} | {name} | {r['seconds']:.1f} | {r['fits']} | {r['fit_epochs']} | "
+                             f"{r['mi']:.3f} | [{r['ci_low']:.3f}, {r['ci_high']:.3f}] | {answer} | "
+                             f"{'' if right is None else r['dimensionality'] == right} |")
+            if old:
+                lines.append(f"| {label} | ratio | {runs['previous']['seconds'] / runs['current']['seconds']:.1f}x "
+                             f"| | | | | | |")
+            print("\n".join(lines[-len(runs) - bool(old):]), flush=True)
+        if not (with_workflow and old):
             return lines
-        seconds = {name: workflow_time(root=package)[0] for name, package in (("previous", previous), ("current", ROOT))}
+        seconds = {name: workflow_time(root=package)[0] for name, package in packages}
     lines += ["", "| default config, `snakemake --cores 2` (fresh directory, its own config.yaml) | wall s |", "|---|---|",
               f"| previous | {seconds['previous']:.0f} |", f"| current | {seconds['current']:.0f} |",
               f"| ratio | {seconds['previous'] / seconds['current']:.1f}x |"]
@@ -201,11 +213,10 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--no-workflow", action="store_true", help="skip the workflow timings")
     parser.add_argument("--old", help="a previous revision (git rev, or a checkout's directory) to time beside")
-    parser.add_argument("--scans", action="store_true", help="only the scans vs --old (benchmarks/results/scans.md)")
+    parser.add_argument("--scans", action="store_true",
+                        help="only the scans, beside --old where given (benchmarks/results/scans.md)")
     args = parser.parse_args()
     if args.scans:
-        if not args.old:
-            parser.error("--scans needs --old REV")
         text = "\n".join(scan_lines(args.old, with_workflow=not args.no_workflow)) + "\n"
         print(text)
         (OUT.parent / "scans.md").write_text(text)

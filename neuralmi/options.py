@@ -98,6 +98,7 @@ class Options:
     perturbed_side: str
     precision_fraction: float
     channel_groups: dict | None
+    edge_control: str
     null_permutations: int
     null_method: str
     null_tail: bool
@@ -163,7 +164,7 @@ def validate_options(options: Mapping[str, Any]) -> dict:
 
 NOT_SWEPT = ("grid", "bracket", "upper_bound", "upper_critic", "y_entropy_nats", "lags", "embedding_dims", "history", "horizon", "directions",
              "conditional_correction", "precisions", "perturbation", "perturbed_side", "precision_fraction",
-             "channel_groups", "null_permutations", "null_method", "null_tail", "gammas", "repeats",
+             "channel_groups", "edge_control", "null_permutations", "null_method", "null_tail", "gammas", "repeats",
              "validation_indices", "device", "threads", "stack_memory_mb", "processor", "processor_x", "processor_y",
              "processor_z", "sample_rate", "duration")
 

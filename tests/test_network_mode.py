@@ -44,6 +44,21 @@ def test_conditioning_leaves_the_direct_edges_of_a_chain_and_a_common_input(grap
     assert len(result.fits) == 2 * 6**2 and result.details["strongest"] in ([3, 4], [1, 2], [0, 1], [3, 5])
 
 
+def test_family_wise_control_per_target_holds_the_true_graph_and_is_holm_within_each_target(graph):
+    """edge_control='target_fwer' selects by Holm's p over each target's 5 candidate sources (the same fits,
+    summarised again): here the same true graph; p_target is Holm's adjustment of p_te within the target."""
+    _, result = graph
+    fwer = neuralmi.api.summarise("network", result.fits, result.curves,
+                                  result.options.replace(edge_control="target_fwer"), result.units)
+    frame = fwer.to_frame()
+    truth = {(e.source, e.target) for e in EDGES}
+    assert set(map(tuple, frame.loc[frame["selected"], ["source", "target"]].to_numpy().tolist())) == truth
+    into = frame[frame["target"] == 2].sort_values("p_te")
+    expected = np.maximum.accumulate(np.minimum(1, into["p_te"].to_numpy() * np.arange(5, 0, -1)))
+    np.testing.assert_allclose(into["p_target"].to_numpy(), expected)
+    assert "per target" in fwer.finding and "over the graph" in result.finding
+
+
 def test_null_edges_are_centred_on_zero(graph):
     """A source that adds nothing has a conditional TE of zero on average (its shifted copy takes its place, so
     both critics have one shape), not below it."""

@@ -84,6 +84,13 @@ def test_p_and_bh_q_values():
     assert null.least_permutations(1, 0.05) == 20 and null.least_permutations(15, 0.05) == 300
 
 
+def test_holm_adjusted_p_values():
+    """Holm's step-down: the k-th smallest p times (m - k + 1), kept non-decreasing and at most 1; NaN left out."""
+    p = np.array([0.01, 0.04, np.nan, 0.03, 0.5])
+    np.testing.assert_allclose(null.holm_adjusted(p), [0.04, 0.09, np.nan, 0.09, 0.5])
+    assert np.isnan(null.holm_adjusted(np.array([np.nan]))).all()
+
+
 def test_surrogate_orders():
     options = make_options({"gap": 3})
     shift = null.surrogate_order(100, "shift", options, 0, 1)

@@ -145,6 +145,18 @@ def bh_q_values(p: np.ndarray) -> np.ndarray:
     return q
 
 
+def holm_adjusted(p: np.ndarray) -> np.ndarray:
+    """Holm's step-down adjusted p-values (NaN kept out of the count): below alpha, the family-wise error over
+    the family is at most alpha whatever the tests' dependence."""
+    p = np.asarray(p, float)
+    adjusted = np.full(p.shape, np.nan)
+    valid = np.flatnonzero(np.isfinite(p))
+    order = valid[np.argsort(p[valid], kind="stable")]
+    stepped = p[order] * (len(valid) - np.arange(len(valid)))
+    adjusted[order] = np.minimum(1.0, np.maximum.accumulate(stepped)) if len(valid) else stepped
+    return adjusted
+
+
 def split_fits(fits: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(observed fits, surrogate fits) of a fit table."""
     surrogate = fits["null"].to_numpy() > 0 if "null" in fits else np.zeros(len(fits), dtype=bool)

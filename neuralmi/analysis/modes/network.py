@@ -62,7 +62,9 @@ EDGE_DOCS = {
     "q_bivariate": "Benjamini-Hochberg q of p_bivariate over every ordered pair (the bivariate-only graph)",
     "p_value": "with null_permutations: the conditional TE's p against surrogates (the source's past shifted)",
     "q_value": "with null_permutations: its Benjamini-Hochberg q over every ordered pair",
-    "selected": "whether the edge is in the graph: q_value (with surrogates, else q_te) below 1 - confidence",
+    "p_target": "Holm-adjusted p (p_value with surrogates, else p_te) over the target's candidate sources",
+    "selected": "whether the edge is in the graph: below 1 - confidence, q_value (with surrogates, else q_te) with "
+                "edge_control 'graph_fdr', p_target with 'target_fwer'",
 }
 
 
@@ -73,8 +75,11 @@ class NetworkResult(MIResult):
 
     def to_frame(self) -> pd.DataFrame:
         frame = self.frame.copy()
-        q = frame["q_value"] if "q_value" in frame else frame["q_te"]
-        return frame.assign(selected=(q < 1 - self.details["confidence"]).to_numpy())
+        tested = "p_value" if "p_value" in frame else "p_te"
+        frame["p_target"] = frame.groupby("target", sort=False)[tested].transform(null.holm_adjusted)
+        chosen = frame["p_target"] if self.details["edge_control"] == "target_fwer" else (
+            frame["q_value"] if "q_value" in frame else frame["q_te"])
+        return frame.assign(selected=(chosen < 1 - self.details["confidence"]).to_numpy())
 
     def adjacency(self, column: str = "selected") -> pd.DataFrame:
         """`column` of every ordered pair as a sources-by-targets table (NaN diagonal)."""
@@ -89,7 +94,11 @@ class NetworkResult(MIResult):
         listed = ", ".join(f"{r.source}->{r.target} {r.mi:.3g} [{r.ci_low:.3g}, {r.ci_high:.3g}]"
                            for r in chosen.head(6).itertuples())
         more = f" and {len(chosen) - 6} more" if len(chosen) > 6 else ""
-        text = f"{len(chosen)} of {len(edges)} directed edges selected" + (f": {listed}{more}" if listed else "")
+        level = f"{1 - self.details['confidence']:.2g}"
+        control = (f"family-wise error {level} per target" if self.details["edge_control"] == "target_fwer" else
+                   f"FDR {level} over the graph")
+        text = (f"{len(chosen)} of {len(edges)} directed edges selected at {control}"
+                + (f": {listed}{more}" if listed else ""))
         silent = self.details["silent"]
         if silent:
             text += f"; units {', '.join(map(str, silent))} never vary (no edge can be found to or from them)"
@@ -100,7 +109,7 @@ class Network(Mode):
     name = "network"
     point_keys = ("source", "target")
     question = "Who drives whom: the directed graph of X's channels, each edge's TE given all other channels?"
-    own_options = ("history", "horizon", "channel_groups")
+    own_options = ("history", "horizon", "channel_groups", "edge_control")
     x_alone = True
     time_ordered = True
     channel_points = True
@@ -224,7 +233,8 @@ class Network(Mode):
             plotter=plot_network,
             details={"strongest": [plain(frame.at[top, "source"]), plain(frame.at[top, "target"])],
                      "nodes": units_list,
-                     "edges": len(frame), "confidence": options.confidence, "silent": _silent(table, units_list),
+                     "edges": len(frame), "confidence": options.confidence, "edge_control": options.edge_control,
+                     "silent": _silent(table, units_list),
                      "null_z": scales},
         )
 
