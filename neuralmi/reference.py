@@ -90,12 +90,14 @@ def _shrunk_covariance(a: np.ndarray) -> np.ndarray:
     return (1 - pull) * cov + pull * np.diag(np.maximum(np.diag(cov), 1e-12))
 
 
-def _ridge(x: np.ndarray, y: np.ndarray, ridge: float) -> np.ndarray:
-    """Coefficients (with intercept) of the ridge regression of y on x, penalty `ridge` x rows."""
+def _ridges(x: np.ndarray, y: np.ndarray) -> list[np.ndarray]:
+    """Coefficients (with intercept) of the ridge regression of y on x for each of LINEAR_RIDGES (penalty: that
+    many times the rows), from one Gram matrix."""
     design = np.hstack([x, np.ones((len(x), 1))])
-    penalty = ridge * len(x) * np.eye(design.shape[1])
-    penalty[-1, -1] = 0.0
-    return np.linalg.solve(design.T @ design + penalty, design.T @ y)
+    gram, cross = design.T @ design, design.T @ y
+    penalised = np.eye(design.shape[1])
+    penalised[-1, -1] = 0.0
+    return [np.linalg.solve(gram + ridge * len(x) * penalised, cross) for ridge in LINEAR_RIDGES]
 
 
 def _predicted(x: np.ndarray, coef: np.ndarray) -> np.ndarray:
@@ -107,9 +109,9 @@ def _linear_fit(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     of the rows (fitted on the rest), refitted on all rows; and the residuals' covariance. A penalty per column
     keeps the columns that X does not predict from fitting noise (sparse dependence in many dimensions)."""
     cut = len(x) - max(1, len(x) // 5)
-    errors = [np.mean((y[cut:] - _predicted(x[cut:], _ridge(x[:cut], y[:cut], r))) ** 2, 0) for r in LINEAR_RIDGES]
+    errors = [np.mean((y[cut:] - _predicted(x[cut:], coef)) ** 2, 0) for coef in _ridges(x[:cut], y[:cut])]
     best = np.argmin(errors, 0)
-    fitted = [_ridge(x, y, r) for r in LINEAR_RIDGES]
+    fitted = _ridges(x, y)
     coef = np.stack([fitted[b][:, j] for j, b in enumerate(best)], 1)
     return coef, _shrunk_covariance(y - _predicted(x, coef))
 
