@@ -107,7 +107,8 @@ def summary(table: pd.DataFrame) -> pd.DataFrame:
     return grouped.groupby("estimator", sort=False).agg(
         tasks=("task", "size"), mean_abs_err=("abs_err", "mean"), mean_err=("err", "mean"),
         coverage=("covered", "mean"), interval_above_truth=("above", "sum"), interval_reaches_truth=("reaches", "mean"),
-        flagged=("flagged", "sum"), misses_flagged=("miss_flagged", "sum"), far_off_reliable=("far_off_reliable", "sum"),
+        flagged=("flagged", "sum"), misses_flagged=("miss_flagged", "sum"),
+        far_off_reliable=("far_off_reliable", "sum"),
         seconds=("seconds", "mean")).reset_index()
 
 

@@ -1,5 +1,6 @@
 """Classical estimators for comparison: the Gaussian (covariance) estimator and KSG (Kraskov et al. 2004) of MI,
-and their conditional-MI counterparts (Gaussian plug-in, Frenzel-Pompe k-nearest-neighbour)."""
+and their conditional-MI counterparts (Gaussian plug-in, Frenzel-Pompe k-nearest-neighbour); and a held-out
+lower bound with a linear-Gaussian critic fitted in closed form, a check on a trained critic's value."""
 
 from __future__ import annotations
 

@@ -7,7 +7,7 @@ import pytest
 import neuralmi
 from neuralmi.analysis import bracket
 from neuralmi.analysis.modes import MODES
-from neuralmi.analysis.verdicts import bias_warnings, fit_warnings
+from neuralmi.analysis.verdicts import bias_warnings, fit_warnings, linear_warnings
 from neuralmi.analysis.result import MIResult
 from neuralmi.data.generators import correlated_gaussian
 from neuralmi.data.tasks import task
@@ -435,6 +435,8 @@ def test_a_value_below_the_linear_critic_bound_by_more_than_their_joint_error_is
     assert not far.reliable and any(words in r and "0.300 above" in r for r in far.reasons)
     near = MODES["estimate"].summarise(_one_fit(bound, linear_mi=1.2, linear_se=0.05), pd.DataFrame(), options, "bits")
     assert near.reliable, near.reasons
+    table = _one_fit(bound, linear_mi=1.3, linear_se=0.05)
+    assert linear_warnings(table, np.nan, 0.196, 0.95, make_bound(options), "bits") == []  # a diverged fit's own reason
 
 
 def test_a_separable_critic_short_of_a_many_dimensional_gaussian_is_flagged():

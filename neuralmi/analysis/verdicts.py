@@ -1,6 +1,7 @@
 """The reasons not to trust a result that every mode shares: diverged or unfinished fits, a bound's own measured
 bias, a wrong known entropy, a capped InfoNCE value, a k-nearest-neighbour reference above the interval, and a
-linear-critic lower bound above the result. A mode adds its own (a curved extrapolation, a peak at the edge of a scan) and is `reliable` only without any."""
+linear-critic lower bound above the result. A mode adds its own (a curved extrapolation, a peak at the edge of a
+scan) and is `reliable` only without any."""
 
 from __future__ import annotations
 
@@ -141,7 +142,7 @@ def linear_warnings(table: pd.DataFrame, mi: float, half_width: float, confidenc
     of X already carries (too many dimensions for its training, or a density family that fits Y poorly)."""
     most = table[table["gamma"] == table["gamma"].min()]
     values, errors = most["linear_mi"].to_numpy(float), most["linear_se"].to_numpy(float)
-    if not np.isfinite(values).any():
+    if not np.isfinite(values).any() or not np.isfinite(mi):
         return []
     linear, error = float(np.nanmean(values)), float(np.nanmean(errors))
     excess = linear - mi
