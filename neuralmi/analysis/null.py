@@ -153,7 +153,7 @@ def holm_adjusted(p: np.ndarray) -> np.ndarray:
     valid = np.flatnonzero(np.isfinite(p))
     order = valid[np.argsort(p[valid], kind="stable")]
     stepped = p[order] * (len(valid) - np.arange(len(valid)))
-    adjusted[order] = np.minimum(1.0, np.maximum.accumulate(stepped)) if len(valid) else stepped
+    adjusted[order] = np.minimum(1.0, np.maximum.accumulate(stepped))
     return adjusted
 
 
