@@ -39,6 +39,7 @@ class Options:
     smile_tau: float
     mine_ema: float
     critic: str
+    learned_scale: bool | None
     mixture_components: int
     flow_layers: int
     embedding: Any
@@ -55,7 +56,7 @@ class Options:
     max_epochs: int
     eval_interval: int
     patience: int | None
-    patience_fraction: float
+    patience_fraction: float | None
     eval_block_size: int | None
     median_window: int
     smoothing_sigma: float

@@ -296,6 +296,7 @@ def test_a_saved_bracket_loads_back_with_its_upper_bound(tmp_path, fast):
 @pytest.mark.parametrize("options, message", [
     ({"bound": "doe"}, "bound 'doe' needs a learned conditional density"),
     ({"bound": "l1out", "critic": "joint"}, "bound 'l1out' needs a learned conditional density"),
+    ({"learned_scale": True, "critic": "joint"}, "learned_scale: scales the separable critic's scores; critic 'joint'"),
     ({"bracket": True, "bound": "smile"}, "bracket: the bound must be a lower bound.*'smile' is not a bound"),
     ({"bracket": True, "bound": "club", "critic": "gaussian"}, "'club' is an upper bound"),
     ({"bracket": True, "mode": "sweep", "grid": {"hidden_dim": [8, 16]}}, "bracket: applies to modes"),

@@ -18,6 +18,7 @@ from neuralmi.analysis.contract import Mode
 from neuralmi.analysis.fits import held_out_by_default, with_reported
 from neuralmi.analysis.modes.network import EDGE_DOCS
 from neuralmi.analysis.planning import repeated_fits
+from neuralmi.analysis.points import resolved
 from neuralmi.analysis.result import MIResult
 from neuralmi.analysis.summaries import params_frame, point_means
 from neuralmi.api import plan, plan_groups, source, summarise, train
@@ -136,3 +137,22 @@ def test_a_mode_written_elsewhere_runs_through_every_step_once_registered(monkey
         neuralmi.run(x, y, mode="halves", lags=[0, 1], **fast)
     with pytest.raises(InputError, match="needs both x and y"):
         neuralmi.run(x, None, mode="halves", **fast)
+
+
+LEFT_TO_THE_MODE = {"learned_scale": (False, {"dimensionality": True}),
+                    "patience_fraction": (0.5, {"dimensionality": 0.0})}
+"""Options whose null means the mode's own value: (the value where a mode has none, each mode's own)."""
+
+
+@pytest.mark.parametrize("key", sorted(LEFT_TO_THE_MODE))
+def test_an_option_left_to_the_mode_takes_the_modes_own_and_a_given_value_is_kept(fast, key):
+    base, own = LEFT_TO_THE_MODE[key]
+    description = load_schema()["properties"][key]["description"]
+    assert DEFAULTS[key] is None and all(name in description for name in own)
+    for name, mode in modes.MODES.items():
+        x, y, z = sides(name)
+        for given, expected in ((None, own.get(name, base)), (True if key == "learned_scale" else 0.25,) * 2):
+            options = make_options({**fast, **EXAMPLES[name][1], key: given})
+            src = source(x, y, options, name, z)
+            point = mode.points(options, channel_counts(src) if mode.channel_points else None)[0]
+            assert getattr(resolved(mode, options, point, src), key) == expected, name

@@ -58,11 +58,12 @@ def test_critics_that_cannot_be_widened_say_so():
     assert make_critic(factory, (3,), (3,)).widened(4) is None
 
 
-def test_a_narrow_fit_in_a_wide_stack_trains_as_the_narrow_fit_alone(fast):
+@pytest.mark.parametrize("scaled", [False, True])
+def test_a_narrow_fit_in_a_wide_stack_trains_as_the_narrow_fit_alone(fast, scaled):
     """Equal up to the summation order of the added zero products: the stated tolerance is 1e-5 nats on every
-    evaluation of a 20-epoch curve (measured: below 1e-7)."""
+    evaluation of a 20-epoch curve (measured: below 1e-7); with a learned scale too."""
     a, b = halves()
-    base = {**fast, "max_epochs": 20, "marginal_terms": True, "device": "cpu"}
+    base = {**fast, "max_epochs": 20, "marginal_terms": True, "device": "cpu", "learned_scale": scaled}
     train_idx, val = random_split(len(a), 0.25, [0, 1])
     for dim in (1, 3):
         narrow = train_fits(a, b, [FitSpec(train_idx, val, 5)], make_options({**base, "embedding_dim": dim}))[0]
@@ -215,3 +216,18 @@ def test_widened_members_with_their_own_rates_match_themselves_alone_on_cuda(fas
         alone = train_fits(a, b, [FitSpec(train_idx, val, 2 + i, member_options=o)], options)[0]
         assert alone.n_epochs == fit.n_epochs
         np.testing.assert_allclose(alone.val_curve, fit.val_curve, rtol=1e-4, atol=1e-5)
+
+
+def test_a_learned_scale_reaches_a_sharp_dependence_sooner(fast):
+    """Y = X + noise of s.d. 0.03 (1-D, 3.5 nats), a critic of one interaction dimension with marginal terms, as
+    in dimensionality mode: in the same 40 epochs the critic with a learned scale gets closer to the truth than
+    the one that must grow its output weights (measured: 2.77 vs 2.52 nats; 3.29 vs 2.99 at 100 epochs)."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((3000, 1)).astype(np.float32)
+    y = (x + 0.03 * rng.standard_normal((3000, 1))).astype(np.float32)
+    spec = FitSpec(*random_split(len(x), 0.2, [0, 2]), 4)
+    base = {**fast, "hidden_dim": 32, "embedding_dim": 1, "marginal_terms": True, "batch_size": 128,
+            "max_epochs": 40, "patience": None}
+    plain = train_fits(x, y, [spec], make_options(base))[0]
+    scaled = train_fits(x, y, [spec], make_options({**base, "learned_scale": True}))[0]
+    assert scaled.val_mi > plain.val_mi + 0.15

@@ -17,7 +17,7 @@ from neuralmi.errors import InputError
 from neuralmi.nets.factory import CRITICS, DENSITY_CRITICS
 from neuralmi.options import make_options
 from neuralmi.training.splits import random_split
-from neuralmi.training.smoothing import should_stop
+from neuralmi.training.smoothing import PATIENCE_FRACTION, should_stop
 from neuralmi.training.specs import FitSpec
 from neuralmi.training.trainer import train_fits
 
@@ -99,7 +99,7 @@ def test_deferred_scoring_changes_nothing_and_stops_where_patience_runs_out(fast
     assert stopped
     for f in stopped:
         steps = (f.eval_epochs + 1) * (f.n_train // fast["batch_size"])
-        assert not any(should_stop(f.val_curve[:e], steps[:e], 3, options.patience_fraction, options.median_window,
+        assert not any(should_stop(f.val_curve[:e], steps[:e], 3, PATIENCE_FRACTION, options.median_window,
                                    options.smoothing_sigma) for e in range(1, f.n_epochs))
 
 

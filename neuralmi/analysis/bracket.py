@@ -23,8 +23,8 @@ def check(options, mode: Mode, bracketing: list[str]) -> None:
 
 
 def upper_options(options):
-    """The options of the upper fits."""
-    return options.replace(bound=options.upper_bound, critic=options.upper_critic, bracket=False)
+    """The options of the upper fits (a density critic: no learned scale)."""
+    return options.replace(bound=options.upper_bound, critic=options.upper_critic, bracket=False, learned_scale=False)
 
 
 def fit_options(options, bound: str):

@@ -24,6 +24,7 @@ from neuralmi.data.processing import (Source, as_model_input, channel_counts, sa
 from neuralmi.reference import ksg_estimate, linear_bound
 from neuralmi.training.members import MEMBER_OPTIONS, widenable
 from neuralmi.training.runtime import resolve_device
+from neuralmi.training.smoothing import PATIENCE_FRACTION
 from neuralmi.training.trainer import train_fits
 
 REFERENCE_DIMS = 6
@@ -47,8 +48,9 @@ def source_points(mode: Mode, options, source: Source) -> list[dict]:
 
 def resolve(options, source: Source, mode: Mode):
     """Options with the shared data-dependent defaults filled in, after the mode's own (`Mode.resolve`, see
-    `resolved`): split (blocked for a time series or a time-ordered mode), gap, marginal_terms (off) and, for spike
-    times, the slots per window (from the whole recording, so every lag or crop has the same shape)."""
+    `resolved`): split (blocked for a time series or a time-ordered mode), gap, marginal_terms and learned_scale
+    (off), patience_fraction (PATIENCE_FRACTION) and, for spike times, the slots per window (from the whole
+    recording, so every lag or crop has the same shape)."""
     changes = {}
     if options.split == "auto":
         changes["split"] = "blocked" if source.time_series or mode.time_ordered else "random"
@@ -56,6 +58,10 @@ def resolve(options, source: Source, mode: Mode):
         changes["gap"] = window_gap(source, options)
     if options.marginal_terms is None:
         changes["marginal_terms"] = False
+    if options.learned_scale is None:
+        changes["learned_scale"] = False
+    if options.patience_fraction is None:
+        changes["patience_fraction"] = PATIENCE_FRACTION
     if options.max_spikes_per_window is None and "times" in spike_encodings(options):
         changes["max_spikes_per_window"] = spike_limit(source, options)
     return options.replace(**changes) if changes else options

@@ -39,8 +39,10 @@ class BatchedSeparable:
     """Forward passes of k stacked separable critics with MLP embeddings (and FLO's second network, an MLP on
     the pair), on inputs (k, n, ...)."""
 
-    def __init__(self, critic: SeparableCritic, steps_x: list, steps_y: list, steps_u: list | None = None):
+    def __init__(self, critic: SeparableCritic, steps_x: list, steps_y: list, steps_u: list | None = None,
+                 prefix: str = ""):
         self.critic, self.steps_x, self.steps_y, self.steps_u = critic, steps_x, steps_y, steps_u
+        self.scale = None if critic.log_scale is None else f"{prefix}log_scale"
 
     @classmethod
     def of(cls, critic: nn.Module) -> BatchedSeparable | None:
@@ -54,17 +56,22 @@ class BatchedSeparable:
         if type(critic) is not SeparableCritic:
             return None
         steps_x, steps_y = _mlp_steps(critic.g, f"{prefix}g"), _mlp_steps(critic.h, f"{prefix}h")
-        return None if steps_x is None or steps_y is None else cls(critic, steps_x, steps_y, steps_u)
+        return None if steps_x is None or steps_y is None else cls(critic, steps_x, steps_y, steps_u, prefix)
+
+    def _pair(self, tensors: dict, ex: torch.Tensor, ey: torch.Tensor) -> torch.Tensor:
+        """Each member's scores (k, b, n), times its learned scale where the critic has one."""
+        scores = self.critic.unscaled(ex, ey)
+        return scores if self.scale is None else scores * tensors[self.scale].exp()[:, None, None]
 
     def __call__(self, op: str, tensors: dict, a: torch.Tensor, b: torch.Tensor):
         if op == "pair":
-            return self.critic.pair(a, b)
+            return self._pair(tensors, a, b)
         if op == "shift":
             return _run(self.steps_u, tensors, torch.cat([a.flatten(2), b.flatten(2)], -1)).squeeze(-1)
         ex, ey = _run(self.steps_x, tensors, a), _run(self.steps_y, tensors, b)
         if op == "encode":
             return ex, ey
-        scores = self.critic.pair(ex, ey)
+        scores = self._pair(tensors, ex, ey)
         return scores if op == "score" else (scores, scores.new_zeros(scores.shape[0]))
 
 

@@ -54,6 +54,9 @@ class SeparableCritic(Critic):
     The marginal terms are one extra output of each embedding. They carry no dependence between x and y, so
     with them embedding_dim counts only the dimensions of the interaction (the log density ratio of a
     d-dimensional dependence has a rank-d cross term plus terms in x alone and y alone).
+    With learned_scale, every score is multiplied by e^t, t one trained scalar starting at 0: a sharp
+    dependence needs large scores, which Adam grows slowly through the output weights (at most learning_rate a
+    step each) and quickly through t (multiplicatively).
     """
 
     marginal = False
@@ -64,8 +67,14 @@ class SeparableCritic(Critic):
         width = options.embedding_dim + self.marginal
         self.g = make_embedding(options, shape_x, width)
         self.h = make_embedding(options, shape_y, width)
+        self.log_scale = nn.Parameter(torch.zeros(())) if options.learned_scale else None
 
     def pair(self, ex, ey):
+        scores = self.unscaled(ex, ey)
+        return scores if self.log_scale is None else scores * self.log_scale.exp()
+
+    def unscaled(self, ex, ey):
+        """The scores before the learned scale."""
         if not self.marginal:
             return ex @ ey.transpose(-1, -2)
         return ex[..., :-1] @ ey[..., :-1].transpose(-1, -2) + ex[..., -1:] + ey[..., -1].unsqueeze(-2)
@@ -138,6 +147,7 @@ class ProbabilisticCritic(SeparableCritic):
         nn.Module.__init__(self)
         self.g = make_embedding(options, shape_x, 2 * options.embedding_dim)
         self.h = make_embedding(options, shape_y, 2 * options.embedding_dim)
+        self.log_scale = None
         self.noise_dim = options.embedding_dim
         self.kl_weight = options.kl_weight
 

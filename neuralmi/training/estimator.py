@@ -9,11 +9,15 @@ from neuralmi.nets.factory import DENSITY_CRITICS
 
 
 def check_estimator(options) -> None:
-    """The bound suits the critic, and a bracket pairs a lower bound with an upper one."""
+    """The bound suits the critic, a learned scale has a separable critic to scale, and a bracket pairs a lower
+    bound with an upper one."""
     bound = make_bound(options)
     if bound.needs_density and options.critic not in DENSITY_CRITICS:
         raise InputError(f"bound {options.bound!r} needs a learned conditional density: critic one of "
                          f"{sorted(DENSITY_CRITICS)}, found {options.critic!r}")
+    if options.learned_scale and options.critic != "separable":
+        raise InputError(f"learned_scale: scales the separable critic's scores; critic {options.critic!r} has no "
+                         f"scale to learn (leave learned_scale null or false)")
     if isinstance(bound, BarberAgakov):
         check_known_entropy(options)
     if options.bracket and bound.direction != "lower":

@@ -24,7 +24,7 @@ from neuralmi.training.adam import StackedAdam
 from neuralmi.training.blocks import Blocks, eval_blocks, probe_blocks, training_eval_size
 from neuralmi.training.members import critic_builder, moments, per_member
 from neuralmi.training.scoring import Snapshot, StackScoring
-from neuralmi.training.smoothing import best_epoch, should_stop, smooth
+from neuralmi.training.smoothing import PATIENCE_FRACTION, best_epoch, should_stop, smooth
 from neuralmi.training.specs import Fit, FitSpec
 
 EVAL_EVERY = 16
@@ -62,6 +62,7 @@ class StackTrainer(StackScoring):
 
     def __init__(self, xt, yt, specs, options, bound: Bound, batch: int):
         self.x, self.y, self.options, self.bound, self.batch = xt, yt, options, bound, batch
+        self.fraction = PATIENCE_FRACTION if options.patience_fraction is None else options.patience_fraction
         device = xt.device
         self.stack = ModelStack(critic_builder(options, tuple(xt.shape[1:]), tuple(yt.shape[1:]), specs),
                                 [s.seed for s in specs], device)
@@ -179,7 +180,7 @@ class StackTrainer(StackScoring):
             if m.probe_sets:
                 m.probes.append(values[starts[i] : starts[i + 1], :2])
             curve, steps = np.array(m.val_fit), (np.array(m.evaluated) + 1) * m.n_batches
-            stop = should_stop(curve, steps, o.patience, o.patience_fraction, o.median_window, o.smoothing_sigma)
+            stop = should_stop(curve, steps, o.patience, self.fraction, o.median_window, o.smoothing_sigma)
             if stop or snap.epoch + 1 >= o.max_epochs:
                 peaked = stop or should_stop(curve, steps, o.patience, 0.0, o.median_window, o.smoothing_sigma)
                 self.finished[self.ids[p]] = self._fit(m, peaked)

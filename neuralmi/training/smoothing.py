@@ -5,6 +5,9 @@ from __future__ import annotations
 import numpy as np
 from scipy.ndimage import gaussian_filter1d, median_filter
 
+PATIENCE_FRACTION = 0.5
+"""patience_fraction where the options leave it to the mode (null) and the mode has none of its own."""
+
 
 def smooth(curve: np.ndarray, median_window: int, sigma: float) -> np.ndarray:
     """Median filter (robust to single-epoch spikes) followed by a Gaussian filter; edges repeat the end value."""

@@ -78,8 +78,11 @@ class Dimensionality(Mode):
         return options.replace(embedding_dim=point["embedding_dim"])
 
     def resolve(self, options, source):
-        """Marginal terms on unless the user says otherwise: embedding_dim then counts interaction dimensions only."""
-        return options.replace(marginal_terms=True) if options.marginal_terms is None else options
+        """Unless the user says otherwise: marginal terms on (embedding_dim then counts interaction dimensions only),
+        a learned scale (the narrowest critics reach a sharp dependence's plateau sooner) and stopping on
+        patience's evaluations alone (the answer compares dimensions trained alike; measured in docs/speed.md)."""
+        own = {"marginal_terms": True, "learned_scale": True, "patience_fraction": 0.0}
+        return options.replace(**{key: value for key, value in own.items() if getattr(options, key) is None})
 
     def sample_key(self, point):
         """A point's samples depend on its channel split, not on its embedding size."""
