@@ -9,11 +9,16 @@ Writes benchmarks/results/accuracy.md and the table of every run as accuracy.csv
 
 Each task's draw has its own seed (`draw_seed`), so the runs are independent draws.
 
-Usage: python benchmarks/accuracy.py [--old-rev REV] [--new-rev REV] [--seeds 0,1] [--n 5000]
+With --new-options, the new protocol is the new revision with those options (JSON) and the old one, unless
+--old-rev says otherwise, this checkout with its defaults; --out names the report (default accuracy.md).
+
+Usage: python benchmarks/accuracy.py [--old-rev REV] [--new-rev REV] [--new-options JSON] [--seeds 0,1] [--n 5000]
+[--out FILE]
 """
 
 import argparse
 import contextlib
+import json
 import subprocess
 import time
 import zlib
@@ -32,6 +37,7 @@ KSG_MAX_DIMS = 20
 
 
 def measure(protocols: dict, seeds: list[int], n: int) -> pd.DataFrame:
+    """Every task's draw at every seed under each protocol (name: (package directory, options))."""
     rows = []
     for seed in seeds:
         for task in TASKS:
@@ -39,8 +45,8 @@ def measure(protocols: dict, seeds: list[int], n: int) -> pd.DataFrame:
             row = {"task": task.name, "family": task.family, "seed": seed, "truth": task.mi,
                    "Gaussian": gaussian_mi(x, y, "nats"),
                    "KSG": ksg_mi(x, y, units="nats") if task.dim_x + task.dim_y <= KSG_MAX_DIMS else np.nan}
-            for name, package in protocols.items():
-                r = run_rigorous(package, x, y, seed)
+            for name, (package, options) in protocols.items():
+                r = run_rigorous(package, x, y, seed, options=options)
                 row.update({f"{name} {k}": v for k, v in r.items() if k != "fit_epochs"})
             rows.append(row)
             print(" | ".join(f"{k}: {v:.3f}" if isinstance(v, float) else f"{k}: {v}" for k, v in row.items()
@@ -113,24 +119,30 @@ def main() -> None:
     parser.add_argument("--new-rev", help="revision (or directory) of the new protocol; default: this working tree")
     parser.add_argument("--seeds", default="0")
     parser.add_argument("--n", type=int, default=5000)
+    parser.add_argument("--new-options", type=json.loads, default={}, help="options of the new protocol (JSON)")
+    parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args()
     seeds = [int(s) for s in args.seeds.split(",")]
     with contextlib.ExitStack() as stack:
-        protocols = {"old": stack.enter_context(checkout(args.old_rev))} if args.old_rev else {}
-        protocols["new"] = stack.enter_context(checkout(args.new_rev)) if args.new_rev else ROOT
+        new = stack.enter_context(checkout(args.new_rev)) if args.new_rev else ROOT
+        protocols = {"old": (stack.enter_context(checkout(args.old_rev)), {})} if args.old_rev else {}
+        if args.new_options and not args.old_rev:
+            protocols["old"] = (new, {})
+        protocols["new"] = (new, args.new_options)
         table = measure(protocols, seeds, args.n)
-    revs = {"new": args.new_rev or subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
-                                                  capture_output=True, text=True).stdout.strip() + " (+ working tree)"}
-    if args.old_rev:
-        revs["old"] = args.old_rev
+    here = args.new_rev or subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
+                                          capture_output=True, text=True).stdout.strip() + " (+ working tree)"
+    revs = {"new": here + (f" with {json.dumps(args.new_options)}" if args.new_options else "")}
+    if "old" in protocols:
+        revs["old"] = args.old_rev or here
     header = (f"# Accuracy: rigorous mode, default options, N = {args.n}, seeds {args.seeds}, {len(TASKS)} tasks, "
               f"{time.strftime('%Y-%m-%d')}\n\nProtocols: " + ", ".join(f"{k} = {v}" for k, v in revs.items()) +
               ". Truth, estimates and intervals in nats; a miss is an interval that does not hold the truth.")
     text = report(table, list(protocols), header)
     print(text)
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(text)
-    table.to_csv(OUT.with_suffix(".csv"), index=False)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(text)
+    table.to_csv(args.out.with_suffix(".csv"), index=False)
 
 
 if __name__ == "__main__":
