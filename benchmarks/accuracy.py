@@ -10,7 +10,7 @@ Writes benchmarks/results/accuracy.md and the table of every run as accuracy.csv
 Each task's draw has its own seed (`draw_seed`), so the runs are independent draws.
 
 With --new-options, the new protocol is the new revision with those options (JSON) and the old one, unless
---old-rev says otherwise, this checkout with its defaults; --out names the report (default accuracy.md).
+--old-rev says otherwise, the new revision with its defaults; --out names the report (default accuracy.md).
 
 Usage: python benchmarks/accuracy.py [--old-rev REV] [--new-rev REV] [--new-options JSON] [--seeds 0,1] [--n 5000]
 [--out FILE]
@@ -135,7 +135,8 @@ def main() -> None:
     revs = {"new": here + (f" with {json.dumps(args.new_options)}" if args.new_options else "")}
     if "old" in protocols:
         revs["old"] = args.old_rev or here
-    header = (f"# Accuracy: rigorous mode, default options, N = {args.n}, seeds {args.seeds}, {len(TASKS)} tasks, "
+    which = "options as below" if args.new_options else "default options"
+    header = (f"# Accuracy: rigorous mode, {which}, N = {args.n}, seeds {args.seeds}, {len(TASKS)} tasks, "
               f"{time.strftime('%Y-%m-%d')}\n\nProtocols: " + ", ".join(f"{k} = {v}" for k, v in revs.items()) +
               ". Truth, estimates and intervals in nats; a miss is an interval that does not hold the truth.")
     text = report(table, list(protocols), header)

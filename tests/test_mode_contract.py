@@ -151,7 +151,8 @@ def test_an_option_left_to_the_mode_takes_the_modes_own_and_a_given_value_is_kep
     assert DEFAULTS[key] is None and all(name in description for name in own)
     for name, mode in modes.MODES.items():
         x, y, z = sides(name)
-        for given, expected in ((None, own.get(name, base)), (True if key == "learned_scale" else 0.25,) * 2):
+        given_values = (True, False) if key == "learned_scale" else (0.25, 0.0, 0.5)
+        for given, expected in ((None, own.get(name, base)), *((value, value) for value in given_values)):
             options = make_options({**fast, **EXAMPLES[name][1], key: given})
             src = source(x, y, options, name, z)
             point = mode.points(options, channel_counts(src) if mode.channel_points else None)[0]

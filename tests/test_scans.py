@@ -227,7 +227,7 @@ def test_a_learned_scale_reaches_a_sharp_dependence_sooner(fast):
     y = (x + 0.03 * rng.standard_normal((3000, 1))).astype(np.float32)
     spec = FitSpec(*random_split(len(x), 0.2, [0, 2]), 4)
     base = {**fast, "hidden_dim": 32, "embedding_dim": 1, "marginal_terms": True, "batch_size": 128,
-            "max_epochs": 40, "patience": None}
+            "max_epochs": 40, "patience": None, "device": "cpu"}
     plain = train_fits(x, y, [spec], make_options(base))[0]
     scaled = train_fits(x, y, [spec], make_options({**base, "learned_scale": True}))[0]
     assert scaled.val_mi > plain.val_mi + 0.15

@@ -20,7 +20,8 @@ def member_bytes(options, shape_x: tuple, shape_y: tuple, batch: int) -> int:
     module's output on a batch, pair heads included, found by running the critic once on a batch of zeros; FLO's
     u network, run on the batch's positive pairs only, is left out: it is small beside the scores) and its
     parameters, each times the copies a step keeps (forward values, gradients, Adam moments,
-    snapshots; SCORE_COPIES etc., measured on CPU with MLP critics of 64 and 256 hidden units)."""
+    snapshots; SCORE_COPIES etc., measured on CPU with MLP critics of 64 and 256 hidden units; a learned scale
+    keeps the unscaled scores too)."""
     with torch.random.fork_rng(devices=[]), torch.no_grad():
         critic = make_critic(options, shape_x, shape_y)
         outputs = []
@@ -33,7 +34,7 @@ def member_bytes(options, shape_x: tuple, shape_y: tuple, batch: int) -> int:
     activations = sum(out.numel() for out in outputs if isinstance(out, torch.Tensor))
     parameters = sum(p.numel() for p in critic.parameters())
     scores = batch * batch
-    return 4 * (SCORE_COPIES * scores + ACTIVATION_COPIES * activations + PARAMETER_COPIES * parameters)
+    return 4 * ((SCORE_COPIES + bool(options.learned_scale)) * scores + ACTIVATION_COPIES * activations + PARAMETER_COPIES * parameters)
 
 
 def stack_chunk(options, shape_x: tuple, shape_y: tuple, batch: int) -> int:

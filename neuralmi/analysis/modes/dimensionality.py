@@ -82,7 +82,8 @@ class Dimensionality(Mode):
         a learned scale (the narrowest critics reach a sharp dependence's plateau sooner) and stopping on
         patience's evaluations alone (the answer compares dimensions trained alike; measured in docs/speed.md)."""
         own = {"marginal_terms": True, "learned_scale": True, "patience_fraction": 0.0}
-        return options.replace(**{key: value for key, value in own.items() if getattr(options, key) is None})
+        left = {key: value for key, value in own.items() if getattr(options, key) is None}
+        return options.replace(**left) if left else options
 
     def sample_key(self, point):
         """A point's samples depend on its channel split, not on its embedding size."""
