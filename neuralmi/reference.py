@@ -121,8 +121,8 @@ def linear_bound(x, y, train: np.ndarray, val: np.ndarray, block_size: int | Non
     """A held-out InfoNCE lower bound (nats) and its standard error with a linear-Gaussian critic:
     log q(y|x) - log q(y), q(y|x) a ridge regression of Y on X with Gaussian residuals and q(y) Gaussian, both
     fitted in closed form on the `train` rows and scored on the `val` rows, in their order, in blocks of at most
-    `block_size` (the size a trained critic's held-out set is cut into). A valid lower bound on I(X; Y) whatever the data: exact up to sampling for
-    jointly Gaussian data, below the MI where the dependence is not linear."""
+    `block_size` (the size a trained critic's held-out set is cut into). A valid lower bound on I(X; Y) whatever
+    the data: exact up to sampling for jointly Gaussian data, below the MI where the dependence is not linear."""
     x, y = _standardised(x, train), _standardised(y, train)
     coef, residual = _linear_fit(x[train], y[train])
     to_white = np.linalg.inv(np.linalg.cholesky(residual))

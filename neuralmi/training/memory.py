@@ -33,8 +33,8 @@ def member_bytes(options, shape_x: tuple, shape_y: tuple, batch: int) -> int:
             hook.remove()
     activations = sum(out.numel() for out in outputs if isinstance(out, torch.Tensor))
     parameters = sum(p.numel() for p in critic.parameters())
-    scores = batch * batch
-    return 4 * ((SCORE_COPIES + bool(options.learned_scale)) * scores + ACTIVATION_COPIES * activations + PARAMETER_COPIES * parameters)
+    scores = (SCORE_COPIES + bool(options.learned_scale)) * batch * batch
+    return 4 * (scores + ACTIVATION_COPIES * activations + PARAMETER_COPIES * parameters)
 
 
 def stack_chunk(options, shape_x: tuple, shape_y: tuple, batch: int) -> int:
