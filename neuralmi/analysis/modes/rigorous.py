@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from neuralmi.analysis.contract import Mode
-from neuralmi.analysis.correction import corrected
+from neuralmi.analysis.correction import corrected, reached_references
 from neuralmi.analysis.fits import training_by_default, with_reported
 from neuralmi.analysis.planning import subset_fits, subset_gammas
 from neuralmi.analysis.plots import plot_extrapolation
@@ -41,7 +41,8 @@ class Rigorous(Mode):
         return pd.DataFrame({"statistic": [corrected(with_reported(fits, reported), reported, options, units).mi]})
 
     def summarise(self, fits, curves, options, units):
-        """The corrected MI (`correction.corrected`), judged also by the fits' training and the k-NN reference."""
+        """The corrected MI (`correction.corrected`), judged also by the fits' training, the k-NN reference and
+        the linear-critic bound, its interval reaching up to those two (`correction.reached_references`)."""
         reported = self.reported_column(options)
         table = with_reported(fits, reported)
         result = corrected(table, reported, options, units)
@@ -50,17 +51,19 @@ class Rigorous(Mode):
         half_width = (result.ci_high - result.ci_low) / 2
         reasons += linear_warnings(table, result.mi, half_width, options.confidence, make_bound(options),
                                    units)
+        ci_high, reached = reached_references(table, result.ci_high, options.confidence)
+        details = {**result.details, "extrapolated_ci_high": result.ci_high, "reached": reached}
         return MIResult(
             mode="rigorous",
             mi=result.mi,
             ci_low=result.ci_low,
-            ci_high=result.ci_high,
+            ci_high=ci_high,
             reliable=not reasons,
             reasons=reasons,
             units=units,
             fits=table,
             curves=curves,
             summary=result.summary,
-            details=result.details,
+            details=details,
             plotter=plot_extrapolation,
         )
