@@ -12,11 +12,15 @@ Each task's draw has its own seed (`draw_seed`), so the runs are independent dra
 With --new-options, the new protocol is the new revision with those options (JSON) and the old one, unless
 --old-rev says otherwise, the new revision with its defaults; --out names the report (default accuracy.md).
 
+With --from-csv, the report is rebuilt from a table an earlier run wrote (the same arguments name its protocols),
+without running anything.
+
 Usage: python benchmarks/accuracy.py [--old-rev REV] [--new-rev REV] [--new-options JSON] [--seeds 0,1] [--n 5000]
-[--out FILE]
+[--out FILE] [--from-csv FILE]
 """
 
 import argparse
+import ast
 import contextlib
 import json
 import subprocess
@@ -90,13 +94,14 @@ def report(table: pd.DataFrame, names: list[str], header: str) -> str:
     lines += markdown(pd.DataFrame([scores(table, n) for n in names]))
     if len(names) == 2:
         lines += ["", identical(table, *names)]
-    lines += ["", "## By family: mean signed error / coverage / misses flagged of misses", ""]
+    lines += ["", "## By family: mean signed error / coverage / mean half-width / misses flagged of misses", ""]
     fam = []
     for family, part in table.groupby("family", sort=False):
         entry = {"family": family, "runs": len(part)}
         for n in names:
             s = scores(part, n)
-            entry[n] = f"{s['mean signed error']:+.3f} / {s['coverage']:.2f} / {s['misses flagged']} of {s['misses']}"
+            entry[n] = (f"{s['mean signed error']:+.3f} / {s['coverage']:.2f} / {s['mean half-width']:.3f} / "
+                        f"{s['misses flagged']} of {s['misses']}")
         fam.append(entry)
     lines += markdown(pd.DataFrame(fam))
     lines += ["", "## Every run", ""]
@@ -121,15 +126,16 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=5000)
     parser.add_argument("--new-options", type=json.loads, default={}, help="options of the new protocol (JSON)")
     parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument("--from-csv", type=Path, help="rebuild the report from this table instead of running")
     args = parser.parse_args()
     seeds = [int(s) for s in args.seeds.split(",")]
-    with contextlib.ExitStack() as stack:
-        new = stack.enter_context(checkout(args.new_rev)) if args.new_rev else ROOT
-        protocols = {"old": (stack.enter_context(checkout(args.old_rev)), {})} if args.old_rev else {}
-        if args.new_options and not args.old_rev:
-            protocols["old"] = (new, {})
-        protocols["new"] = (new, args.new_options)
-        table = measure(protocols, seeds, args.n)
+    if args.from_csv:
+        table = pd.read_csv(args.from_csv)
+        protocols = [n for n in ("old", "new") if f"{n} mi" in table]
+        for n in protocols:
+            table[f"{n} reasons"] = table[f"{n} reasons"].map(ast.literal_eval)
+    else:
+        table, protocols = run_protocols(args, seeds)
     here = args.new_rev or subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
                                           capture_output=True, text=True).stdout.strip() + " (+ working tree)"
     revs = {"new": here + (f" with {json.dumps(args.new_options)}" if args.new_options else "")}
@@ -144,6 +150,18 @@ def main() -> None:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text)
     table.to_csv(args.out.with_suffix(".csv"), index=False)
+
+
+def run_protocols(args, seeds: list[int]) -> tuple[pd.DataFrame, dict]:
+    """Every draw under the protocols the arguments name: the table and the protocols (name: (directory,
+    options))."""
+    with contextlib.ExitStack() as stack:
+        new = stack.enter_context(checkout(args.new_rev)) if args.new_rev else ROOT
+        protocols = {"old": (stack.enter_context(checkout(args.old_rev)), {})} if args.old_rev else {}
+        if args.new_options and not args.old_rev:
+            protocols["old"] = (new, {})
+        protocols["new"] = (new, args.new_options)
+        return measure(protocols, seeds, args.n), protocols
 
 
 if __name__ == "__main__":
