@@ -128,21 +128,21 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=OUT)
     parser.add_argument("--from-csv", type=Path, help="rebuild the report from this table instead of running")
     args = parser.parse_args()
-    seeds = [int(s) for s in args.seeds.split(",")]
     if args.from_csv:
         table = pd.read_csv(args.from_csv)
         protocols = [n for n in ("old", "new") if f"{n} mi" in table]
         for n in protocols:
             table[f"{n} reasons"] = table[f"{n} reasons"].map(ast.literal_eval)
     else:
-        table, protocols = run_protocols(args, seeds)
+        table, protocols = run_protocols(args, [int(s) for s in args.seeds.split(",")])
     here = args.new_rev or subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
                                           capture_output=True, text=True).stdout.strip() + " (+ working tree)"
     revs = {"new": here + (f" with {json.dumps(args.new_options)}" if args.new_options else "")}
     if "old" in protocols:
         revs["old"] = args.old_rev or here
     which = "options as below" if args.new_options else "default options"
-    header = (f"# Accuracy: rigorous mode, {which}, N = {args.n}, seeds {args.seeds}, {len(TASKS)} tasks, "
+    seeds = ",".join(str(s) for s in sorted(table["seed"].unique()))
+    header = (f"# Accuracy: rigorous mode, {which}, N = {args.n}, seeds {seeds}, {len(TASKS)} tasks, "
               f"{time.strftime('%Y-%m-%d')}\n\nProtocols: " + ", ".join(f"{k} = {v}" for k, v in revs.items()) +
               ". Truth, estimates and intervals in nats; a miss is an interval that does not hold the truth.")
     text = report(table, list(protocols), header)
@@ -152,16 +152,15 @@ def main() -> None:
     table.to_csv(args.out.with_suffix(".csv"), index=False)
 
 
-def run_protocols(args, seeds: list[int]) -> tuple[pd.DataFrame, dict]:
-    """Every draw under the protocols the arguments name: the table and the protocols (name: (directory,
-    options))."""
+def run_protocols(args, seeds: list[int]) -> tuple[pd.DataFrame, list[str]]:
+    """Every draw under the protocols the arguments name: the table and the protocols' names."""
     with contextlib.ExitStack() as stack:
         new = stack.enter_context(checkout(args.new_rev)) if args.new_rev else ROOT
         protocols = {"old": (stack.enter_context(checkout(args.old_rev)), {})} if args.old_rev else {}
         if args.new_options and not args.old_rev:
             protocols["old"] = (new, {})
         protocols["new"] = (new, args.new_options)
-        return measure(protocols, seeds, args.n), protocols
+        return measure(protocols, seeds, args.n), list(protocols)
 
 
 if __name__ == "__main__":

@@ -63,7 +63,6 @@ def test_non_finite_fits_do_not_count_towards_a_gamma():
 def test_the_interval_uses_t_quantiles_of_the_pooled_or_residual_degrees_of_freedom():
     """Within-gamma spread alone: Student's t with the pooled degrees of freedom (sum of count - 1). Per-gamma
     means scattering more than that spread allows: t with the residual degrees of freedom (points - 2)."""
-
     calm = extrapolate(table(lambda x: 1.0 - 200 * x, sd=0.02, gammas=range(1, 6), seed=3), 0.1, 5, 0.95)
     assert calm.dof == sum(g - 1 for g in range(1, 6))
     half = (calm.ci_high - calm.ci_low) / 2
@@ -118,35 +117,42 @@ def test_rigorous_summary_spans_both_extrapolations_when_they_disagree():
 
 
 def test_the_interval_reaches_a_second_estimate_above_it_and_its_flag_still_fires():
-    """The KSG reference and the linear-critic bound raise the upper end to their own upper ends (estimate + 1.96
-    se) where those lie above it, naming themselves; the reasons are judged on the extrapolated interval, so a
-    reference far above still flags the result. Below it, or NaN, they change nothing."""
+    """The KSG reference and the linear-critic bound (its mean over the fits on the most data) raise the upper end
+    to their own upper ends (estimate + 1.96 se) where those lie above it, naming themselves; the reasons are
+    judged on the extrapolated interval, so a reference far above still flags the result. Below it, or NaN, they
+    change nothing, and an upper bound's interval (which a bracket tests against the lower one's) is never
+    raised."""
     from neuralmi.analysis.modes import MODES
     from neuralmi.options import make_options
 
-    def summary(**columns):
+    def summary(options=None, **columns):
+        options = options or make_options({"gammas": [1, 2, 3, 4, 5], "min_gammas": 5})
         return MODES["rigorous"].summarise(_pair_table(0.0).assign(**columns), None, options, "nats")
 
-    options = make_options({"gammas": [1, 2, 3, 4, 5], "min_gammas": 5})
+    z = stats.norm.ppf(0.975)
     base = summary()
     assert base.details["reached"] == [] and base.ci_high == base.details["extrapolated_ci_high"]
     near = summary(reference_mi=base.ci_high, reference_se=0.01)
     assert near.reliable and near.details["reached"] == ["KSG"]
-    assert near.ci_high == pytest.approx(base.ci_high + stats.norm.ppf(0.975) * 0.01)
+    assert near.ci_high == pytest.approx(base.ci_high + z * 0.01)
     assert (near.mi, near.ci_low, near.details["extrapolated_ci_high"]) == (base.mi, base.ci_low, base.ci_high)
     far = summary(reference_mi=base.ci_high + 0.1, reference_se=0.01)
     assert not far.reliable and "k-nearest-neighbour" in far.reasons[0]
-    assert far.ci_high == pytest.approx(base.ci_high + 0.1 + stats.norm.ppf(0.975) * 0.01)
-    linear = summary(linear_mi=base.ci_high, linear_se=0.02)
+    assert far.ci_high == pytest.approx(base.ci_high + 0.1 + z * 0.01)
+    by_gamma = np.where(_pair_table(0.0)["gamma"] == 1, base.ci_high, base.ci_high + 1.0)
+    linear = summary(linear_mi=by_gamma, linear_se=0.02)
     assert linear.reliable and linear.details["reached"] == ["linear"]
-    assert linear.ci_high == pytest.approx(base.ci_high + stats.norm.ppf(0.975) * 0.02)
+    assert linear.ci_high == pytest.approx(base.ci_high + z * 0.02)
     below = summary(reference_mi=base.mi, reference_se=0.001, linear_mi=base.mi - 0.1, linear_se=0.01)
     assert below.ci_high == base.ci_high and below.details["reached"] == []
+    upper = make_options({"gammas": [1, 2, 3, 4, 5], "min_gammas": 5, "bound": "l1out", "critic": "gaussian"})
+    unraised = summary(upper, reference_mi=base.ci_high, reference_se=0.01)
+    assert unraised.ci_high == unraised.details["extrapolated_ci_high"] and unraised.details["reached"] == []
+
 
 def test_the_error_is_never_below_the_sampling_error_of_all_the_data():
     """Fits that barely scatter (a critic shrinks towards its data) still leave the MI of the draw uncertain:
     the held-out per-sample terms' spread, se * sqrt(n_val) = 1.5 nats here, over sqrt(N) is the floor."""
-
     from neuralmi.analysis.extrapolation import sampling_se
 
     fits = table(lambda x: 1.0 - 200 * x, sd=1e-4, gammas=range(1, 6))

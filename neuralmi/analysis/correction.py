@@ -6,9 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
-from scipy import stats
 
 from neuralmi.analysis.extrapolation import crosscheck, extrapolate, sampling_se
 
@@ -62,27 +60,3 @@ def corrected(table: pd.DataFrame, reported: str, options, units: str) -> Correc
                "other_slope": check.other.slope,
                "gap": check.gap.mi, "gap_ci": [check.gap.ci_low, check.gap.ci_high]}
     return Corrected(ext.mi, ci_low, ci_high, reasons, summary, details)
-
-
-def reached_references(table: pd.DataFrame, ci_high: float, confidence: float) -> tuple[float, list[str]]:
-    """The interval's upper end raised to the upper end of each dependable second estimate's own normal interval
-    (at `confidence`) that lies above it, and the names of those that did: the KSG estimate of the same samples
-    (`reference_mi`, `reference_se`; few dimensions, where k-NN estimates are rarely too high) and the
-    linear-critic lower bound on the fits' own splits (`linear_mi`, `linear_se`, means over the fits on the most
-    data; a bound whatever the data). A critic learns sharp, bounded or heavy-tailed dependence slowly, so its
-    extrapolation can fall short of what these already allow; the interval then reaches them rather than
-    excluding them. Where one lies above the interval by more than the joint error, a reason flags the result as
-    well (`verdicts.reference_warnings`, `verdicts.linear_warnings`)."""
-    z = float(stats.norm.ppf(0.5 + confidence / 2))
-    most = table[table["gamma"] == table["gamma"].min()]
-    estimates = {"KSG": (table["reference_mi"].to_numpy(float)[:1], table["reference_se"].to_numpy(float)[:1]),
-                 "linear": (most["linear_mi"].to_numpy(float), most["linear_se"].to_numpy(float))}
-    reached = []
-    for name, (values, errors) in estimates.items():
-        if not np.isfinite(values).any() or not np.isfinite(errors).any():
-            continue
-        top = float(np.nanmean(values) + z * np.nanmean(errors))
-        if top > ci_high:
-            ci_high = top
-            reached.append(name)
-    return ci_high, reached

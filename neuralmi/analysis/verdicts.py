@@ -1,7 +1,8 @@
 """The reasons not to trust a result that every mode shares: diverged or unfinished fits, a bound's own measured
 bias, a wrong known entropy, a capped InfoNCE value, a k-nearest-neighbour reference above the interval, and a
 linear-critic lower bound above the result. A mode adds its own (a curved extrapolation, a peak at the edge of a
-scan) and is `reliable` only without any."""
+scan) and is `reliable` only without any. The last two are second estimates of the MI built differently on the
+same samples (`second_estimates`); rigorous mode's interval also reaches up to them (`reached_references`)."""
 
 from __future__ import annotations
 
@@ -121,11 +122,38 @@ def bracket_warnings(table: pd.DataFrame, bound, half_width: float, units: str) 
             f"this upper bound may be more than twice the MI ({why})"]
 
 
+def second_estimates(table: pd.DataFrame) -> dict[str, tuple[float, float]]:
+    """The second estimates beside a fit table, each (value, standard error) in its units, NaN where not computed:
+    `KSG`, the k-nearest-neighbour estimate of the point's samples (`reference_mi`, `reference_se`; few dimensions),
+    and `linear`, the linear-critic lower bound on the fits' own splits (`linear_mi`, `linear_se`, means over the
+    fits on the most data)."""
+    most = table[table["gamma"] == table["gamma"].min()]
+    linear = [most[c].to_numpy(float) for c in ("linear_mi", "linear_se")]
+    return {"KSG": (float(table["reference_mi"].iloc[0]), float(table["reference_se"].iloc[0])),
+            "linear": tuple(float(np.nanmean(a)) if np.isfinite(a).any() else np.nan for a in linear)}
+
+
+def reached_references(table: pd.DataFrame, ci_high: float, confidence: float) -> tuple[float, list[str]]:
+    """The interval's upper end raised to the upper end of each second estimate's own normal interval (value +
+    the normal quantile of `confidence` x its error) that lies above it, and the names of those that did. KSG is
+    rarely too high in the few dimensions it is computed in, and the linear bound holds whatever the data, while
+    a smooth critic learns sharp, bounded or heavy-tailed dependence slowly and its extrapolation can fall short
+    of what they allow: the interval reaches them rather than excluding them. The reasons stay those of the
+    interval before (`reference_warnings`, `linear_warnings`)."""
+    z = float(stats.norm.ppf(0.5 + confidence / 2))
+    reached = []
+    for name, (value, error) in second_estimates(table).items():
+        if np.isfinite(value) and np.isfinite(error) and value + z * error > ci_high:
+            ci_high = value + z * error
+            reached.append(name)
+    return ci_high, reached
+
+
 def reference_warnings(table: pd.DataFrame, ci_high: float, units: str) -> list[str]:
     """A reason when the k-nearest-neighbour reference (`reference_mi`, few dimensions only) lies above the
     interval by more than twice its own standard error: k-NN estimates are dependable there and rarely too
     high, so the critic likely misses part of the dependence."""
-    ref, se = float(table["reference_mi"].iloc[0]), float(table["reference_se"].iloc[0])
+    ref, se = second_estimates(table)["KSG"]
     if not np.isfinite(ref) or ref - 2 * se <= ci_high:
         return []
     return [f"a k-nearest-neighbour estimate of the same samples (KSG, k = 3), {ref:.3f} +- {se:.3f} {units}, lies "
@@ -140,11 +168,9 @@ def linear_warnings(table: pd.DataFrame, mi: float, half_width: float, confidenc
     mean standard error times the normal quantile of `confidence`, added in quadrature. That bound holds
     whatever the data, so the result is then too low: its critic or densities miss dependence that a linear map
     of X already carries (too many dimensions for its training, or a density family that fits Y poorly)."""
-    most = table[table["gamma"] == table["gamma"].min()]
-    values, errors = most["linear_mi"].to_numpy(float), most["linear_se"].to_numpy(float)
-    if not np.isfinite(values).any() or not np.isfinite(mi):
+    linear, error = second_estimates(table)["linear"]
+    if not np.isfinite(linear) or not np.isfinite(mi):
         return []
-    linear, error = float(np.nanmean(values)), float(np.nanmean(errors))
     excess = linear - mi
     if excess <= np.hypot(half_width, stats.norm.ppf(0.5 + confidence / 2) * error):
         return []

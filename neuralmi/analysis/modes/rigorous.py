@@ -6,12 +6,12 @@ from __future__ import annotations
 import pandas as pd
 
 from neuralmi.analysis.contract import Mode
-from neuralmi.analysis.correction import corrected, reached_references
+from neuralmi.analysis.correction import corrected
 from neuralmi.analysis.fits import training_by_default, with_reported
 from neuralmi.analysis.planning import subset_fits, subset_gammas
 from neuralmi.analysis.plots import plot_extrapolation
 from neuralmi.analysis.result import MIResult
-from neuralmi.analysis.verdicts import fit_warnings, linear_warnings, reference_warnings
+from neuralmi.analysis.verdicts import fit_warnings, linear_warnings, reached_references, reference_warnings
 from neuralmi.bounds import make_bound
 
 
@@ -42,16 +42,19 @@ class Rigorous(Mode):
 
     def summarise(self, fits, curves, options, units):
         """The corrected MI (`correction.corrected`), judged also by the fits' training, the k-NN reference and
-        the linear-critic bound, its interval reaching up to those two (`correction.reached_references`)."""
+        the linear-critic bound; the interval of a value that is not an upper bound reaches up to those two
+        (`verdicts.reached_references`: an upper bound's interval is what the bracket tests against the lower
+        one's, and lower estimates must not lift it)."""
         reported = self.reported_column(options)
         table = with_reported(fits, reported)
         result = corrected(table, reported, options, units)
         reasons = fit_warnings(table, options.bound, units) + result.reasons
         reasons += reference_warnings(table, result.ci_high, units)
         half_width = (result.ci_high - result.ci_low) / 2
-        reasons += linear_warnings(table, result.mi, half_width, options.confidence, make_bound(options),
-                                   units)
-        ci_high, reached = reached_references(table, result.ci_high, options.confidence)
+        bound = make_bound(options)
+        reasons += linear_warnings(table, result.mi, half_width, options.confidence, bound, units)
+        ci_high, reached = (result.ci_high, []) if bound.direction == "upper" else reached_references(
+            table, result.ci_high, options.confidence)
         details = {**result.details, "extrapolated_ci_high": result.ci_high, "reached": reached}
         return MIResult(
             mode="rigorous",
