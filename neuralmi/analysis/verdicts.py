@@ -134,17 +134,20 @@ def second_estimates(table: pd.DataFrame) -> dict[str, tuple[float, float]]:
 
 
 def reached_references(table: pd.DataFrame, ci_high: float, confidence: float) -> tuple[float, list[str]]:
-    """The interval's upper end raised to the upper end of each second estimate's own normal interval (value +
-    the normal quantile of `confidence` x its error) that lies above it, and the names of those that did. KSG is
-    rarely too high in the few dimensions it is computed in, and the linear bound holds whatever the data, while
-    a smooth critic learns sharp, bounded or heavy-tailed dependence slowly and its extrapolation can fall short
-    of what they allow: the interval reaches them rather than excluding them. The reasons stay those of the
-    interval before (`reference_warnings`, `linear_warnings`)."""
+    """The interval's upper end raised to what a second estimate above it allows, and the names of those that
+    raised it: KSG, an estimate of the MI that is rarely too high in the few dimensions it is computed in, up to
+    its own interval's upper end (value + the normal quantile of `confidence` x its error); the linear bound, a
+    bound rather than an estimate of the MI, up to its value, the least the MI can be by these data. A smooth
+    critic learns sharp, bounded or heavy-tailed dependence slowly and its extrapolation can fall short of them:
+    the interval reaches them rather than excluding them. The reasons stay those of the interval before
+    (`reference_warnings`, `linear_warnings`)."""
     z = float(stats.norm.ppf(0.5 + confidence / 2))
+    estimates = second_estimates(table)
+    tops = {"KSG": estimates["KSG"][0] + z * estimates["KSG"][1], "linear": estimates["linear"][0]}
     reached = []
-    for name, (value, error) in second_estimates(table).items():
-        if np.isfinite(value) and np.isfinite(error) and value + z * error > ci_high:
-            ci_high = value + z * error
+    for name, top in tops.items():
+        if np.isfinite(top) and top > ci_high:
+            ci_high = top
             reached.append(name)
     return ci_high, reached
 
