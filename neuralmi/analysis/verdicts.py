@@ -133,14 +133,17 @@ def second_estimates(table: pd.DataFrame) -> dict[str, tuple[float, float]]:
             "linear": tuple(float(np.nanmean(a)) if np.isfinite(a).any() else np.nan for a in linear)}
 
 
-def reached_references(table: pd.DataFrame, ci_high: float, confidence: float) -> tuple[float, list[str]]:
+def reached_references(table: pd.DataFrame, ci_high: float, confidence: float, bound) -> tuple[float, list[str]]:
     """The interval's upper end raised to what a second estimate above it allows, and the names of those that
     raised it: KSG, an estimate of the MI that is rarely too high in the few dimensions it is computed in, up to
     its own interval's upper end (value + the normal quantile of `confidence` x its error); the linear bound, a
     bound rather than an estimate of the MI, up to its value, the least the MI can be by these data. A smooth
     critic learns sharp, bounded or heavy-tailed dependence slowly and its extrapolation can fall short of them:
     the interval reaches them rather than excluding them. The reasons stay those of the interval before
-    (`reference_warnings`, `linear_warnings`)."""
+    (`reference_warnings`, `linear_warnings`). An upper `bound`'s interval is left as it is: a bracket tests it
+    against the lower one's, and lower estimates must not lift it."""
+    if bound.direction == "upper":
+        return ci_high, []
     z = float(stats.norm.ppf(0.5 + confidence / 2))
     estimates = second_estimates(table)
     tops = {"KSG": estimates["KSG"][0] + z * estimates["KSG"][1], "linear": estimates["linear"][0]}

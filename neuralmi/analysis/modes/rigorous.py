@@ -42,9 +42,7 @@ class Rigorous(Mode):
 
     def summarise(self, fits, curves, options, units):
         """The corrected MI (`correction.corrected`), judged also by the fits' training, the k-NN reference and
-        the linear-critic bound; the interval of a value that is not an upper bound reaches up to those two
-        (`verdicts.reached_references`: an upper bound's interval is what the bracket tests against the lower
-        one's, and lower estimates must not lift it)."""
+        the linear-critic bound; the interval reaches up to those two (`verdicts.reached_references`)."""
         reported = self.reported_column(options)
         table = with_reported(fits, reported)
         result = corrected(table, reported, options, units)
@@ -53,8 +51,7 @@ class Rigorous(Mode):
         half_width = (result.ci_high - result.ci_low) / 2
         bound = make_bound(options)
         reasons += linear_warnings(table, result.mi, half_width, options.confidence, bound, units)
-        ci_high, reached = (result.ci_high, []) if bound.direction == "upper" else reached_references(
-            table, result.ci_high, options.confidence)
+        ci_high, reached = reached_references(table, result.ci_high, options.confidence, bound)
         details = {**result.details, "extrapolated_ci_high": result.ci_high, "reached": reached}
         return MIResult(
             mode="rigorous",
