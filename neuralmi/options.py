@@ -63,6 +63,7 @@ class Options:
     validation_fraction: float
     split: str
     n_validation_blocks: int
+    folds: int | None
     gap: int | None
     validation_indices: tuple | None
     estimate_on: str
@@ -163,11 +164,11 @@ def validate_options(options: Mapping[str, Any]) -> dict:
     return full
 
 
-NOT_SWEPT = ("grid", "bracket", "upper_bound", "upper_critic", "y_entropy_nats", "lags", "embedding_dims", "history", "horizon", "directions",
-             "conditional_correction", "precisions", "perturbation", "perturbed_side", "precision_fraction",
-             "channel_groups", "edge_control", "null_permutations", "null_method", "null_tail", "gammas", "repeats",
-             "validation_indices", "device", "threads", "stack_memory_mb", "processor", "processor_x", "processor_y",
-             "processor_z", "sample_rate", "duration")
+NOT_SWEPT = ("grid", "bracket", "upper_bound", "upper_critic", "y_entropy_nats", "lags", "embedding_dims", "history",
+             "horizon", "directions", "conditional_correction", "precisions", "perturbation", "perturbed_side",
+             "precision_fraction", "channel_groups", "edge_control", "folds", "null_permutations", "null_method",
+             "null_tail", "gammas", "repeats", "validation_indices", "device", "threads", "stack_memory_mb", "processor",
+             "processor_x", "processor_y", "processor_z", "sample_rate", "duration")
 
 
 def _check_grid(grid) -> None:

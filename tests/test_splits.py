@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from neuralmi.errors import InputError
-from neuralmi.training.splits import blocked_split, index_split, partition, random_split
+from neuralmi.training.splits import blocked_folds, blocked_split, index_split, partition, random_split
 
 
 def test_random_split_is_a_seeded_partition():
@@ -24,6 +24,20 @@ def test_blocked_split_holds_out_contiguous_blocks_with_gaps():
         near = np.arange(max(0, lo - 5), min(1000, hi + 6))
         assert not np.intersect1d(train, near).size
     assert len(train) >= 1000 - 200 - 4 * 2 * 5
+
+
+def test_blocked_folds_hold_out_every_sample_once_with_gaps():
+    folds = blocked_folds(1003, 4, n_blocks=3, gap=5, seed=0)
+    held_out = np.concatenate([val for _, val in folds])
+    assert np.array_equal(np.sort(held_out), np.arange(1003))
+    for train, val in folds:
+        assert 245 <= len(val) <= 256
+        assert len(np.flatnonzero(np.diff(val) > 1)) <= 2
+        near = np.unique(np.clip(val[:, None] + np.arange(-5, 6), 0, 1002))
+        assert not np.intersect1d(train, near).size and len(train) >= 1003 - len(val) - 3 * 2 * 5
+    assert all(np.array_equal(a[1], b[1]) for a, b in zip(folds, blocked_folds(1003, 4, 3, 5, seed=0)))
+    with pytest.raises(InputError, match="20 samples cannot form 4 folds of 6 blocks"):
+        blocked_folds(20, 4, 6, 0, seed=0)
 
 
 def test_index_split_and_its_errors():

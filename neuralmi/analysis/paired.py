@@ -52,18 +52,29 @@ def held_out_difference(first: pd.DataFrame, second: pd.DataFrame, confidence: f
     per-sample differences of the two critics' held-out terms at their selected evaluations (`val_terms`, same
     samples): each repeat's value is their mean and its standard error their spread over sqrt(n_val), a paired
     error free of the sampling noise the two terms share; with `batches` (samples in time order, whose terms are
-    autocorrelated) the spread of that many consecutive batches' means over sqrt(batches). Combined over repeats
-    as `summaries.point_means` does. A `correction.Corrected` without a line."""
-    differences = []
-    for r in _pairs(first, second).itertuples():
+    autocorrelated) the spread of that many consecutive batches' means over sqrt(batches). A cross-fitted repeat's
+    folds (`subset`) pool into one value over all their held-out samples. Combined over repeats as
+    `summaries.point_means` does. A `correction.Corrected` without a line."""
+    folds: dict[int, list[np.ndarray]] = {}
+    for r in _pairs(first, second).sort_values(["repeat", "subset"]).itertuples():
         a, b = np.asarray(r.val_terms, np.float64), np.asarray(r.val_terms_2, np.float64)
         if not len(a) == len(b) == r.n_val == r.n_val_2 or len(a) < 2:
             raise InputError(f"val_terms: fit {r.fit_id} holds {len(a)} and its pair {len(b)} held-out terms, "
                              f"expected n_val = {r.n_val} each (fits trained without keep_terms?)")
-        differences.append(a - b)
-    repeats = pd.DataFrame({"mi": [d.mean() for d in differences],
-                            "se": [_standard_error(d, batches) for d in differences]})
+        folds.setdefault(r.repeat, []).append(a - b)
+    repeats = pd.DataFrame([_cross_fitted(d, batches) for d in folds.values()], columns=["mi", "se"])
     return _held_out(repeats, confidence)
+
+
+def _cross_fitted(folds: list[np.ndarray], batches: int | None) -> tuple[float, float]:
+    """(mean, standard error) of one repeat's per-sample differences: of its one fit, or over the disjoint
+    held-out sets of its cross-fitted folds (every sample weighs the same; the folds' errors combine as those of
+    independent samples)."""
+    if len(folds) == 1:
+        return folds[0].mean(), _standard_error(folds[0], batches)
+    sizes = np.array([len(d) for d in folds], np.float64)
+    errors = np.array([_standard_error(d, batches) for d in folds])
+    return float(np.concatenate(folds).mean()), float(np.sqrt(((sizes / sizes.sum()) ** 2 * errors**2).sum()))
 
 
 def _standard_error(terms: np.ndarray, batches: int | None) -> float:

@@ -1,6 +1,7 @@
-"""The two plans the modes use: one fit on all samples per repeat, and fits on gamma disjoint subsets for every
-gamma (the subsample-and-extrapolate protocol). A plan is labels and FitSpecs, a function of the number of
-samples, the options and the seed only, so every point of a scan (and both terms of a chain rule) shares it."""
+"""The plans the modes use: one fit on all samples per repeat (or, cross-fitted, one per fold), and fits on gamma
+disjoint subsets for every gamma (the subsample-and-extrapolate protocol). A plan is labels and FitSpecs, a function
+of the number of samples, the options and the seed only, so every point of a scan (and both terms of a chain rule)
+shares it."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import numpy as np
 
 from neuralmi.errors import InputError
 from neuralmi.training.specs import FitSpec
-from neuralmi.training.splits import partition, split
+from neuralmi.training.splits import blocked_folds, partition, split
 
 
 def repeated_fits(n: int, options, seed: int, repeats: range) -> tuple[list[dict], list[FitSpec]]:
@@ -20,6 +21,21 @@ def repeated_fits(n: int, options, seed: int, repeats: range) -> tuple[list[dict
         fit_seed = int(np.random.default_rng([seed, r]).integers(2**31))
         labels.append({"gamma": 1, "repeat": r, "subset": 0, "n_samples": n, "seed": fit_seed})
         specs.append(FitSpec(train, val, fit_seed))
+    return labels, specs
+
+
+def cross_fitted(n: int, options, seed: int, repeats: range) -> tuple[list[dict], list[FitSpec]]:
+    """With `folds`, per repeat `folds` fits on all n samples whose held-out blocks partition them (labelled by
+    `subset`, the fold), each with its own initialisation; without, `repeated_fits`."""
+    if options.folds is None:
+        return repeated_fits(n, options, seed, repeats)
+    labels, specs = [], []
+    for r in repeats:
+        for fold, (train, val) in enumerate(blocked_folds(n, options.folds, options.n_validation_blocks,
+                                                          options.gap, [seed, r])):
+            fit_seed = int(np.random.default_rng([seed, r, fold]).integers(2**31))
+            labels.append({"gamma": 1, "repeat": r, "subset": fold, "n_samples": n, "seed": fit_seed})
+            specs.append(FitSpec(train, val, fit_seed))
     return labels, specs
 
 

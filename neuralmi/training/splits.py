@@ -44,6 +44,32 @@ def blocked_split(n: int, fraction: float, n_blocks: int, gap: int, seed) -> tup
     return train, val
 
 
+def blocked_folds(n: int, folds: int, n_blocks: int, gap: int, seed) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Time series, cross-fitting: `folds` (train, held-out) splits whose held-out sets partition the n samples.
+
+    The series is cut into folds x n_blocks equal segments, dealt to the folds at random, n_blocks each; a fold
+    trains on every sample farther than `gap` from its own held-out blocks.
+    """
+    n_segments = folds * n_blocks
+    if n_segments > n:
+        raise InputError(f"folds: {n} samples cannot form {folds} folds of {n_blocks} blocks; lower folds or "
+                         f"n_validation_blocks")
+    edges = np.linspace(0, n, n_segments + 1).round().astype(int)
+    dealt = np.random.default_rng(seed).permutation(n_segments).reshape(folds, n_blocks)
+    out = []
+    for chosen in np.sort(dealt, axis=1):
+        is_val = np.zeros(n, dtype=bool)
+        excluded = np.zeros(n, dtype=bool)
+        for s in chosen:
+            lo, hi = edges[s], edges[s + 1]
+            is_val[lo:hi] = True
+            excluded[max(0, lo - gap) : min(n, hi + gap)] = True
+        train, val = np.flatnonzero(~excluded), np.flatnonzero(is_val)
+        _check_sizes(n, train.size, val.size)
+        out.append((train, val))
+    return out
+
+
 def index_split(n: int, validation_indices) -> tuple[np.ndarray, np.ndarray]:
     """User-given held-out indices; every other sample trains."""
     val = np.unique(np.asarray(validation_indices, dtype=np.int64))

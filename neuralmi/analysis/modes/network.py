@@ -11,14 +11,15 @@ point that predicts t's future from a past:
 The shifted copy takes the place of a dropped input so that both terms of a TE have critics of one shape: the
 held-out loss an extra input costs (over-fitting) is the same on both sides, and a source that adds nothing has a
 TE of zero on average, not below it. Every term is one fit per repeat on all samples (a blocked split) reporting
-held-out values; the two terms of a TE share every split and seed, and the TE is the mean of the per-sample
-differences of their held-out terms, with a standard error from consecutive batch means (the terms are
-autocorrelated in time). An edge's p-value is one-sided from its z-score (TE / se) against N(0, 1), or against
+held-out values, or with `folds` one fit per fold whose held-out blocks partition the samples (cross-fitting: every
+sample held out once, the folds' differences pooled); the two terms of a TE share every split and seed, and the TE
+is the mean of the per-sample differences of their held-out terms, with a standard error from consecutive batch
+means (the terms are autocorrelated in time). An edge's p-value is one-sided from its z-score (TE / se) against N(0, 1), or against
 the empirical null of the graph's z-scores where that is wider (`empirical_null`), or with `null_permutations` from
 surrogates: the `all` term with s's steps shifted by other offsets; q-values are Benjamini-Hochberg over every
 ordered pair of the graph, and an edge is selected when its q is below 1 - confidence. Equal shapes train as one
 stack: pair and own points of every target are one stack, all and rest points another (two per repeat, however
-many units; fits per repeat: 2 N (N - 1) + 2 N = 2 N^2 for N units).
+many units; fits per repeat: 2 N (N - 1) + 2 N = 2 N^2 for N units, times `folds`).
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from neuralmi.analysis.contract import Mode
 from neuralmi.analysis.fits import plain, with_reported
 from neuralmi.analysis.history import SHIFTED_DRIVER, require_history, steps, time_split
 from neuralmi.analysis.paired import held_out_difference
-from neuralmi.analysis.planning import repeated_fits
+from neuralmi.analysis.planning import cross_fitted
 from neuralmi.analysis.result import MIResult
 from neuralmi.analysis.style import DOUBLE_COLUMN, PANEL_HEIGHT, new_figure, styled
 from neuralmi.analysis.verdicts import fit_warnings
@@ -50,7 +51,7 @@ EDGE_DOCS = {
     "source": "the driving unit (a channel index or a channel group's name)",
     "target": "the driven unit",
     "mi": "TE(source -> target) given the pasts of every other unit (held-out, in the result's units)",
-    "se": "its standard error (batch means of the per-sample differences, combined over repeats)",
+    "se": "its standard error (batch means of the per-sample differences, over folds and repeats)",
     "ci_low": "its interval's lower end",
     "ci_high": "its interval's upper end",
     "p_te": "one-sided p of the conditional TE from its z-score (TE / se) against the edges' null (`null_z`)",
@@ -109,7 +110,7 @@ class Network(Mode):
     name = "network"
     point_keys = ("source", "target")
     question = "Who drives whom: the directed graph of X's channels, each edge's TE given all other channels?"
-    own_options = ("history", "horizon", "channel_groups", "edge_control")
+    own_options = ("history", "horizon", "channel_groups", "edge_control", "folds")
     x_alone = True
     time_ordered = True
     channel_points = True
@@ -137,11 +138,12 @@ class Network(Mode):
                 + [{"source": s, "target": t, "term": "rest"} for s, t in pairs])
 
     def fit_gammas(self, options):
-        return [1] * (options.repeats or 1)
+        return [1] * ((options.repeats or 1) * (options.folds or 1))
 
     def plan(self, n, options, seed, point):
-        """One fit per repeat on all samples, the same for every point (so the terms of a TE pair up)."""
-        return repeated_fits(n, options, seed, range(options.repeats or 1))
+        """One fit per repeat on all samples (with `folds`, one per fold), the same for every point (so the terms of
+        a TE pair up)."""
+        return cross_fitted(n, options, seed, range(options.repeats or 1))
 
     def resolve(self, options, source):
         return time_split(options, source, self.name)
