@@ -18,7 +18,7 @@ EXAMPLES = {
     "conditional": (gaussian_triplet(400, case="partial", seed=1), {}),
     "pairwise": ((dependent_pairs(300, n_channels=3, pairs=[[0, 1]], seed=1), None), {}),
     "precision": (GAUSS, {"precisions": [0.1, 0.5], "processor": "continuous"}),
-    "network": ((autoregressive_network(400, motif("chain", 3), 3, seed=1), None), {"history": 1}),
+    "network": ((autoregressive_network(400, motif("chain", 3), 3, seed=1), None), {"history": 1, "folds": 2}),
 }
 
 

@@ -4,7 +4,7 @@ they share.
 - `contract`: `Mode`, what a mode provides (required methods, hooks with defaults, declared capabilities).
 - `modes/`: the registry (`modes/__init__.py`) and one module per mode.
 - `points`: a mode's points, their samples and model inputs, planned and trained as stacks.
-- `planning`: the two plans (one fit per repeat; fits on the subsets of every gamma).
+- `planning`: the plans (one fit per repeat, or one per cross-fitted fold; fits on the subsets of every gamma).
 - `fits`: the plan, fit and curve tables, with their columns described.
 - `summaries`: fit tables per point (parameters as columns, means with errors).
 - `extrapolation`, `correction`: the subsample-and-extrapolate bias correction, cross-checked and judged.

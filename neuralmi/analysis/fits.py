@@ -21,7 +21,7 @@ LABEL_DOCS = {
     "bound": "the estimator the fit trains (the upper bound for a bracket's twins)",
     "gamma": "the number of disjoint subsets the data were cut into (1: all samples)",
     "repeat": "which repeat (partition, channel split or fresh seed)",
-    "subset": "which of the gamma subsets",
+    "subset": "which of the gamma subsets (cross-fitted: which fold)",
     "n_samples": "samples in the fit's subset (training and held-out)",
     "seed": "the fit's seed (initialisation, batch order, held-out blocks)",
 }

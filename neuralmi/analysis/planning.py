@@ -29,6 +29,9 @@ def cross_fitted(n: int, options, seed: int, repeats: range) -> tuple[list[dict]
     `subset`, the fold), each with its own initialisation; without, `repeated_fits`."""
     if options.folds is None:
         return repeated_fits(n, options, seed, repeats)
+    if options.split != "blocked":
+        raise InputError(f"folds: cross-fitting deals contiguous blocks of a time series to the folds; split is "
+                         f"{options.split!r}, expected 'blocked'")
     labels, specs = [], []
     for r in repeats:
         for fold, (train, val) in enumerate(blocked_folds(n, options.folds, options.n_validation_blocks,

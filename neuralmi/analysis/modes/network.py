@@ -289,7 +289,7 @@ def _labels(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def _silent(table: pd.DataFrame, units: list) -> list:
-    """Units whose pair terms (as targets) have held-out terms all equal on every repeat (a channel that never
+    """Units whose pair terms (as targets) have held-out terms all equal in every fit (a channel that never
     varies: its future is constant)."""
     labels = _labels(table)
     own = table[labels["term"] == "pair"].assign(target=labels["target"])
