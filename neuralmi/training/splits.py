@@ -32,16 +32,7 @@ def blocked_split(n: int, fraction: float, n_blocks: int, gap: int, seed) -> tup
         raise InputError(f"blocked split: {n} samples cannot form {n_segments} segments; lower n_validation_blocks")
     edges = np.linspace(0, n, n_segments + 1).round().astype(int)
     chosen = np.sort(np.random.default_rng(seed).choice(n_segments, size=n_blocks, replace=False))
-    is_val = np.zeros(n, dtype=bool)
-    excluded = np.zeros(n, dtype=bool)
-    for s in chosen:
-        lo, hi = edges[s], edges[s + 1]
-        is_val[lo:hi] = True
-        excluded[max(0, lo - gap) : min(n, hi + gap)] = True
-    train = np.flatnonzero(~excluded)
-    val = np.flatnonzero(is_val)
-    _check_sizes(n, train.size, val.size)
-    return train, val
+    return _blocks_held_out(n, edges, chosen, gap)
 
 
 def blocked_folds(n: int, folds: int, n_blocks: int, gap: int, seed) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -56,18 +47,22 @@ def blocked_folds(n: int, folds: int, n_blocks: int, gap: int, seed) -> list[tup
                          f"n_validation_blocks")
     edges = np.linspace(0, n, n_segments + 1).round().astype(int)
     dealt = np.random.default_rng(seed).permutation(n_segments).reshape(folds, n_blocks)
-    out = []
-    for chosen in np.sort(dealt, axis=1):
-        is_val = np.zeros(n, dtype=bool)
-        excluded = np.zeros(n, dtype=bool)
-        for s in chosen:
-            lo, hi = edges[s], edges[s + 1]
-            is_val[lo:hi] = True
-            excluded[max(0, lo - gap) : min(n, hi + gap)] = True
-        train, val = np.flatnonzero(~excluded), np.flatnonzero(is_val)
-        _check_sizes(n, train.size, val.size)
-        out.append((train, val))
-    return out
+    return [_blocks_held_out(n, edges, chosen, gap) for chosen in np.sort(dealt, axis=1)]
+
+
+def _blocks_held_out(n: int, edges: np.ndarray, chosen, gap: int) -> tuple[np.ndarray, np.ndarray]:
+    """(train, held-out): segments `chosen` (between `edges`) held out, `gap` samples around each kept from
+    training."""
+    is_val = np.zeros(n, dtype=bool)
+    excluded = np.zeros(n, dtype=bool)
+    for s in chosen:
+        lo, hi = edges[s], edges[s + 1]
+        is_val[lo:hi] = True
+        excluded[max(0, lo - gap) : min(n, hi + gap)] = True
+    train = np.flatnonzero(~excluded)
+    val = np.flatnonzero(is_val)
+    _check_sizes(n, train.size, val.size)
+    return train, val
 
 
 def index_split(n: int, validation_indices) -> tuple[np.ndarray, np.ndarray]:
