@@ -100,6 +100,9 @@ def test_cross_fitting_holds_out_every_sample_once_and_pools_the_folds(graph):
 
     differences = [a - b for a, b in zip(terms(term="all", target=2), terms(term="rest", source=1, target=2))]
     np.testing.assert_allclose(frame.loc[(1, 2), "mi"], np.concatenate(differences).mean(), rtol=1e-12)
+    errors = [np.std([b.mean() for b in np.array_split(d, 20)], ddof=1) / np.sqrt(20) for d in differences]
+    shares = np.array([len(d) for d in differences]) / sum(len(d) for d in differences)
+    np.testing.assert_allclose(frame.loc[(1, 2), "se"], np.sqrt(np.sum(shares**2 * np.square(errors))), rtol=1e-12)
     truth = {(e.source, e.target) for e in EDGES}
     assert set(frame.index[frame["selected"]]) == truth
     single_se = single.to_frame().set_index(["source", "target"])["se"]

@@ -30,12 +30,16 @@ def test_blocked_folds_hold_out_every_sample_once_with_gaps():
     folds = blocked_folds(1003, 4, n_blocks=3, gap=5, seed=0)
     held_out = np.concatenate([val for _, val in folds])
     assert np.array_equal(np.sort(held_out), np.arange(1003))
+    edges = np.linspace(0, 1003, 13).round().astype(int)
     for train, val in folds:
         assert 245 <= len(val) <= 256
-        assert len(np.flatnonzero(np.diff(val) > 1)) <= 2
+        segments = np.flatnonzero(np.isin(edges[:-1], val))
+        assert len(segments) == 3  # three whole segments
+        assert np.array_equal(val, np.concatenate([np.arange(edges[s], edges[s + 1]) for s in segments]))
         near = np.unique(np.clip(val[:, None] + np.arange(-5, 6), 0, 1002))
         assert not np.intersect1d(train, near).size and len(train) >= 1003 - len(val) - 3 * 2 * 5
     assert all(np.array_equal(a[1], b[1]) for a, b in zip(folds, blocked_folds(1003, 4, 3, 5, seed=0)))
+    assert not all(np.array_equal(a[1], b[1]) for a, b in zip(folds, blocked_folds(1003, 4, 3, 5, seed=1)))
     with pytest.raises(InputError, match="20 samples cannot form 4 folds of 6 blocks"):
         blocked_folds(20, 4, 6, 0, seed=0)
 

@@ -55,18 +55,18 @@ def held_out_difference(first: pd.DataFrame, second: pd.DataFrame, confidence: f
     autocorrelated) the spread of that many consecutive batches' means over sqrt(batches). A cross-fitted repeat's
     folds (`subset`) pool into one value over all their held-out samples. Combined over repeats as
     `summaries.point_means` does. A `correction.Corrected` without a line."""
-    folds: dict[int, list[np.ndarray]] = {}
+    by_repeat: dict[int, list[np.ndarray]] = {}
     for r in _pairs(first, second).sort_values(["repeat", "subset"]).itertuples():
         a, b = np.asarray(r.val_terms, np.float64), np.asarray(r.val_terms_2, np.float64)
         if not len(a) == len(b) == r.n_val == r.n_val_2 or len(a) < 2:
             raise InputError(f"val_terms: fit {r.fit_id} holds {len(a)} and its pair {len(b)} held-out terms, "
                              f"expected n_val = {r.n_val} each (fits trained without keep_terms?)")
-        folds.setdefault(r.repeat, []).append(a - b)
-    repeats = pd.DataFrame([_cross_fitted(d, batches) for d in folds.values()], columns=["mi", "se"])
+        by_repeat.setdefault(r.repeat, []).append(a - b)
+    repeats = pd.DataFrame([_pooled(d, batches) for d in by_repeat.values()], columns=["mi", "se"])
     return _held_out(repeats, confidence)
 
 
-def _cross_fitted(folds: list[np.ndarray], batches: int | None) -> tuple[float, float]:
+def _pooled(folds: list[np.ndarray], batches: int | None) -> tuple[float, float]:
     """(mean, standard error) of one repeat's per-sample differences: of its one fit, or over the disjoint
     held-out sets of its cross-fitted folds (every sample weighs the same; the folds' errors combine as those of
     independent samples)."""

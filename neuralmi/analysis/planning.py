@@ -26,12 +26,10 @@ def repeated_fits(n: int, options, seed: int, repeats: range) -> tuple[list[dict
 
 def cross_fitted(n: int, options, seed: int, repeats: range) -> tuple[list[dict], list[FitSpec]]:
     """With `folds`, per repeat `folds` fits on all n samples whose held-out blocks partition them (labelled by
-    `subset`, the fold), each with its own initialisation; without, `repeated_fits`."""
+    `subset`, the fold), each with its own initialisation; without, `repeated_fits`. For time series (the blocked
+    split's `n_validation_blocks` and `gap`)."""
     if options.folds is None:
         return repeated_fits(n, options, seed, repeats)
-    if options.split != "blocked":
-        raise InputError(f"folds: cross-fitting deals contiguous blocks of a time series to the folds; split is "
-                         f"{options.split!r}, expected 'blocked'")
     labels, specs = [], []
     for r in repeats:
         for fold, (train, val) in enumerate(blocked_folds(n, options.folds, options.n_validation_blocks,

@@ -43,7 +43,8 @@ def blocked_folds(n: int, folds: int, n_blocks: int, gap: int, seed) -> list[tup
     """
     n_segments = folds * n_blocks
     if n_segments > n:
-        raise InputError(f"folds: {n} samples cannot form {folds} folds of {n_blocks} blocks; lower folds or "
+        raise InputError(f"folds: {n} samples cannot form {folds} folds of {n_blocks} blocks (folds x "
+                         f"n_validation_blocks = {n_segments} segments of at least one sample); lower folds or "
                          f"n_validation_blocks")
     edges = np.linspace(0, n, n_segments + 1).round().astype(int)
     dealt = np.random.default_rng(seed).permutation(n_segments).reshape(folds, n_blocks)
