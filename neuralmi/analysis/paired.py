@@ -69,7 +69,7 @@ def held_out_difference(first: pd.DataFrame, second: pd.DataFrame, confidence: f
 def _pooled(folds: list[np.ndarray], batches: int | None) -> tuple[float, float]:
     """(mean, standard error) of one repeat's per-sample differences: of its one fit, or over the disjoint
     held-out sets of its cross-fitted folds (every sample weighs the same; the folds' errors combine as those of
-    independent samples)."""
+    independent samples). One fit keeps its own error as it is (sqrt(se^2) need not be se to the last bit)."""
     if len(folds) == 1:
         return folds[0].mean(), _standard_error(folds[0], batches)
     sizes = np.array([len(d) for d in folds], np.float64)

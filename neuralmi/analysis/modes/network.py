@@ -14,12 +14,12 @@ TE of zero on average, not below it. Every term is one fit per repeat on all sam
 held-out values, or with `folds` one fit per fold whose held-out blocks partition the samples (cross-fitting: every
 sample held out once, the folds' differences pooled); the two terms of a TE share every split and seed, and the TE
 is the mean of the per-sample differences of their held-out terms, with a standard error from consecutive batch
-means (the terms are autocorrelated in time). An edge's p-value is one-sided from its z-score (TE / se) against N(0, 1), or against
-the empirical null of the graph's z-scores where that is wider (`empirical_null`), or with `null_permutations` from
-surrogates: the `all` term with s's steps shifted by other offsets; q-values are Benjamini-Hochberg over every
-ordered pair of the graph, and an edge is selected when its q is below 1 - confidence. Equal shapes train as one
-stack: pair and own points of every target are one stack, all and rest points another (two per repeat, however
-many units; fits per repeat: 2 N (N - 1) + 2 N = 2 N^2 for N units, times `folds`).
+means (the terms are autocorrelated in time). An edge's p-value is one-sided from its z-score (TE / se) against
+N(0, 1), or against the empirical null of the graph's z-scores where that is wider (`empirical_null`), or with
+`null_permutations` from surrogates: the `all` term with s's steps shifted by other offsets; q-values are
+Benjamini-Hochberg over every ordered pair of the graph, and an edge is selected when its q is below 1 - confidence.
+Equal shapes train as one stack: pair and own points of every target are one stack, all and rest points another
+(two per repeat, however many units; fits per repeat: 2 N (N - 1) + 2 N = 2 N^2 for N units, times `folds`).
 """
 
 from __future__ import annotations
