@@ -92,9 +92,30 @@ def plan_groups(mode: str, options: Options, grouping: str, channels: tuple | No
     raise InputError(f"grouping: expected one of {GROUPINGS}, found {grouping!r}")
 
 
-def plan(src: Source, mode: str, options: Options, seed: int) -> pd.DataFrame:
-    """The fits a mode trains: labels (point, gamma, repeat, subset...) and sample indices, one row per fit."""
-    return points.plan(find_mode(mode), src, options, seed)
+def job_groups(plan: pd.DataFrame, grouping: str) -> list[list[int]]:
+    """A plan table's fit ids gathered into training jobs as `plan_groups` gathers them (a later round's plan, whose
+    points are known once the rounds before it are trained); no jobs for an empty plan."""
+    ids = plan["fit_id"].tolist()
+    keys = list(zip(plan["point"], plan["gamma"], plan["bound"]))
+    if grouping == "fit":
+        return [[i] for i in ids]
+    if grouping == "gamma":
+        return [[i for i, k in zip(ids, keys) if k == key] for key in dict.fromkeys(keys)]
+    if grouping == "analysis":
+        return [ids] if ids else []
+    raise InputError(f"grouping: expected one of {GROUPINGS}, found {grouping!r}")
+
+
+def plan(src: Source, mode: str, options: Options, seed: int, fits: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The fits a mode trains: labels (point, gamma, repeat, subset...) and sample indices, one row per fit. For a
+    mode that trains in rounds (`rounds`), given the fits of the rounds so far: the next round's (none: complete)."""
+    return points.plan(find_mode(mode), src, options, seed, fits)
+
+
+def rounds(mode: str, options: Options) -> bool:
+    """Whether the analysis trains in rounds, each planned from the fits of the rounds before (network mode's
+    greedy conditioning): plan, train, then plan again with every fit so far until a plan is empty."""
+    return find_mode(mode).in_rounds(options)
 
 
 def train(src: Source, plan: pd.DataFrame, mode: str, options: Options, seed: int, units: str,
@@ -184,6 +205,9 @@ def run(data=None, y=None, mode: str = "estimate", units: str = "bits", seed: in
     x, y, z = given_sides(data, x, y, z)
     src = source(x, y, opts, mode, z)
     fits, curves = train(src, plan(src, mode, opts, seed), mode, opts, seed, units, progress)
+    while rounds(mode, opts) and len(later := plan(src, mode, opts, seed, fits)):
+        more, more_curves = train(src, later, mode, opts, seed, units, progress)
+        fits, curves = pd.concat([fits, more], ignore_index=True), pd.concat([curves, more_curves], ignore_index=True)
     return summarise(mode, fits, curves, opts, units)
 
 

@@ -269,6 +269,29 @@ def test_pairwise_with_a_null_precision_and_network_end_to_end_equal_the_library
     assert (where / "results/graph/figures/main.png").stat().st_size > 0
 
 
+def test_greedy_network_trains_its_rounds_through_a_checkpoint_and_equals_the_library(tmp_path):
+    """Greedy conditioning plans each later round from the fits before it (the checkpoint plan_round): here a
+    round of terms given the chosen sources, then an empty round that ends it; the same result as neuralmi.run, and
+    a second run has nothing to do."""
+    options = {**FAST, "max_epochs": 30, "history": 1, "conditioning": "greedy"}
+    config = {"datasets": {"chain": {"generator": "network_recording", "params": {"n": 3000, "n_nodes": 3, "seed": 1}}},
+              "analyses": {"chain": {"dataset": "chain", "mode": "network", "options": options}},
+              "training": {"group": "analysis", "threads": 1}}
+    where = workdir(tmp_path, config)
+    snakemake(where, "--cores", "2")
+    x, _, _ = load_dataset("chain", config["datasets"]["chain"])
+    expected = neuralmi.run(x, None, mode="network", threads=1, **options)
+    result = json.loads((where / "results/chain/result.json").read_text())
+    assert result["mi"] == expected.mi and result["finding"] == expected.finding
+    assert "2 of 6 directed edges selected" in result["finding"]
+    rounds = [pd.read_parquet(where / f"results/chain/rounds/{r}/plan.parquet") for r in (1, 2)]
+    assert len(rounds[0]) == 4 and len(rounds[1]) == 0 and not (where / "results/chain/rounds/3").exists()
+    fits = pd.read_parquet(where / "results/chain/fits.parquet")
+    assert fits["fit_id"].tolist() == list(range(len(expected.fits))) and len(fits) == 9 + 4
+    again = snakemake(where, "--cores", "2")
+    assert "Nothing to be done" in again.stdout + again.stderr
+
+
 def test_lint_and_format():
     snakemake(ROOT, "--lint")
     subprocess.run([sys.executable, "-m", "snakefmt", "--check", "Snakefile", "workflow"], cwd=ROOT, check=True)

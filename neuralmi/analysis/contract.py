@@ -17,6 +17,10 @@ The shared machinery does the rest, the same for every mode:
 4. `summarise(fits, curves, options, units)`: the result (an `MIResult`, or a subclass the mode defines with
    its answer) from the observed fits; `reported_column(options)` names the fit-table column it reports and
    `statistics(fits, options, units)` the statistic a permutation null compares, one row per point.
+5. Rounds (optional): a mode whose later points are chosen from earlier results (network mode's greedy selection)
+   says so by `in_rounds(options)`; `next_points(options, channels, fits)` then gives the next round's points
+   from the fits of every round before, and steps 2-3 run again on them until it gives none. The first round is
+   `points`; later rounds take no permutation null (the mode refuses one).
 
 Every value a mode returns must be a function of its arguments (and the seed they carry): a fit trained in any
 job, in any stack, gives the same numbers.
@@ -145,6 +149,15 @@ class Mode(abc.ABC):
     def keeps_terms(self, options) -> bool:
         """Whether fits keep their held-out per-sample terms (`Fit.val_terms`). Default: no."""
         return False
+
+    def in_rounds(self, options) -> bool:
+        """Whether the analysis trains in rounds, each chosen from the fits before it (`next_points`). Default: no."""
+        return False
+
+    def next_points(self, options, channels: tuple | None, fits: pd.DataFrame) -> list[dict]:
+        """The next round's points, chosen from the observed fits of every earlier round (their fit table); none
+        when the analysis is complete. `channels` as for `points`. Default: none (one round)."""
+        return []
 
     def probed(self, spec: FitSpec, n: int, options) -> FitSpec:
         """A fit's spec with probes of its held-out set (`FitSpec.probes`; n: the point's rows). Default: none."""

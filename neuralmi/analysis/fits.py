@@ -78,10 +78,11 @@ def plain(value):
     return value.item() if hasattr(value, "item") else value
 
 
-def plan_table(labels: list[dict], specs: list[FitSpec]) -> pd.DataFrame:
-    """One row per planned fit: labels (LABEL_COLUMNS, with fit_id in plan order) and its sample indices."""
+def plan_table(labels: list[dict], specs: list[FitSpec], first: int = 0) -> pd.DataFrame:
+    """One row per planned fit: labels (LABEL_COLUMNS, with fit_id in plan order from `first`) and its sample
+    indices."""
     rows = [{"fit_id": i, **lab, "train": spec.train.tolist(), "val": spec.val.tolist()}
-            for i, (lab, spec) in enumerate(zip(labels, specs))]
+            for i, (lab, spec) in enumerate(zip(labels, specs), start=first)]
     return pd.DataFrame(rows, columns=PLAN_COLUMNS)
 
 

@@ -110,11 +110,18 @@ def sample_key(mode: Mode, point: dict) -> str:
     return json.dumps(mode.sample_key(point), sort_keys=True)
 
 
-def plan(mode: Mode, source: Source, options, seed: int) -> pd.DataFrame:
+def plan(mode: Mode, source: Source, options, seed: int, fits: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every fit of every point: labels (with `point`, its JSON `params` and the `bound` it trains) and sample
-    indices; with a bracket, the upper twins last (analysis/bracket.py)."""
+    indices; with a bracket, the upper twins last (analysis/bracket.py). Given the fits of earlier rounds (a mode
+    `in_rounds`), the fits of the next round's points (`Mode.next_points`; none when the analysis is complete), their
+    points and fit ids numbered on from the earlier ones'."""
+    if fits is None:
+        chosen, first_point, first_fit = source_points(mode, options, source), 0, 0
+    else:
+        chosen = mode.next_points(options, channel_counts(source), fits)
+        first_point, first_fit = int(fits["point"].max()) + 1, int(fits["fit_id"].max()) + 1
     labels, specs, sizes = [], [], {}
-    for p, point in enumerate(source_points(mode, options, source)):
+    for p, point in enumerate(chosen, start=first_point):
         base = null.base_point(point)
         opts = resolved(mode, options, base, source)
         key = sample_key(mode, base)
@@ -124,7 +131,7 @@ def plan(mode: Mode, source: Source, options, seed: int) -> pd.DataFrame:
         labels += [{"point": p, "params": json.dumps(point, sort_keys=True), "null": point.get("null", 0),
                     "bound": opts.bound, **lab} for lab in point_labels]
         specs += point_specs
-    return plan_table(*bracket.with_twins(labels, specs, options))
+    return plan_table(*bracket.with_twins(labels, specs, options), first=first_fit)
 
 
 def member_settings(mode: Mode, options, points: list[dict]) -> tuple[dict, list[dict]]:
@@ -149,8 +156,13 @@ def train(mode: Mode, source: Source, plan: pd.DataFrame, options, seed: int, un
     samples have one shape and whose options are equal up to `member_settings` train as one stack; a stack whose
     points' samples reach STACK_SAMPLE_BYTES trains then, and the rest of its points make the next one (a graph
     of many units is chunked, not refused: a fit's numbers do not depend on the other members of its stack)."""
-    points = source_points(mode, options, source)
-    shared, own = member_settings(mode, options, points)
+    first = source_points(mode, options, source)
+    shared, own = member_settings(mode, options, first)
+    points, own = dict(enumerate(first)), dict(enumerate(own))
+    for p, params in plan.groupby("point")["params"].first().items():
+        if p not in points:  # a later round's point (`Mode.next_points`), from its JSON
+            points[p] = json.loads(params)
+            own[p] = {k: getattr(mode.point_options(options, points[p]), k) for k in shared}
     stacks: dict = {}
     cache: dict = {}
     done, references, linear = [], {}, {}

@@ -9,7 +9,7 @@ import yaml
 from snakemake.utils import validate
 
 from neuralmi.analysis.result import RESULT_FILES
-from neuralmi.api import find_mode, plan_groups
+from neuralmi.api import find_mode, job_groups, plan_groups, rounds
 from neuralmi.data.datasets import (
     check_conditioning,
     check_sides,
@@ -22,7 +22,7 @@ from neuralmi.data.tasks import task
 from neuralmi.errors import InputError
 from neuralmi.keys import unknown_keys
 from neuralmi.options import make_options
-from neuralmi.outputs import damaged_outputs
+from neuralmi.outputs import damaged_outputs, read_parquet
 
 CONFIG_SCHEMA = Path(workflow.current_basedir) / "../schemas/config.schema.yaml"
 _unknown = unknown_keys(config, yaml.safe_load(CONFIG_SCHEMA.read_text()), "config")
@@ -123,6 +123,7 @@ wildcard_constraints:
     dataset=names_regex(DATASETS),
     group=names_regex(GROUPS),
     job="\\d+",
+    round="\\d+",
     figure=names_regex(FIGURES),
 
 
@@ -262,17 +263,69 @@ def get_job_fits(wildcards):
     return training_jobs(wildcards.analysis)[int(wildcards.job)]
 
 
-def _per_job(pattern, wildcards):
-    jobs = range(len(training_jobs(wildcards.analysis)))
-    return expand(pattern, analysis=wildcards.analysis, job=jobs)
+def in_rounds(name):
+    """Whether analysis `name`'s mode trains in rounds (`neuralmi.api.rounds`)."""
+    spec = analysis(name)
+    return rounds(spec["mode"], make_options(spec.get("options", {})))
+
+
+def later_rounds(name, before=None):
+    """Fit ids of each training job of every round after the first, [[job, ...], ...] for rounds 1, 2..., of an
+    analysis that trains in rounds (else none): each round is planned by the checkpoint plan_round from the fits of
+    the rounds before it, until one plans no fit (or up to round `before`).
+    """
+    found = []
+    while in_rounds(name) and (before is None or len(found) + 1 < before):
+        plan = checkpoints.plan_round.get(analysis=name, round=len(found) + 1).output[0]
+        jobs = job_groups(read_parquet(plan), config["training"]["group"])
+        if not jobs:
+            break
+        found.append(jobs)
+    return found
+
+
+def get_round_job_fits(wildcards):
+    return later_rounds(wildcards.analysis, int(wildcards.round) + 1)[-1][
+        int(wildcards.job)
+    ]
+
+
+def _per_job(kind, wildcards, before=None):
+    """An analysis's `kind` (fits, curves) files of every training job: the first round's, then those of each later
+    round (up to round `before`)."""
+    name = wildcards.analysis
+    first = expand(
+        f"results/{name}/{kind}/{{job}}.parquet",
+        job=range(len(training_jobs(name))),
+    )
+    later = [
+        f"results/{name}/rounds/{r}/{kind}/{job}.parquet"
+        for r, jobs in enumerate(later_rounds(name, before), start=1)
+        for job in range(len(jobs))
+    ]
+    return first + later
 
 
 def get_fits(wildcards):
-    return _per_job("results/{analysis}/fits/{job}.parquet", wildcards)
+    return _per_job("fits", wildcards)
 
 
 def get_curves(wildcards):
-    return _per_job("results/{analysis}/curves/{job}.parquet", wildcards)
+    return _per_job("curves", wildcards)
+
+
+def earlier_fits(wildcards):
+    """The fits of every round before a later round's plan."""
+    return _per_job("fits", wildcards, int(wildcards.round))
+
+
+def round_plans(wildcards):
+    """The plans of an analysis's later rounds, the last (empty) one included, so that the summary depends on them."""
+    name = wildcards.analysis
+    if not in_rounds(name):
+        return []
+    count = len(later_rounds(name)) + 1
+    return [f"results/{name}/rounds/{r}/plan.parquet" for r in range(1, count + 1)]
 
 
 # Snakemake invocations that run no job: damaged outputs are left as they are

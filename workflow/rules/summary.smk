@@ -3,6 +3,7 @@ rule summarise_analysis:
         unpack(get_info),
         fits=get_fits,
         curves=get_curves,
+        rounds=round_plans,
     output:
         fits="results/{analysis}/fits.parquet",
         curves="results/{analysis}/curves.parquet",

@@ -39,18 +39,19 @@ from neuralmi.analysis.history import SHIFTED_DRIVER, require_history, steps, ti
 from neuralmi.analysis.paired import held_out_difference
 from neuralmi.analysis.planning import cross_fitted
 from neuralmi.analysis.result import MIResult
+from neuralmi.analysis.selection import Selection, empirical_null, select
 from neuralmi.analysis.style import DOUBLE_COLUMN, PANEL_HEIGHT, new_figure, styled
 from neuralmi.analysis.verdicts import fit_warnings
 from neuralmi.data.processing import samples
 from neuralmi.errors import FitError, InputError
 
 BATCHES = 20
-EMPIRICAL_NULL_PAIRS = 20
 TERMS = ("own", "pair", "all", "rest")
 EDGE_DOCS = {
     "source": "the driving unit (a channel index or a channel group's name)",
     "target": "the driven unit",
-    "mi": "TE(source -> target) given the pasts of every other unit (held-out, in the result's units)",
+    "mi": "TE(source -> target) given the pasts of every other unit (held-out, in the result's units); with "
+          "conditioning 'greedy', of the target's other chosen sources",
     "se": "its standard error (batch means of the per-sample differences, over folds and repeats)",
     "ci_low": "its interval's lower end",
     "ci_high": "its interval's upper end",
@@ -65,7 +66,9 @@ EDGE_DOCS = {
     "q_value": "with null_permutations: its Benjamini-Hochberg q over every ordered pair",
     "p_target": "Holm-adjusted p (p_value with surrogates, else p_te) over the target's candidate sources",
     "selected": "whether the edge is in the graph: below 1 - confidence, q_value (with surrogates, else q_te) with "
-                "edge_control 'graph_fdr', p_target with 'target_fwer'",
+                "edge_control 'graph_fdr', p_target with 'target_fwer'; with conditioning 'greedy', chosen too",
+    "chosen": "conditioning 'greedy' only: whether the source was added to its target's sources by a step's maximum "
+              "test (`analysis/selection.py`)",
 }
 
 
@@ -80,7 +83,8 @@ class NetworkResult(MIResult):
         frame["p_target"] = frame.groupby("target", sort=False)[tested].transform(null.holm_adjusted)
         chosen = frame["p_target"] if self.details["edge_control"] == "target_fwer" else (
             frame["q_value"] if "q_value" in frame else frame["q_te"])
-        return frame.assign(selected=(chosen < 1 - self.details["confidence"]).to_numpy())
+        selected = (chosen < 1 - self.details["confidence"]).to_numpy()
+        return frame.assign(selected=selected & frame["chosen"].to_numpy(bool) if "chosen" in frame else selected)
 
     def adjacency(self, column: str = "selected") -> pd.DataFrame:
         """`column` of every ordered pair as a sources-by-targets table (NaN diagonal)."""
@@ -110,7 +114,7 @@ class Network(Mode):
     name = "network"
     point_keys = ("source", "target")
     question = "Who drives whom: the directed graph of X's channels, each edge's TE given all other channels?"
-    own_options = ("history", "horizon", "channel_groups", "edge_control", "folds")
+    own_options = ("history", "horizon", "channel_groups", "edge_control", "folds", "conditioning")
     x_alone = True
     time_ordered = True
     channel_points = True
@@ -132,6 +136,11 @@ class Network(Mode):
         if len(units) < 2:
             raise InputError(f"x: network mode needs at least 2 channels or groups, found {len(units)}")
         pairs = [(s, t) for t in units for s in units if s != t]
+        if options.conditioning == "greedy":
+            if options.null_permutations:
+                raise InputError("null_permutations: network mode's greedy conditioning tests each step against "
+                                 "the graph's empirical null of z-scores; surrogates apply to conditioning 'all'")
+            return [_term("pair", t, (), s) for s, t in pairs] + [_term("own", t, ()) for t in units]
         return ([{"source": s, "target": t, "term": "pair"} for s, t in pairs]
                 + [{"target": t, "term": "own"} for t in units]
                 + [{"target": t, "term": "all", "sources": [s for s in units if s != t]} for t in units]
@@ -151,6 +160,19 @@ class Network(Mode):
     def keeps_terms(self, options):
         return True
 
+    def in_rounds(self, options):
+        return options.conditioning == "greedy"
+
+    def next_points(self, options, channels, fits):
+        """Greedy conditioning: the pair and own terms of the TEs the selection's next step needs (none: done)."""
+        if not self.in_rounds(options):
+            return []
+        trained = set(fits["params"])
+        wanted = [point for s, t, given in _greedy(with_reported(fits, "val_mi"), options)[0].missing
+                  for point in (_term("pair", t, given, s), _term("own", t, given))]
+        keys = dict.fromkeys(json.dumps(point, sort_keys=True) for point in wanted)
+        return [json.loads(key) for key in keys if key not in trained]
+
     def sample_key(self, point):
         """A surrogate's driver does not change the observed `all` term's samples."""
         return {k: v for k, v in point.items() if k != "rotated"}
@@ -159,7 +181,8 @@ class Network(Mode):
         """(past, future): past (n, history, features) of the point's units side by side (the target last),
         future (n, 1, features) of the target, `horizon` steps after the past ends. A rest term's source, and an own
         term's copy of the target, have their steps shifted (`null.surrogate_order`'s stream 0);
-        `driver_order(steps)` reorders the steps of unit `point['rotated']` (a surrogate) before the past is cut."""
+        `driver_order(steps)` reorders the steps of unit `point['rotated']` (a surrogate) before the past is cut.
+        A pair or own term's `given` units (greedy conditioning) bring their pasts after its first input."""
         x, _ = samples(source, options)
         past, ahead = steps(source, options)
         groups = x_units(options, x.shape[-1])
@@ -177,7 +200,8 @@ class Network(Mode):
                              f"shorter history)")
         inputs = ([columns[u] for u in point["sources"]] if point["term"] == "all" else
                   [columns[u] for u in groups if u != target] if point["term"] == "rest" else
-                  [columns[target][shifted]] if point["term"] == "own" else [columns[point["source"]]])
+                  [columns[target][shifted] if point["term"] == "own" else columns[point["source"]]]
+                  + [columns[u] for u in point.get("given", [])])
 
         def lagged(a):
             return np.stack([a[j : j + n] for j in range(past)], axis=1)
@@ -203,19 +227,20 @@ class Network(Mode):
 
     def statistics(self, fits, options, units):
         """The permutation null's statistic: each edge's conditional TE (held-out)."""
-        edges = _edges(with_reported(fits, "val_mi"), options)
+        edges, _ = _edges(with_reported(fits, "val_mi"), options)
         return pd.DataFrame([{"source": s, "target": t, "statistic": te.mi} for (s, t), (te, _) in edges.items()])
 
     def summarise(self, fits, curves, options, units):
         """Every ordered pair's conditional and bivariate TE with intervals, p and q; the strongest edge leads."""
         table = with_reported(fits, "val_mi")
-        edges = _edges(table, options)
+        edges, chosen = _edges(table, options)
         rows, reasons = [], fit_warnings(table, options.bound, units)
         for (s, t), (te, bivariate) in edges.items():
             rows.append({"source": s, "target": t, "mi": te.mi, "se": te.details["se"], "ci_low": te.ci_low,
                          "ci_high": te.ci_high, "p_te": _z(te), "q_te": np.nan, "bivariate": bivariate.mi,
                          "bivariate_ci_low": bivariate.ci_low, "bivariate_ci_high": bivariate.ci_high,
-                         "p_bivariate": _z(bivariate), "q_bivariate": np.nan})
+                         "p_bivariate": _z(bivariate), "q_bivariate": np.nan,
+                         **({} if chosen is None else {"chosen": s in chosen[t]})})
         frame = pd.DataFrame(rows)
         scales = {}
         for column in ("te", "bivariate"):
@@ -241,9 +266,19 @@ class Network(Mode):
         )
 
 
-def _edges(table: pd.DataFrame, options) -> dict:
-    """{(source, target): (conditional TE, bivariate TE)}, each a held-out paired difference; a surrogate table's
-    `all` fits with a rotated source stand in for that source's edge."""
+def _edges(table: pd.DataFrame, options) -> tuple[dict, dict | None]:
+    """({(source, target): (conditional TE, bivariate TE)}, each a held-out paired difference; with greedy
+    conditioning, each target's chosen sources, else None). A surrogate table's `all` fits with a rotated source
+    stand in for that source's edge."""
+    if options.conditioning == "greedy":
+        selection, tes = _greedy(table, options)
+        if selection.missing:
+            s, t, given = selection.missing[0]
+            raise FitError(f"network mode, greedy conditioning: {len(selection.missing)} TEs of a later round are not "
+                           f"in the fits (e.g. {s} -> {t} given {list(given)}); neuralmi.run and the workflow train "
+                           f"every round")
+        return {(s, t): (tes[s, t, given], tes[s, t, ()]) for (s, t), given in selection.given.items()}, \
+            selection.chosen
     labels = _labels(table)
     rotated = labels["rotated"]
 
@@ -259,26 +294,38 @@ def _edges(table: pd.DataFrame, options) -> dict:
         te = held_out_difference(full, table[term("rest", t, s)], options.confidence, BATCHES)
         bivariate = held_out_difference(table[term("pair", t, s)], table[term("own", t)], options.confidence, BATCHES)
         out[s, t] = (te, bivariate)
-    return out
+    return out, None
+
+
+def _term(term: str, target, given, source=None) -> dict:
+    """A pair (with `source`) or own term's point, with `given` (greedy conditioning's chosen sources) where any."""
+    point = {"target": target, "term": term} if source is None else {"source": source, "target": target, "term": term}
+    return {**point, "given": list(given)} if given else point
+
+
+def _greedy(table: pd.DataFrame, options) -> tuple[Selection, dict]:
+    """Greedy conditioning replayed from a fit table (`analysis/selection.py`): its Selection, and the TEs it read,
+    {(source, target, given): TE}, each the held-out difference of a pair term and the own term with its `given`."""
+    by_point = dict(tuple(table.groupby("params", sort=False)))
+    units = list(dict.fromkeys(json.loads(params)["target"] for params in table["params"]))
+    tes = {}
+
+    def te_z(s, t, given):
+        if (s, t, given) not in tes:
+            pair, own = (by_point.get(json.dumps(_term(term, t, given, source), sort_keys=True))
+                         for term, source in (("pair", s), ("own", None)))
+            if pair is None or own is None:
+                return None
+            tes[s, t, given] = held_out_difference(pair, own, options.confidence, BATCHES)
+        return _z(tes[s, t, given])
+
+    return select(units, te_z, 1 - options.confidence), tes
 
 
 def _z(te) -> float:
     """A held-out TE over its standard error; NaN without one."""
     se = te.details["se"]
     return float(te.mi / se) if np.isfinite(se) and se > 0 else np.nan
-
-
-def empirical_null(z: np.ndarray) -> tuple[float, float]:
-    """(centre, spread) of the edges' z-scores where no edge is: Efron's empirical null from their median and
-    1.4826 x their median absolute deviation, most ordered pairs of a graph being edgeless, used where it is
-    stricter than the theoretical N(0, 1) (a centre above 0, a spread above 1: the two critics of a TE differ by
-    more than their held-out samples say) and where there are EMPIRICAL_NULL_PAIRS pairs or more; else (0, 1)."""
-    z = z[np.isfinite(z)]
-    if len(z) < EMPIRICAL_NULL_PAIRS:
-        return 0.0, 1.0
-    centre = float(np.median(z))
-    spread = float(1.4826 * np.median(np.abs(z - centre)))
-    return max(centre, 0.0), max(spread, 1.0)
 
 
 def _labels(table: pd.DataFrame) -> pd.DataFrame:

@@ -1,0 +1,90 @@
+"""Greedy conditional selection of each target's sources (network mode's `conditioning: greedy`), on held-out
+TE z-scores, in rounds.
+
+Per target, starting from no sources: every remaining candidate's TE given the target's past and the pasts of the
+sources chosen so far; the largest z (TE / se) is tested as the maximum of as many null z-scores (Sidak:
+p = 1 - (1 - p_z)^m for m candidates, p_z from the round's empirical null, `empirical_null`), so each step holds the
+target's family-wise error at the level; it is added where p < level, and the target stops at the first step that
+fails or when no candidate is left. Then each chosen source is pruned by its TE given the other chosen sources (the
+caller tests those). A round asks for the TEs of every active target at once, so one round is one stack; the
+selection is a function of the TEs alone, replayed from the fits by whoever needs it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import stats
+
+EMPIRICAL_NULL_PAIRS = 20
+
+
+@dataclass
+class Selection:
+    """Where the replay stopped. `missing`: the (source, target, given) TEs the next round needs (empty: complete);
+    `chosen`: each target's chosen sources; `given`: each ordered pair's conditioning set for its reported TE (the
+    other chosen sources of a chosen one, all chosen sources of the others); `nulls`: each round's (centre,
+    spread); `p_steps`: each step's Sidak p, (target, round) -> p."""
+
+    missing: list
+    chosen: dict
+    given: dict = field(default_factory=dict)
+    nulls: list = field(default_factory=list)
+    p_steps: dict = field(default_factory=dict)
+
+
+def empirical_null(z: np.ndarray) -> tuple[float, float]:
+    """(centre, spread) of z-scores where no edge is: Efron's empirical null from their median and 1.4826 x their
+    median absolute deviation, most ordered pairs of a graph being edgeless, used where it is stricter than the
+    theoretical N(0, 1) (a centre above 0, a spread above 1: the two critics of a TE differ by more than their
+    held-out samples say) and where there are EMPIRICAL_NULL_PAIRS pairs or more; else (0, 1)."""
+    z = z[np.isfinite(z)]
+    if len(z) < EMPIRICAL_NULL_PAIRS:
+        return 0.0, 1.0
+    centre = float(np.median(z))
+    spread = float(1.4826 * np.median(np.abs(z - centre)))
+    return max(centre, 0.0), max(spread, 1.0)
+
+
+def max_p(z: float, m: int, null: tuple[float, float]) -> float:
+    """p of the largest of m z-scores under the null (centre, spread): 1 - (1 - p_z)^m."""
+    if not math.isfinite(z):
+        return 1.0
+    p = float(stats.norm.sf((z - null[0]) / null[1]))
+    return float(-math.expm1(m * math.log1p(-p))) if p < 1 else 1.0
+
+
+def select(units: list, te_z, level: float) -> Selection:
+    """Replay the selection over `units` (in order) with `te_z(source, target, given)`, a TE's z-score (None where
+    it is not trained yet; `given`: a tuple of units in the order of `units`), each step at `level`. A round's null
+    is the empirical null of its z-scores, or the first round's where it has too few of them."""
+    chosen = {t: [] for t in units}
+    done = Selection([], chosen)
+
+    def canonical(sources):
+        return tuple(u for u in units if u in sources)
+
+    active = list(units)
+    while active:
+        asks = [(s, t, canonical(chosen[t])) for t in active for s in units if s != t and s not in chosen[t]]
+        z = {ask: te_z(*ask) for ask in asks}
+        done.missing = [ask for ask in asks if z[ask] is None]
+        if done.missing:
+            return done
+        finite = np.array([v for v in z.values() if math.isfinite(v)], dtype=float)
+        null = empirical_null(finite) if len(finite) >= EMPIRICAL_NULL_PAIRS or not done.nulls else done.nulls[0]
+        done.nulls.append(null)
+        following = []
+        for t in active:
+            candidates = [ask for ask in asks if ask[1] == t]
+            best = max(candidates, key=lambda ask: z[ask] if math.isfinite(z[ask]) else -math.inf)
+            done.p_steps[t, len(done.nulls) - 1] = p = max_p(z[best], len(candidates), null)
+            if p < level:
+                chosen[t].append(best[0])
+                following += [t] if len(candidates) > 1 else []
+        active = following
+    done.given = {(s, t): canonical([u for u in chosen[t] if u != s]) for t in units for s in units if s != t}
+    done.missing = [(s, t, done.given[s, t]) for t in units for s in chosen[t] if te_z(s, t, done.given[s, t]) is None]
+    return done
