@@ -6,6 +6,7 @@ import json
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy import stats
 
@@ -68,6 +69,14 @@ def test_each_round_is_planned_from_the_fits_before_it(greedy):
     assert [len(job) for job in by_point] == [1] * len(following)  # one fit per term without repeats
     assert neuralmi.api.job_groups(following, "analysis") == [following["fit_id"].tolist()]
     assert neuralmi.api.job_groups(following.iloc[:0], "analysis") == []
+
+
+def test_a_saved_greedy_graph_loads_with_the_same_table(greedy, tmp_path):
+    _, result = greedy
+    result.save(tmp_path)
+    loaded = neuralmi.load(tmp_path)
+    pd.testing.assert_frame_equal(loaded.to_frame(), result.to_frame())
+    assert loaded.finding == result.finding
 
 
 def test_a_step_adds_the_largest_candidate_while_its_maximum_test_passes():

@@ -28,6 +28,8 @@ def test_profile_submits_to_slurm_and_retries_with_more_memory():
         assert memory_mb(mem, 1) < memory_mb(mem, 2) < memory_mb(mem, 3)
     assert training["gpu"] >= 1 and training["runtime"] > defaults["runtime"]
     assert training["cpus_per_gpu"] == p["set-threads"]["train_fits"], "torch threads = CPUs allocated"
+    assert p["set-resources"]["train_round_fits"] == training, "a later round's training jobs are sized the same"
+    assert p["set-threads"]["train_round_fits"] == p["set-threads"]["train_fits"]
     assert "--gres" not in str(training.get("slurm_extra", "")) and "--gpus" not in str(training.get("slurm_extra", ""))
 
 
