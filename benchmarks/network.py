@@ -14,7 +14,7 @@ Graphs (neuralmi.data.networks, every edge's delay within the history):
 Routes: network mode (edges with q < 0.05 over the graph: the conditional TE, the same with each z-score referred to
 N(0, 1) instead of the graph's empirical null (as before that null was added), and the bivariate TE alone); greedy
 conditioning (`conditioning="greedy"`: each target's sources chosen in rounds, edges chosen and with q < 0.05); on the
-graphs in CROSS_FITTED, the first two cross-fitted (`folds`, every sample held out once, about folds times the fits);
+graphs in CROSS_FITTED, the conditioned and bivariate routes cross-fitted (`folds`, every sample held out once, about folds times the fits);
 PCMCI with partial correlation (ParCorr) and, on the nonlinear graphs, with CMIknn (nearest-neighbour CMI, shuffle
 test of 100 draws, on the first CMI_STEPS steps and stopped after CMI_LIMIT seconds: 3 000 steps of the first
 graph had not finished in 14 minutes), tau 1..history, q (BH) < 0.05 at any lag.

@@ -83,20 +83,17 @@ def plan_groups(mode: str, options: Options, grouping: str, channels: tuple | No
     planned = [(p, "null" not in point) for p, point in enumerate(points.mode_points(chosen, options, channels))]
     keys = [(p, g) for p, _ in planned for g in chosen.fit_gammas(options)]
     keys = bracket.twin_keys(keys, [kept for _, kept in planned for _ in chosen.fit_gammas(options)], options)
-    if grouping == "fit":
-        return [[i] for i in range(len(keys))]
-    if grouping == "gamma":
-        return [[i for i, k in enumerate(keys) if k == key] for key in dict.fromkeys(keys)]
-    if grouping == "analysis":
-        return [list(range(len(keys)))]
-    raise InputError(f"grouping: expected one of {GROUPINGS}, found {grouping!r}")
+    return _grouped(list(range(len(keys))), keys, grouping)
 
 
 def job_groups(plan: pd.DataFrame, grouping: str) -> list[list[int]]:
     """A plan table's fit ids gathered into training jobs as `plan_groups` gathers them (a later round's plan, whose
     points are known once the rounds before it are trained); no jobs for an empty plan."""
-    ids = plan["fit_id"].tolist()
-    keys = list(zip(plan["point"], plan["gamma"], plan["bound"]))
+    return _grouped(plan["fit_id"].tolist(), list(zip(plan["point"], plan["gamma"], plan["bound"])), grouping)
+
+
+def _grouped(ids: list[int], keys: list, grouping: str) -> list[list[int]]:
+    """Fit ids in jobs: one each ("fit"), by equal key ("gamma"), or all in one ("analysis"; none without fits)."""
     if grouping == "fit":
         return [[i] for i in ids]
     if grouping == "gamma":

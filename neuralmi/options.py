@@ -168,9 +168,8 @@ def validate_options(options: Mapping[str, Any]) -> dict:
 NOT_SWEPT = ("grid", "bracket", "upper_bound", "upper_critic", "y_entropy_nats", "lags", "embedding_dims", "history",
              "horizon", "directions", "conditional_correction", "precisions", "perturbation", "perturbed_side",
              "precision_fraction", "channel_groups", "edge_control", "folds", "conditioning", "null_permutations",
-             "null_method", "null_tail", "gammas", "repeats", "validation_indices", "device", "threads", "stack_memory_mb",
-             "processor",
-             "processor_x", "processor_y", "processor_z", "sample_rate", "duration")
+             "null_method", "null_tail", "gammas", "repeats", "validation_indices", "device", "threads",
+             "stack_memory_mb", "processor", "processor_x", "processor_y", "processor_z", "sample_rate", "duration")
 
 
 def _check_grid(grid) -> None:

@@ -96,8 +96,10 @@ def test_a_step_adds_the_largest_candidate_while_its_maximum_test_passes():
     done = select(units, te_z, 0.05)
     assert done.missing == [] and done.chosen == {"a": [], "b": [], "c": [], "t": ["a"]}
     assert done.given[("b", "t")] == ("a",) and done.given[("a", "t")] == ()
-    assert done.p_steps["t", 0] == pytest.approx(1 - (1 - stats.norm.sf(6.0)) ** 3)
-    assert done.p_steps["t", 1] == pytest.approx(1 - (1 - stats.norm.sf(0.5)) ** 2)
+    steps = [step for step in done.steps if step["target"] == "t"]
+    assert [(s["round"], s["candidate"], s["added"]) for s in steps] == [(0, "a", True), (1, "b", False)]
+    assert steps[0]["p"] == pytest.approx(1 - (1 - stats.norm.sf(6.0)) ** 3)
+    assert steps[1]["p"] == pytest.approx(1 - (1 - stats.norm.sf(0.5)) ** 2)
     assert max_p(3.0, 5, (1.0, 2.0)) == pytest.approx(1 - (1 - stats.norm.sf(1.0)) ** 5)
     assert max_p(math.nan, 5, (0.0, 1.0)) == 1.0
 
@@ -106,3 +108,18 @@ def test_greedy_conditioning_takes_no_surrogate_null():
     x = np.random.default_rng(0).normal(size=(500, 3))
     with pytest.raises(InputError, match="greedy conditioning tests each step against the graph's empirical null"):
         neuralmi.run(x, mode="network", null_permutations=3, **SETTINGS)
+
+
+def test_named_units_folds_and_a_silent_unit():
+    """Channel groups as the units (named), cross-fitted folds pooled in every term, and a unit that never varies
+    (kept, reported, never chosen): the chain A -> B -> C, its steps in the result's details (JSON-able)."""
+    x = autoregressive_network(3000, [Edge(0, 1), Edge(1, 2)], 4, seed=2)
+    x[:, 3] = 0.0
+    groups = {"A": [0], "B": [1], "C": [2], "D": [3]}
+    result = neuralmi.run(x, mode="network", channel_groups=groups, folds=2, **SETTINGS)
+    frame = result.to_frame().set_index(["source", "target"])
+    assert set(frame.index[frame["selected"]]) == set(frame.index[frame["chosen"]]) == {("A", "B"), ("B", "C")}
+    assert sorted(result.fits["subset"].unique()) == [0, 1] and result.details["silent"] == ["D"]
+    added = [(s["candidate"], s["target"]) for s in result.details["steps"] if s["added"]]
+    assert added == [("A", "B"), ("B", "C")]
+    assert json.loads(json.dumps(result.to_dict()))["steps"] == result.details["steps"]

@@ -276,7 +276,7 @@ def test_greedy_network_trains_its_rounds_through_a_checkpoint_and_equals_the_li
     options = {**FAST, "max_epochs": 30, "history": 1, "conditioning": "greedy"}
     config = {"datasets": {"chain": {"generator": "network_recording", "params": {"n": 3000, "n_nodes": 3, "seed": 1}}},
               "analyses": {"chain": {"dataset": "chain", "mode": "network", "options": options}},
-              "training": {"group": "analysis", "threads": 1}}
+              "training": {"group": "gamma", "threads": 1}}  # one job per term: 9 in the first round, 4 in the next
     where = workdir(tmp_path, config)
     snakemake(where, "--cores", "2")
     x, _, _ = load_dataset("chain", config["datasets"]["chain"])
@@ -286,6 +286,7 @@ def test_greedy_network_trains_its_rounds_through_a_checkpoint_and_equals_the_li
     assert "2 of 6 directed edges selected" in result["finding"]
     rounds = [pd.read_parquet(where / f"results/chain/rounds/{r}/plan.parquet") for r in (1, 2)]
     assert len(rounds[0]) == 4 and len(rounds[1]) == 0 and not (where / "results/chain/rounds/3").exists()
+    assert len(list((where / "results/chain/rounds/1/fits").glob("*.parquet"))) == 4
     fits = pd.read_parquet(where / "results/chain/fits.parquet")
     assert fits["fit_id"].tolist() == list(range(len(expected.fits))) and len(fits) == 9 + 4
     again = snakemake(where, "--cores", "2")

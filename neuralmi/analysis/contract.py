@@ -11,7 +11,7 @@ The shared machinery does the rest, the same for every mode:
    `sample_key`, rank-transformed per feature).
 2. `plan(n, options, seed, point)`: the fits of one point on its n samples, as labels (gamma, repeat, subset,
    n_samples, seed) and `FitSpec`s (training and held-out indices, seed); `fit_gammas(options)` says the gamma
-   of each planned fit before the data are read (the workflow groups training jobs by them).
+   of each planned fit before the data are read (the workflow groups the first round's training jobs by them).
 3. Training: points whose samples have one shape and whose options agree train as one vectorised stack
    (`training.trainer.train_fits`); every fit gets a row of the fit table (`analysis/fits.py`).
 4. `summarise(fits, curves, options, units)`: the result (an `MIResult`, or a subclass the mode defines with

@@ -263,21 +263,33 @@ def get_job_fits(wildcards):
     return training_jobs(wildcards.analysis)[int(wildcards.job)]
 
 
+@functools.cache
 def in_rounds(name):
     """Whether analysis `name`'s mode trains in rounds (`neuralmi.api.rounds`)."""
     spec = analysis(name)
     return rounds(spec["mode"], make_options(spec.get("options", {})))
 
 
+def round_jobs(name, r):
+    """Fit ids of each training job of later round `r` of analysis `name`, planned by the checkpoint plan_round."""
+    plan = checkpoints.plan_round.get(analysis=name, round=r).output[0]
+    return _plan_jobs(plan, Path(plan).stat().st_mtime_ns)
+
+
+@functools.cache
+def _plan_jobs(path, modified):
+    """A plan's training jobs, read once per version of the file (`modified`): the DAG is evaluated many times."""
+    return job_groups(read_parquet(path), config["training"]["group"])
+
+
 def later_rounds(name, before=None):
     """Fit ids of each training job of every round after the first, [[job, ...], ...] for rounds 1, 2..., of an
     analysis that trains in rounds (else none): each round is planned by the checkpoint plan_round from the fits of
-    the rounds before it, until one plans no fit (or up to round `before`).
+    the rounds before it, until one plans no fit (or up to the round before `before`).
     """
     found = []
     while in_rounds(name) and (before is None or len(found) + 1 < before):
-        plan = checkpoints.plan_round.get(analysis=name, round=len(found) + 1).output[0]
-        jobs = job_groups(read_parquet(plan), config["training"]["group"])
+        jobs = round_jobs(name, len(found) + 1)
         if not jobs:
             break
         found.append(jobs)
@@ -285,19 +297,17 @@ def later_rounds(name, before=None):
 
 
 def get_round_job_fits(wildcards):
-    return later_rounds(wildcards.analysis, int(wildcards.round) + 1)[-1][
-        int(wildcards.job)
-    ]
+    return round_jobs(wildcards.analysis, int(wildcards.round))[int(wildcards.job)]
 
 
 def _per_job(kind, wildcards, before=None):
     """An analysis's `kind` (fits, curves) files of every training job: the first round's, then those of each later
-    round (up to round `before`)."""
+    round (up to the round before `before`)."""
     name = wildcards.analysis
-    first = expand(
-        f"results/{name}/{kind}/{{job}}.parquet",
-        job=range(len(training_jobs(name))),
-    )
+    first = [
+        f"results/{name}/{kind}/{job}.parquet"
+        for job in range(len(training_jobs(name)))
+    ]
     later = [
         f"results/{name}/rounds/{r}/{kind}/{job}.parquet"
         for r, jobs in enumerate(later_rounds(name, before), start=1)

@@ -20,6 +20,10 @@ N(0, 1), or against the empirical null of the graph's z-scores where that is wid
 Benjamini-Hochberg over every ordered pair of the graph, and an edge is selected when its q is below 1 - confidence.
 Equal shapes train as one stack: pair and own points of every target are one stack, all and rest points another
 (two per repeat, however many units; fits per repeat: 2 N (N - 1) + 2 N = 2 N^2 for N units, times `folds`).
+With `conditioning='greedy'` there are pair and own terms only, in rounds: the first without conditioning (N^2 fits
+per repeat), each later one with `given` units (a target's chosen sources, whose pasts both terms take), chosen from
+the rounds before (`analysis/selection.py`); an edge's TE is then given its target's chosen sources (the others, for
+a chosen one).
 """
 
 from __future__ import annotations
@@ -51,7 +55,7 @@ EDGE_DOCS = {
     "source": "the driving unit (a channel index or a channel group's name)",
     "target": "the driven unit",
     "mi": "TE(source -> target) given the pasts of every other unit (held-out, in the result's units); with "
-          "conditioning 'greedy', of the target's other chosen sources",
+          "conditioning 'greedy', of the target's chosen sources (the others, for a chosen source)",
     "se": "its standard error (batch means of the per-sample differences, over folds and repeats)",
     "ci_low": "its interval's lower end",
     "ci_high": "its interval's upper end",
@@ -124,7 +128,8 @@ class Network(Mode):
 
     def points(self, options, channels):
         """Per ordered pair (s, t): s's and t's pasts (pair), every unit's with s shifted (rest); per target: t's
-        past beside a shifted copy of it (own), every unit's past (all)."""
+        past beside a shifted copy of it (own), every unit's past (all). Greedy conditioning: the first round's pair
+        and own terms (`next_points` gives the later ones)."""
         require_history(options, self.name)
         if channels is None:
             raise InputError("network mode: the number of channels is needed to list the edges")
@@ -233,14 +238,14 @@ class Network(Mode):
     def summarise(self, fits, curves, options, units):
         """Every ordered pair's conditional and bivariate TE with intervals, p and q; the strongest edge leads."""
         table = with_reported(fits, "val_mi")
-        edges, chosen = _edges(table, options)
+        edges, selection = _edges(table, options)
         rows, reasons = [], fit_warnings(table, options.bound, units)
         for (s, t), (te, bivariate) in edges.items():
             rows.append({"source": s, "target": t, "mi": te.mi, "se": te.details["se"], "ci_low": te.ci_low,
                          "ci_high": te.ci_high, "p_te": _z(te), "q_te": np.nan, "bivariate": bivariate.mi,
                          "bivariate_ci_low": bivariate.ci_low, "bivariate_ci_high": bivariate.ci_high,
                          "p_bivariate": _z(bivariate), "q_bivariate": np.nan,
-                         **({} if chosen is None else {"chosen": s in chosen[t]})})
+                         **({} if selection is None else {"chosen": s in selection.chosen[t]})})
         frame = pd.DataFrame(rows)
         scales = {}
         for column in ("te", "bivariate"):
@@ -262,14 +267,14 @@ class Network(Mode):
                      "nodes": units_list,
                      "edges": len(frame), "confidence": options.confidence, "edge_control": options.edge_control,
                      "silent": _silent(table, units_list),
-                     "null_z": scales},
+                     "null_z": scales, **({} if selection is None else {"steps": selection.steps})},
         )
 
 
-def _edges(table: pd.DataFrame, options) -> tuple[dict, dict | None]:
+def _edges(table: pd.DataFrame, options) -> tuple[dict, Selection | None]:
     """({(source, target): (conditional TE, bivariate TE)}, each a held-out paired difference; with greedy
-    conditioning, each target's chosen sources, else None). A surrogate table's `all` fits with a rotated source
-    stand in for that source's edge."""
+    conditioning, its Selection, else None). A surrogate table's `all` fits with a rotated source stand in for that
+    source's edge."""
     if options.conditioning == "greedy":
         selection, tes = _greedy(table, options)
         if selection.missing:
@@ -277,8 +282,7 @@ def _edges(table: pd.DataFrame, options) -> tuple[dict, dict | None]:
             raise FitError(f"network mode, greedy conditioning: {len(selection.missing)} TEs of a later round are not "
                            f"in the fits (e.g. {s} -> {t} given {list(given)}); neuralmi.run and the workflow train "
                            f"every round")
-        return {(s, t): (tes[s, t, given], tes[s, t, ()]) for (s, t), given in selection.given.items()}, \
-            selection.chosen
+        return {(s, t): (tes[s, t, given], tes[s, t, ()]) for (s, t), given in selection.given.items()}, selection
     labels = _labels(table)
     rotated = labels["rotated"]
 
