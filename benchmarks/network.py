@@ -183,7 +183,8 @@ def write(rows, threads) -> None:
         f"Machine: {platform.processor() or platform.machine()}, {threads} threads, torch {torch.__version__}. "
         f"Network mode with {SETTINGS} (otherwise defaults, one repeat; 'folds k': cross-fitted); an edge is "
         f"selected when q < {ALPHA} "
-        "(Benjamini-Hochberg over the graph's ordered pairs); 'N(0, 1) null': the same fits, each z-score referred "
+        "(Benjamini-Hochberg over the graph's ordered pairs; 'greedy': conditioning='greedy', chosen by its steps "
+        "too); 'N(0, 1) null': the same fits, each z-score referred "
         "to N(0, 1) rather than the graph's empirical null. PCMCI: tau 1..history, pc_alpha 0.2, q < 0.05 at "
         "any lag. Precision and recall of the directed edges; false rate: selected false edges over the ordered "
         "pairs without an edge.", "",

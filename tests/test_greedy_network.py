@@ -110,16 +110,13 @@ def test_greedy_conditioning_takes_no_surrogate_null():
         neuralmi.run(x, mode="network", null_permutations=3, **SETTINGS)
 
 
-def test_named_units_folds_and_a_silent_unit():
-    """Channel groups as the units (named), cross-fitted folds pooled in every term, and a unit that never varies
-    (kept, reported, never chosen): the chain A -> B -> C, its steps in the result's details (JSON-able)."""
-    x = autoregressive_network(3000, [Edge(0, 1), Edge(1, 2)], 4, seed=2)
-    x[:, 3] = 0.0
-    groups = {"A": [0], "B": [1], "C": [2], "D": [3]}
-    result = neuralmi.run(x, mode="network", channel_groups=groups, folds=2, **SETTINGS)
-    frame = result.to_frame().set_index(["source", "target"])
-    assert set(frame.index[frame["selected"]]) == set(frame.index[frame["chosen"]]) == {("A", "B"), ("B", "C")}
-    assert sorted(result.fits["subset"].unique()) == [0, 1] and result.details["silent"] == ["D"]
-    added = [(s["candidate"], s["target"]) for s in result.details["steps"] if s["added"]]
-    assert added == [("A", "B"), ("B", "C")]
-    assert json.loads(json.dumps(result.to_dict()))["steps"] == result.details["steps"]
+def test_a_unit_that_never_varies_is_neither_target_nor_candidate():
+    """A constant source's pair term beats the own term's shifted copy (it costs no over-fitting), so a silent unit
+    (network mode's `_silent`) is kept out of the steps: its pairs report the first round's TE."""
+    units = [0, 1, 2]
+    z = {(0, 1, ()): 5.0, (2, 1, ()): 9.0, (1, 0, ()): 0.0, (2, 0, ()): 9.0, (0, 2, ()): 0.0, (1, 2, ()): 0.0,
+         (2, 1, (0,)): 9.0}
+    done = select(units, lambda s, t, given: z.get((s, t, given)), 0.05, silent=(2,))
+    assert done.missing == [] and done.chosen == {0: [], 1: [0], 2: []}
+    assert done.given[(2, 1)] == () and done.given[(1, 2)] == ()
+    assert {step["target"] for step in done.steps} == {0, 1}

@@ -59,19 +59,21 @@ def max_p(z: float, m: int, null: tuple[float, float]) -> float:
     return float(-math.expm1(m * math.log1p(-p))) if p < 1 else 1.0
 
 
-def select(units: list, te_z, level: float) -> Selection:
+def select(units: list, te_z, level: float, silent: tuple = ()) -> Selection:
     """Replay the selection over `units` (in order) with `te_z(source, target, given)`, a TE's z-score (None where
     it is not trained yet; `given`: a tuple of units in the order of `units`), each step at `level`. A round's null
-    is the empirical null of its z-scores, or the first round's where it has too few of them."""
+    is the empirical null of its z-scores, or the first round's where it has too few of them. `silent` units (that
+    never vary) are neither targets nor candidates: their pairs report the first round's TE (given nothing)."""
     chosen = {t: [] for t in units}
     done = Selection([], chosen)
 
     def canonical(sources):
         return tuple(u for u in units if u in sources)
 
-    active = list(units)
+    live = [u for u in units if u not in silent]
+    active = list(live)
     while active:
-        asks = [(s, t, canonical(chosen[t])) for t in active for s in units if s != t and s not in chosen[t]]
+        asks = [(s, t, canonical(chosen[t])) for t in active for s in live if s != t and s not in chosen[t]]
         z = {ask: te_z(*ask) for ask in asks}
         done.missing = [ask for ask in asks if z[ask] is None]
         if done.missing:
@@ -90,6 +92,7 @@ def select(units: list, te_z, level: float) -> Selection:
                 chosen[t].append(best[0])
                 following += [t] if len(candidates) > 1 else []
         active = following
-    done.given = {(s, t): canonical([u for u in chosen[t] if u != s]) for t in units for s in units if s != t}
+    done.given = {(s, t): () if s in silent or t in silent else canonical([u for u in chosen[t] if u != s])
+                  for t in units for s in units if s != t}
     done.missing = [(s, t, done.given[s, t]) for t in units for s in chosen[t] if te_z(s, t, done.given[s, t]) is None]
     return done

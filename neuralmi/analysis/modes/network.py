@@ -323,7 +323,7 @@ def _greedy(table: pd.DataFrame, options) -> tuple[Selection, dict]:
             tes[s, t, given] = held_out_difference(pair, own, options.confidence, BATCHES)
         return _z(tes[s, t, given])
 
-    return select(units, te_z, 1 - options.confidence), tes
+    return select(units, te_z, 1 - options.confidence, tuple(_silent(table, units))), tes
 
 
 def _z(te) -> float:
