@@ -73,17 +73,19 @@ def select(units: list, te_z, level: float, silent: tuple = ()) -> Selection:
     live = [u for u in units if u not in silent]
     active = list(live)
     while active:
-        asks = [(s, t, canonical(chosen[t])) for t in active for s in live if s != t and s not in chosen[t]]
-        z = {ask: te_z(*ask) for ask in asks}
-        done.missing = [ask for ask in asks if z[ask] is None]
+        asks = {}  # per active target, its candidates' (source, target, given), the given set built once
+        for t in active:
+            given = canonical(chosen[t])
+            asks[t] = [(s, t, given) for s in live if s != t and s not in given]
+        z = {ask: te_z(*ask) for candidates in asks.values() for ask in candidates}
+        done.missing = [ask for ask, value in z.items() if value is None]
         if done.missing:
             return done
         finite = np.array([v for v in z.values() if math.isfinite(v)], dtype=float)
         null = empirical_null(finite) if len(finite) >= EMPIRICAL_NULL_PAIRS or not done.nulls else done.nulls[0]
         done.nulls.append(null)
         following = []
-        for t in active:
-            candidates = [ask for ask in asks if ask[1] == t]
+        for t, candidates in asks.items():
             best = max(candidates, key=lambda ask: z[ask] if math.isfinite(z[ask]) else -math.inf)
             p = max_p(z[best], len(candidates), null)
             done.steps.append({"target": t, "round": len(done.nulls) - 1, "candidate": best[0], "p": p,
@@ -92,7 +94,9 @@ def select(units: list, te_z, level: float, silent: tuple = ()) -> Selection:
                 chosen[t].append(best[0])
                 following += [t] if len(candidates) > 1 else []
         active = following
-    done.given = {(s, t): () if s in silent or t in silent else canonical([u for u in chosen[t] if u != s])
-                  for t in units for s in units if s != t}
+    for t in units:
+        given = () if t in silent else canonical(chosen[t])
+        done.given.update({(s, t): () if s in silent else tuple(u for u in given if u != s)
+                           for s in units if s != t})
     done.missing = [(s, t, done.given[s, t]) for t in units for s in chosen[t] if te_z(s, t, done.given[s, t]) is None]
     return done
