@@ -11,7 +11,7 @@ import pytest
 from scipy import stats
 
 import neuralmi
-from neuralmi.analysis.selection import max_p, select
+from neuralmi.analysis.selection import empirical_null, max_p, select
 from neuralmi.data.networks import Edge, autoregressive_network
 from neuralmi.errors import FitError, InputError
 
@@ -81,13 +81,15 @@ def test_a_saved_greedy_graph_loads_with_the_same_table(greedy, tmp_path):
 
 def test_a_step_adds_the_largest_candidate_while_its_maximum_test_passes():
     """select asks for a round's TEs before deciding; the largest z is tested against the maximum of as many null
-    z-scores (Sidak); a target stops at the first failed step, its other candidates reported given its choice."""
+    z-scores (Sidak) on a t with its error's degrees of freedom; a target stops at the first failed step, its other
+    candidates reported given its choice."""
     z = {("a", "t", ()): 6.0, ("b", "t", ()): 4.0, ("c", "t", ()): 0.2,
          ("b", "t", ("a",)): 0.5, ("c", "t", ("a",)): 0.1}
     units = ["a", "b", "c", "t"]
 
     def te_z(s, t, given):
-        return z.get((s, t, given), -1.0 if t != "t" else None)
+        value = z.get((s, t, given), -1.0 if t != "t" else None)
+        return None if value is None else (value, 19.0 if given else math.inf)
 
     first = select(units, lambda s, t, given: None, 0.05)
     assert len(first.missing) == 12 and {given for _, _, given in first.missing} == {()}
@@ -99,9 +101,10 @@ def test_a_step_adds_the_largest_candidate_while_its_maximum_test_passes():
     steps = [step for step in done.steps if step["target"] == "t"]
     assert [(s["round"], s["candidate"], s["added"]) for s in steps] == [(0, "a", True), (1, "b", False)]
     assert steps[0]["p"] == pytest.approx(1 - (1 - stats.norm.sf(6.0)) ** 3)
-    assert steps[1]["p"] == pytest.approx(1 - (1 - stats.norm.sf(0.5)) ** 2)
-    assert max_p(3.0, 5, (1.0, 2.0)) == pytest.approx(1 - (1 - stats.norm.sf(1.0)) ** 5)
-    assert max_p(math.nan, 5, (0.0, 1.0)) == 1.0
+    assert steps[1]["p"] == pytest.approx(1 - (1 - stats.t.sf(0.5, 19)) ** 2)
+    assert max_p(3.0, 19, 5, (1.0, 2.0)) == pytest.approx(1 - (1 - stats.t.sf(1.0, 19)) ** 5)
+    assert max_p(3.0, 19, 1, (0.0, 1.0)) == pytest.approx(0.00368, abs=1e-5)  # N(0, 1): 0.00135
+    assert max_p(math.nan, 19, 5, (0.0, 1.0)) == 1.0
 
 
 def test_greedy_conditioning_takes_no_surrogate_null():
@@ -116,7 +119,23 @@ def test_a_unit_that_never_varies_is_neither_target_nor_candidate():
     units = [0, 1, 2]
     z = {(0, 1, ()): 5.0, (2, 1, ()): 9.0, (1, 0, ()): 0.0, (2, 0, ()): 9.0, (0, 2, ()): 0.0, (1, 2, ()): 0.0,
          (2, 1, (0,)): 9.0}
-    done = select(units, lambda s, t, given: z.get((s, t, given)), 0.05, silent=(2,))
+    done = select(units, lambda s, t, given: (z[s, t, given], 19.0) if (s, t, given) in z else None, 0.05,
+                  silent=(2,))
     assert done.missing == [] and done.chosen == {0: [], 1: [0], 2: []}
     assert done.given[(2, 1)] == () and done.given[(1, 2)] == ()
     assert {step["target"] for step in done.steps} == {0, 1}
+    alone = select(units, lambda s, t, given: (z[s, t, given], 19.0) if (s, t, given) in z else None, 0.05,
+                   silent=(1, 2))
+    assert alone.steps == [] and alone.chosen == {0: [], 1: [], 2: []} and alone.missing == []
+
+
+def test_the_empirical_null_reads_its_spread_on_the_t_of_the_errors():
+    """z-scores on a t with 19 degrees of freedom (20 batch means) have the null (0, 1) (not the wider spread a
+    normal reading of their median absolute deviation gives); twice as wide, a spread of 2; fewer than 20: (0, 1)."""
+    z = stats.t.rvs(19, size=20_000, random_state=np.random.default_rng(0))
+    df = np.full(len(z), 19.0)
+    centre, spread = empirical_null(z, df)
+    assert abs(centre) < 0.03 and spread == pytest.approx(1.0, abs=0.01)
+    assert 1.4826 * np.median(np.abs(z - np.median(z))) > spread + 0.015  # read as normal: wider
+    assert empirical_null(2 * z + 1, df) == pytest.approx((1.0, 2.0), rel=0.03)
+    assert empirical_null(2 * z[:19] + 5, df[:19]) == (0.0, 1.0)

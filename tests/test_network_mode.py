@@ -6,6 +6,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
 import neuralmi
 from tolerance import same_numbers
@@ -103,6 +104,12 @@ def test_cross_fitting_holds_out_every_sample_once_and_pools_the_folds(graph):
     errors = [np.std([b.mean() for b in np.array_split(d, 20)], ddof=1) / np.sqrt(20) for d in differences]
     shares = np.array([len(d) for d in differences]) / sum(len(d) for d in differences)
     np.testing.assert_allclose(frame.loc[(1, 2), "se"], np.sqrt(np.sum(shares**2 * np.square(errors))), rtol=1e-12)
+    variances = shares**2 * np.square(errors)  # a t interval, its degrees of freedom pooled (Welch-Satterthwaite)
+    df = variances.sum() ** 2 / (variances**2 / 19).sum()
+    assert 19 < df <= 57
+    half = stats.t.ppf(0.975, df) * frame.loc[(1, 2), "se"]
+    np.testing.assert_allclose(frame.loc[(1, 2), ["ci_low", "ci_high"]].to_numpy(float),
+                               frame.loc[(1, 2), "mi"] + np.array([-half, half]), rtol=1e-10)
     truth = {(e.source, e.target) for e in EDGES}
     assert set(frame.index[frame["selected"]]) == truth
     single_se = single.to_frame().set_index(["source", "target"])["se"]
@@ -123,10 +130,13 @@ def test_channel_groups_are_the_units():
     assert len(points) == 8  # pair and rest per ordered pair (2), own and all-units terms per target (2)
 
 
-def test_a_silent_channel_is_kept_and_reported():
+@pytest.mark.parametrize("extra", [{}, {"conditioning": "greedy"}, {"conditioning": "greedy", "folds": 3}])
+def test_a_silent_channel_is_kept_and_reported(extra):
+    """Conditioned on all or greedily (a silent unit neither target nor candidate; its pairs keep their first-round
+    TE), with cross-fitted folds too."""
     x = autoregressive_network(800, [Edge(0, 1)], 3, seed=3)
     x[:, 2] = 0.0
-    result = neuralmi.run(x, mode="network", **{**SETTINGS, "max_epochs": 8})
+    result = neuralmi.run(x, mode="network", **{**SETTINGS, "max_epochs": 8, **extra})
     assert result.details["silent"] == [2] and "units 2 never vary" in result.finding
     frame = result.to_frame()
     assert len(frame) == 6 and not frame.loc[(frame["source"] == 2) | (frame["target"] == 2), "selected"].any()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from neuralmi.analysis.summaries import point_means
 from neuralmi.analysis.correction import Corrected
@@ -52,9 +53,11 @@ def held_out_difference(first: pd.DataFrame, second: pd.DataFrame, confidence: f
     per-sample differences of the two critics' held-out terms at their selected evaluations (`val_terms`, same
     samples): each repeat's value is their mean and its standard error their spread over sqrt(n_val), a paired
     error free of the sampling noise the two terms share; with `batches` (samples in time order, whose terms are
-    autocorrelated) the spread of that many consecutive batches' means over sqrt(batches). A cross-fitted repeat's
-    folds (`subset`) pool into one value over all their held-out samples. Combined over repeats as
-    `summaries.point_means` does. A `correction.Corrected` without a line."""
+    autocorrelated) the spread of that many consecutive batch means over sqrt(batches), an error of few degrees of
+    freedom whose interval is then a t interval. A cross-fitted repeat's folds (`subset`) pool into one value over
+    all their held-out samples. Combined over repeats as `summaries.point_means` does. A `correction.Corrected`
+    without a line; details: se and df, the error's degrees of freedom (Welch-Satterthwaite over folds and repeats;
+    the repeats' count less one where their spread sets the error)."""
     by_repeat: dict[int, list[np.ndarray]] = {}
     for r in _pairs(first, second).sort_values(["repeat", "subset"]).itertuples():
         a, b = np.asarray(r.val_terms, np.float64), np.asarray(r.val_terms_2, np.float64)
@@ -62,27 +65,47 @@ def held_out_difference(first: pd.DataFrame, second: pd.DataFrame, confidence: f
             raise InputError(f"val_terms: fit {r.fit_id} holds {len(a)} and its pair {len(b)} held-out terms, "
                              f"expected n_val = {r.n_val} each (fits trained without keep_terms?)")
         by_repeat.setdefault(r.repeat, []).append(a - b)
-    repeats = pd.DataFrame([_pooled(d, batches) for d in by_repeat.values()], columns=["mi", "se"])
-    return _held_out(repeats, confidence)
+    repeats = pd.DataFrame([_pooled(d, batches) for d in by_repeat.values()], columns=["mi", "se", "df"])
+    result = _held_out(repeats, confidence)
+    finite = repeats[np.isfinite(repeats["mi"]) & np.isfinite(repeats["se"])]
+    se = result.details["se"]
+    spread_sets_it = len(finite) > 1 and se > np.sqrt((finite["se"] ** 2).sum()) / len(finite)
+    df = len(finite) - 1.0 if spread_sets_it else satterthwaite(finite["se"].to_numpy(), finite["df"].to_numpy())
+    if batches is None or not np.isfinite(se):
+        return Corrected(result.mi, result.ci_low, result.ci_high, [], None, {**result.details, "df": df})
+    half = float(stats.t.ppf(0.5 + confidence / 2, df)) * se
+    return Corrected(result.mi, result.mi - half, result.mi + half, [], None, {**result.details, "df": df})
 
 
-def _pooled(folds: list[np.ndarray], batches: int | None) -> tuple[float, float]:
-    """(mean, standard error) of one repeat's per-sample differences: of its one fit, or over the disjoint
-    held-out sets of its cross-fitted folds (every sample weighs the same; the folds' errors combine as those of
-    independent samples). One fit keeps its own error as it is (sqrt(se^2) need not be se to the last bit)."""
+def satterthwaite(errors: np.ndarray, dfs: np.ndarray) -> float:
+    """The degrees of freedom of sqrt(sum errors^2), a sum of independent variance estimates with `dfs` each
+    (Welch-Satterthwaite); inf without a finite error."""
+    variances = np.asarray(errors, np.float64) ** 2
+    if not np.isfinite(variances).all() or variances.sum() == 0:
+        return np.inf
+    return float(variances.sum() ** 2 / (variances**2 / np.asarray(dfs, np.float64)).sum())
+
+
+def _pooled(folds: list[np.ndarray], batches: int | None) -> tuple[float, float, float]:
+    """(mean, standard error, its degrees of freedom) of one repeat's per-sample differences: of its one fit, or
+    over the disjoint held-out sets of its cross-fitted folds (every sample weighs the same; the folds' errors
+    combine as those of independent samples). One fit keeps its own error as it is (sqrt(se^2) need not be se to
+    the last bit)."""
     if len(folds) == 1:
-        return folds[0].mean(), _standard_error(folds[0], batches)
+        return folds[0].mean(), *_standard_error(folds[0], batches)
     sizes = np.array([len(d) for d in folds], np.float64)
-    errors = np.array([_standard_error(d, batches) for d in folds])
-    return float(np.concatenate(folds).mean()), float(np.sqrt(((sizes / sizes.sum()) ** 2 * errors**2).sum()))
+    errors, dfs = np.array([_standard_error(d, batches) for d in folds]).T
+    weighted = sizes / sizes.sum() * errors
+    return float(np.concatenate(folds).mean()), float(np.sqrt((weighted**2).sum())), satterthwaite(weighted, dfs)
 
 
-def _standard_error(terms: np.ndarray, batches: int | None) -> float:
-    """The standard error of the mean of `terms`: from their spread, or from `batches` consecutive batch means."""
+def _standard_error(terms: np.ndarray, batches: int | None) -> tuple[float, float]:
+    """(standard error of the mean of `terms`, its degrees of freedom): from their spread, or from `batches`
+    consecutive batch means."""
     if batches is None or len(terms) < 2 * batches:
-        return float(terms.std(ddof=1) / np.sqrt(len(terms)))
+        return float(terms.std(ddof=1) / np.sqrt(len(terms))), len(terms) - 1.0
     means = np.array([b.mean() for b in np.array_split(terms, batches)])
-    return float(means.std(ddof=1) / np.sqrt(batches))
+    return float(means.std(ddof=1) / np.sqrt(batches)), batches - 1.0
 
 
 def held_out_value(fits: pd.DataFrame, confidence: float) -> Corrected:

@@ -14,8 +14,9 @@ TE of zero on average, not below it. Every term is one fit per repeat on all sam
 held-out values, or with `folds` one fit per fold whose held-out blocks partition the samples (cross-fitting: every
 sample held out once, the folds' differences pooled); the two terms of a TE share every split and seed, and the TE
 is the mean of the per-sample differences of their held-out terms, with a standard error from consecutive batch
-means (the terms are autocorrelated in time). An edge's p-value is one-sided from its z-score (TE / se) against
-N(0, 1), or against the empirical null of the graph's z-scores where that is wider (`empirical_null`), or with
+means (the terms are autocorrelated in time) and its degrees of freedom (19, pooled over folds and repeats), whose
+t gives the interval. An edge's p-value is one-sided from its z-score (TE / se) on that t, after the empirical null
+of the graph's z-scores where that is wider (`empirical_null`), or with
 `null_permutations` from surrogates: the `all` term with s's steps shifted by other offsets; q-values are
 Benjamini-Hochberg over every ordered pair of the graph, and an edge is selected when its q is below 1 - confidence.
 Equal shapes train as one stack: pair and own points of every target are one stack, all and rest points another
@@ -33,7 +34,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from neuralmi.analysis import null
 from neuralmi.analysis.channels import x_units
@@ -43,7 +43,7 @@ from neuralmi.analysis.history import SHIFTED_DRIVER, require_history, steps, ti
 from neuralmi.analysis.paired import held_out_difference
 from neuralmi.analysis.planning import cross_fitted
 from neuralmi.analysis.result import MIResult
-from neuralmi.analysis.selection import Selection, empirical_null, select
+from neuralmi.analysis.selection import Selection, empirical_null, null_p, select
 from neuralmi.analysis.style import DOUBLE_COLUMN, PANEL_HEIGHT, new_figure, styled
 from neuralmi.analysis.verdicts import fit_warnings
 from neuralmi.data.processing import samples
@@ -57,9 +57,10 @@ EDGE_DOCS = {
     "mi": "TE(source -> target) given the pasts of every other unit (held-out, in the result's units); with "
           "conditioning 'greedy', of the target's chosen sources (the others, for a chosen source)",
     "se": "its standard error (batch means of the per-sample differences, over folds and repeats)",
-    "ci_low": "its interval's lower end",
+    "ci_low": "its interval's lower end (a t interval with the error's degrees of freedom)",
     "ci_high": "its interval's upper end",
-    "p_te": "one-sided p of the conditional TE from its z-score (TE / se) against the edges' null (`null_z`)",
+    "p_te": "one-sided p of the conditional TE from its z-score (TE / se) on a t with the error's degrees of freedom, "
+            "after the edges' null (`null_z`)",
     "q_te": "Benjamini-Hochberg q of p_te over every ordered pair",
     "bivariate": "TE(source -> target) given the target's own past alone",
     "bivariate_ci_low": "its interval's lower end",
@@ -242,16 +243,16 @@ class Network(Mode):
         rows, reasons = [], fit_warnings(table, options.bound, units)
         for (s, t), (te, bivariate) in edges.items():
             rows.append({"source": s, "target": t, "mi": te.mi, "se": te.details["se"], "ci_low": te.ci_low,
-                         "ci_high": te.ci_high, "p_te": _z(te), "q_te": np.nan, "bivariate": bivariate.mi,
+                         "ci_high": te.ci_high, "p_te": np.nan, "q_te": np.nan, "bivariate": bivariate.mi,
                          "bivariate_ci_low": bivariate.ci_low, "bivariate_ci_high": bivariate.ci_high,
-                         "p_bivariate": _z(bivariate), "q_bivariate": np.nan,
+                         "p_bivariate": np.nan, "q_bivariate": np.nan,
                          **({} if selection is None else {"chosen": s in selection.chosen[t]})})
         frame = pd.DataFrame(rows)
         scales = {}
-        for column in ("te", "bivariate"):
-            z = frame[f"p_{column}"].to_numpy(float)
-            centre, spread = scales[column] = empirical_null(z)
-            frame[f"p_{column}"] = stats.norm.sf((z - centre) / spread)
+        for column, which in (("te", 0), ("bivariate", 1)):
+            z, df = np.array([_z(pair[which]) for pair in edges.values()], dtype=float).reshape(-1, 2).T
+            scales[column] = empirical_null(z, df)
+            frame[f"p_{column}"] = null_p(z, df, scales[column])
             frame[f"q_{column}"] = null.bh_q_values(frame[f"p_{column}"].to_numpy())
         if not np.isfinite(frame["mi"]).any():
             raise FitError("network mode: no edge gave a finite TE (every critic diverged): try infonce or a lower "
@@ -276,13 +277,13 @@ def _edges(table: pd.DataFrame, options) -> tuple[dict, Selection | None]:
     conditioning, its Selection, else None). A surrogate table's `all` fits with a rotated source stand in for that
     source's edge."""
     if options.conditioning == "greedy":
-        selection, tes = _greedy(table, options)
+        selection, te = _greedy(table, options)
         if selection.missing:
             s, t, given = selection.missing[0]
             raise FitError(f"network mode, greedy conditioning: {len(selection.missing)} TEs of a later round are not "
                            f"in the fits (e.g. {s} -> {t} given {list(given)}); neuralmi.run and the workflow train "
                            f"every round")
-        return {(s, t): (tes[s, t, given], tes[s, t, ()]) for (s, t), given in selection.given.items()}, selection
+        return {(s, t): (te(s, t, given), te(s, t, ())) for (s, t), given in selection.given.items()}, selection
     labels = _labels(table)
     rotated = labels["rotated"]
 
@@ -307,29 +308,32 @@ def _term(term: str, target, given, source=None) -> dict:
     return {**point, "given": list(given)} if given else point
 
 
-def _greedy(table: pd.DataFrame, options) -> tuple[Selection, dict]:
-    """Greedy conditioning replayed from a fit table (`analysis/selection.py`): its Selection, and the TEs it read,
-    {(source, target, given): TE}, each the held-out difference of a pair term and the own term with its `given`."""
+def _greedy(table: pd.DataFrame, options):
+    """Greedy conditioning replayed from a fit table (`analysis/selection.py`): its Selection, and `te(source, target,
+    given)`, the held-out difference of a pair term and the own term with its `given` (None where not trained), each
+    computed once."""
     by_point = dict(tuple(table.groupby("params", sort=False)))
     units = list(dict.fromkeys(json.loads(params)["target"] for params in table["params"]))
     tes = {}
 
-    def te_z(s, t, given):
+    def te(s, t, given):
         if (s, t, given) not in tes:
             pair, own = (by_point.get(json.dumps(_term(term, t, given, source), sort_keys=True))
                          for term, source in (("pair", s), ("own", None)))
-            if pair is None or own is None:
-                return None
-            tes[s, t, given] = held_out_difference(pair, own, options.confidence, BATCHES)
-        return _z(tes[s, t, given])
+            trained = pair is not None and own is not None
+            tes[s, t, given] = held_out_difference(pair, own, options.confidence, BATCHES) if trained else None
+        return tes[s, t, given]
 
-    return select(units, te_z, 1 - options.confidence, tuple(_silent(table, units))), tes
+    def te_z(s, t, given):
+        return None if te(s, t, given) is None else _z(te(s, t, given))
+
+    return select(units, te_z, 1 - options.confidence, tuple(_silent(table, units))), te
 
 
-def _z(te) -> float:
-    """A held-out TE over its standard error; NaN without one."""
+def _z(te) -> tuple[float, float]:
+    """A held-out TE over its standard error (NaN without one) and the error's degrees of freedom."""
     se = te.details["se"]
-    return float(te.mi / se) if np.isfinite(se) and se > 0 else np.nan
+    return (float(te.mi / se) if np.isfinite(se) and se > 0 else np.nan), te.details["df"]
 
 
 def _labels(table: pd.DataFrame) -> pd.DataFrame:
@@ -340,11 +344,11 @@ def _labels(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def _silent(table: pd.DataFrame, units: list) -> list:
-    """Units whose pair terms (as targets) have held-out terms all equal in every fit (a channel that never
-    varies: its future is constant)."""
+    """Units whose pair terms (as targets) have held-out terms all equal (within 1e-4) in every fit (a channel that
+    never varies: its future is constant, and each term is the bound's value at a constant score, up to rounding)."""
     labels = _labels(table)
     own = table[labels["term"] == "pair"].assign(target=labels["target"])
-    flat = own.groupby("target")["val_terms"].apply(lambda terms: all(np.ptp(np.asarray(v)) < 1e-6 for v in terms))
+    flat = own.groupby("target")["val_terms"].apply(lambda terms: all(np.ptp(np.asarray(v)) < 1e-4 for v in terms))
     return [plain(u) for u in units if bool(flat.get(u, False))]
 
 
