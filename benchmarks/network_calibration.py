@@ -7,7 +7,7 @@ a t with the error's degrees of freedom (network mode) and to N(0, 1) (before); 
 first step adds a source (a maximum test at 5 % over a target's 2 candidates: nominal at most 5 %).
 
 Writes benchmarks/results/network_calibration.md.
-Usage: python benchmarks/network_calibration.py [--threads 2] [--seeds 40]
+Usage: python benchmarks/network_calibration.py [--threads 2] [--seeds 25]
 """
 
 import argparse

@@ -95,3 +95,22 @@ def test_a_session_without_a_value_is_left_out_and_a_scan_reports_its_largest_po
     assert "headline" not in set(lag.sessions["point"]) and lag.headline_point == "lag=2"
     assert lag.mi == lag.group.set_index("point").at["lag=2", "mi"] == lag.group["mi"].max()
     assert "at lag=2 (the largest pooled point)" in lag.finding
+
+
+def test_network_sessions_pool_each_edge_with_its_own_standard_error():
+    """A network edge's interval is a t interval of its error's degrees of freedom: the group level reads back the
+    edge table's se from it (not the wider one a normal reading of the width gives), and its p on the same t."""
+    from neuralmi.data.networks import Edge, autoregressive_network
+
+    sessions = {f"s{s}": neuralmi.run(autoregressive_network(1500, [Edge(0, 1)], 3, seed=s), mode="network",
+                                      history=1, seed=s, progress=False, max_epochs=8, hidden_dim=16)
+                for s in range(2)}
+    out = neuralmi.group(sessions)
+    rows = out.sessions.set_index(["session", "point"])
+    for key, result in sessions.items():
+        frame = result.to_frame()
+        assert (frame["df"] == 19).all()
+        for edge in frame.itertuples():
+            row = rows.loc[(key, f"source={edge.source}, target={edge.target}")]
+            assert row["se"] == pytest.approx(edge.se, rel=1e-9)
+            assert row["p_value"] == pytest.approx(stats.t.sf(edge.mi / edge.se, 19), rel=1e-6)

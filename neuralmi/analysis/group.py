@@ -75,24 +75,25 @@ def _plain(value):
 
 def session_rows(key: str, result, keys: tuple, confidence: float) -> list[dict]:
     """A session's rows: its headline, then each point of its scan (`keys`: the mode's point columns of
-    `to_frame()`, empty for one value)."""
-    z = float(stats.norm.ppf(0.5 + confidence / 2))
+    `to_frame()`, empty for one value). Each interval's standard error is read back from its width: on N(0, 1), or
+    on a t where the table gives its degrees of freedom (`df`: network mode's edges)."""
     null_p = {HEADLINE: result.details.get("p_value")}
     for row in result.details.get("p_values", []) if keys else []:
         if set(keys) <= set(row):
             null_p[point_label(row, keys)] = row["p_value"]
-    points = [(HEADLINE, result.mi, result.ci_low, result.ci_high)]
+    points = [(HEADLINE, result.mi, result.ci_low, result.ci_high, None)]
     frame = result.to_frame()
     if keys and set(keys) <= set(frame.columns) and {"mi", "ci_low", "ci_high"} <= set(frame.columns):
-        points += [(point_label(row, keys), row["mi"], row["ci_low"], row["ci_high"])
+        points += [(point_label(row, keys), row["mi"], row["ci_low"], row["ci_high"], row.get("df"))
                    for row in frame.to_dict("records")]
     rows = []
-    for point, mi, low, high in points:
-        se = (high - low) / (2 * z)
+    for point, mi, low, high, df in points:
+        tail = stats.norm() if df is None else stats.t(df)
+        se = (high - low) / (2 * float(tail.ppf(0.5 + confidence / 2)))
         p = null_p.get(point)
         source = "null" if p is not None and np.isfinite(p) else "interval"
         if source == "interval":  # no value or interval: no p (never counted significant)
-            p = float(stats.norm.sf(mi / se)) if np.isfinite(mi) and np.isfinite(se) and se > 0 else np.nan
+            p = float(tail.sf(mi / se)) if np.isfinite(mi) and np.isfinite(se) and se > 0 else np.nan
         rows.append({"session": key, "point": point, "mi": float(mi), "ci_low": float(low), "ci_high": float(high),
                      "se": float(se), "reliable": bool(result.reliable), "p_value": float(p), "p_source": source})
     return rows

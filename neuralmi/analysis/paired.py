@@ -79,7 +79,7 @@ def held_out_difference(first: pd.DataFrame, second: pd.DataFrame, confidence: f
 
 def satterthwaite(errors: np.ndarray, dfs: np.ndarray) -> float:
     """The degrees of freedom of sqrt(sum errors^2), a sum of independent variance estimates with `dfs` each
-    (Welch-Satterthwaite); inf without a finite error."""
+    (Welch-Satterthwaite); inf where an error is not finite or all are zero."""
     variances = np.asarray(errors, np.float64) ** 2
     if not np.isfinite(variances).all() or variances.sum() == 0:
         return np.inf

@@ -10,7 +10,7 @@ stops at the first step that fails or when no candidate is left. Then each chose
 chosen ones is asked for once (the caller tests it; no step-by-step removal). A round asks for the TEs of every
 active target at once (one stack where their shapes agree); the selection is a function of the TEs alone, replayed
 from the fits by whoever needs it. A z from 20 batch means is referred to a t with 19 degrees of freedom, not to
-N(0, 1), under which a nominal 5 % step would be 7.5 % with 7 candidates and 11 % with 31.
+N(0, 1), under which a nominal 5 % step would be 8.3 % with 7 candidates and 12 % with 31.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ class Selection:
 
 def empirical_null(z: np.ndarray, df: np.ndarray) -> tuple[float, float]:
     """(centre, spread) of z-scores where no edge is, each z on a t with its `df` degrees of freedom: Efron's
-    empirical null from their median and their median absolute deviation over the t's own (at the median df), most
+    empirical null from their median and the median of their absolute deviations, each over its t's own, most
     ordered pairs of a graph being edgeless, used where it is stricter than the theoretical null (a centre above 0, a
     spread above 1: the two critics of a TE differ by more than their held-out samples say) and where there are
     EMPIRICAL_NULL_PAIRS pairs or more; else (0, 1)."""
@@ -49,7 +49,7 @@ def empirical_null(z: np.ndarray, df: np.ndarray) -> tuple[float, float]:
     if len(z) < EMPIRICAL_NULL_PAIRS:
         return 0.0, 1.0
     centre = float(np.median(z))
-    spread = float(np.median(np.abs(z - centre)) / stats.t.ppf(0.75, np.median(df)))
+    spread = float(np.median(np.abs(z - centre) / stats.t.ppf(0.75, df)))
     return max(centre, 0.0), max(spread, 1.0)
 
 

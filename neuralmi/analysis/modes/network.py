@@ -14,8 +14,8 @@ TE of zero on average, not below it. Every term is one fit per repeat on all sam
 held-out values, or with `folds` one fit per fold whose held-out blocks partition the samples (cross-fitting: every
 sample held out once, the folds' differences pooled); the two terms of a TE share every split and seed, and the TE
 is the mean of the per-sample differences of their held-out terms, with a standard error from consecutive batch
-means (the terms are autocorrelated in time) and its degrees of freedom (19, pooled over folds and repeats), whose
-t gives the interval. An edge's p-value is one-sided from its z-score (TE / se) on that t, after the empirical null
+means (the terms are autocorrelated in time) and its degrees of freedom (19; pooled over folds and repeats, or the
+repeats' count less one where their spread sets the error), whose t gives the interval. An edge's p-value is one-sided from its z-score (TE / se) on that t, after the empirical null
 of the graph's z-scores where that is wider (`empirical_null`), or with
 `null_permutations` from surrogates: the `all` term with s's steps shifted by other offsets; q-values are
 Benjamini-Hochberg over every ordered pair of the graph, and an edge is selected when its q is below 1 - confidence.
@@ -57,6 +57,7 @@ EDGE_DOCS = {
     "mi": "TE(source -> target) given the pasts of every other unit (held-out, in the result's units); with "
           "conditioning 'greedy', of the target's chosen sources (the others, for a chosen source)",
     "se": "its standard error (batch means of the per-sample differences, over folds and repeats)",
+    "df": "the degrees of freedom of se (19 for 20 batch means; pooled over folds and repeats), of its t",
     "ci_low": "its interval's lower end (a t interval with the error's degrees of freedom)",
     "ci_high": "its interval's upper end",
     "p_te": "one-sided p of the conditional TE from its z-score (TE / se) on a t with the error's degrees of freedom, "
@@ -65,7 +66,8 @@ EDGE_DOCS = {
     "bivariate": "TE(source -> target) given the target's own past alone",
     "bivariate_ci_low": "its interval's lower end",
     "bivariate_ci_high": "its interval's upper end",
-    "p_bivariate": "one-sided p of the bivariate TE from its z-score against the edges' null (`null_z`)",
+    "p_bivariate": "one-sided p of the bivariate TE from its z-score on the t of its error, after the edges' null "
+                   "(`null_z`)",
     "q_bivariate": "Benjamini-Hochberg q of p_bivariate over every ordered pair (the bivariate-only graph)",
     "p_value": "with null_permutations: the conditional TE's p against surrogates (the source's past shifted)",
     "q_value": "with null_permutations: its Benjamini-Hochberg q over every ordered pair",
@@ -242,8 +244,8 @@ class Network(Mode):
         edges, selection = _edges(table, options)
         rows, reasons = [], fit_warnings(table, options.bound, units)
         for (s, t), (te, bivariate) in edges.items():
-            rows.append({"source": s, "target": t, "mi": te.mi, "se": te.details["se"], "ci_low": te.ci_low,
-                         "ci_high": te.ci_high, "p_te": np.nan, "q_te": np.nan, "bivariate": bivariate.mi,
+            rows.append({"source": s, "target": t, "mi": te.mi, "se": te.details["se"], "df": te.details["df"],
+                         "ci_low": te.ci_low, "ci_high": te.ci_high, "p_te": np.nan, "q_te": np.nan, "bivariate": bivariate.mi,
                          "bivariate_ci_low": bivariate.ci_low, "bivariate_ci_high": bivariate.ci_high,
                          "p_bivariate": np.nan, "q_bivariate": np.nan,
                          **({} if selection is None else {"chosen": s in selection.chosen[t]})})
