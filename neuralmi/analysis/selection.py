@@ -4,13 +4,13 @@ TE z-scores, in rounds.
 Per target, starting from no sources: every remaining candidate's TE given the target's past and the pasts of the
 sources chosen so far; the largest z (TE / se) is tested as the maximum of as many null z-scores (Sidak:
 p = 1 - (1 - p_z)^m for m candidates, p_z from the round's empirical null, `empirical_null`, on a t with the
-error's degrees of freedom): at the level, the
-chance of adding a source when no remaining candidate has an effect. It is added where p < level, and the target
-stops at the first step that fails or when no candidate is left. Then each chosen source's TE given all the other
-chosen ones is asked for once (the caller tests it; no step-by-step removal). A round asks for the TEs of every
-active target at once (one stack where their shapes agree); the selection is a function of the TEs alone, replayed
-from the fits by whoever needs it. A z from 20 batch means is referred to a t with 19 degrees of freedom, not to
-N(0, 1), under which a nominal 5 % step would be 8.3 % with 7 candidates and 12 % with 31.
+error's degrees of freedom): at the level, the chance of adding a source when no remaining candidate has an
+effect. It is added where p < level, and the target stops at the first step that fails or when no candidate is
+left. Then each chosen source's TE given all the other chosen ones is asked for once (the caller tests it; no
+step-by-step removal). A round asks for the TEs of every active target at once (one stack where their shapes
+agree); the selection is a function of the TEs alone, replayed from the fits by whoever needs it. A z from 20 batch
+means is referred to a t with 19 degrees of freedom, not to N(0, 1), under which a nominal 5 % step would be 8.3 %
+with 7 candidates and 12 % with 31.
 """
 
 from __future__ import annotations
@@ -69,9 +69,9 @@ def max_p(z: float, df: float, m: int, null: tuple[float, float]) -> float:
 def select(units: list, te_z, level: float, silent: tuple = ()) -> Selection:
     """Replay the selection over `units` (in order) with `te_z(source, target, given)`, a TE's z-score and its
     degrees of freedom (None where it is not trained yet; `given`: a tuple of units in the order of `units`), each
-    step at `level`. A round's null
-    is the empirical null of its z-scores, or the first round's where it has too few of them. `silent` units (that
-    never vary) are neither targets nor candidates: their pairs report the first round's TE (given nothing)."""
+    step at `level`. A round's null is the empirical null of its z-scores, or the first round's where it has too few
+    of them. `silent` units (that never vary) are neither targets nor candidates: their pairs report the first
+    round's TE (given nothing)."""
     chosen = {t: [] for t in units}
     done = Selection([], chosen)
 
