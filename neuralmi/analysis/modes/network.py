@@ -15,10 +15,11 @@ held-out values, or with `folds` one fit per fold whose held-out blocks partitio
 sample held out once, the folds' differences pooled); the two terms of a TE share every split and seed, and the TE
 is the mean of the per-sample differences of their held-out terms, with a standard error from consecutive batch
 means (the terms are autocorrelated in time) and its degrees of freedom (19; pooled over folds and repeats, or the
-repeats' count less one where their spread sets the error), whose t gives the interval. An edge's p-value is one-sided from its z-score (TE / se) on that t, after the empirical null
-of the graph's z-scores where that is wider (`empirical_null`), or with
-`null_permutations` from surrogates: the `all` term with s's steps shifted by other offsets; q-values are
-Benjamini-Hochberg over every ordered pair of the graph, and an edge is selected when its q is below 1 - confidence.
+repeats' count less one where their spread sets the error), whose t gives the interval. An edge's p-value is
+one-sided from its z-score (TE / se) on that t, after the empirical null of the graph's z-scores where that is wider
+(`empirical_null`), or with `null_permutations` from surrogates: the `all` term with s's steps shifted by other
+offsets; q-values are Benjamini-Hochberg over every ordered pair of the graph, and an edge is selected when its q
+is below 1 - confidence.
 Equal shapes train as one stack: pair and own points of every target are one stack, all and rest points another
 (two per repeat, however many units; fits per repeat: 2 N (N - 1) + 2 N = 2 N^2 for N units, times `folds`).
 With `conditioning='greedy'` there are pair and own terms only, in rounds: the first without conditioning (N^2 fits
@@ -245,8 +246,9 @@ class Network(Mode):
         rows, reasons = [], fit_warnings(table, options.bound, units)
         for (s, t), (te, bivariate) in edges.items():
             rows.append({"source": s, "target": t, "mi": te.mi, "se": te.details["se"], "df": te.details["df"],
-                         "ci_low": te.ci_low, "ci_high": te.ci_high, "p_te": np.nan, "q_te": np.nan, "bivariate": bivariate.mi,
-                         "bivariate_ci_low": bivariate.ci_low, "bivariate_ci_high": bivariate.ci_high,
+                         "ci_low": te.ci_low, "ci_high": te.ci_high, "p_te": np.nan, "q_te": np.nan,
+                         "bivariate": bivariate.mi, "bivariate_ci_low": bivariate.ci_low,
+                         "bivariate_ci_high": bivariate.ci_high,
                          "p_bivariate": np.nan, "q_bivariate": np.nan,
                          **({} if selection is None else {"chosen": s in selection.chosen[t]})})
         frame = pd.DataFrame(rows)
