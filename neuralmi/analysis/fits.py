@@ -48,6 +48,10 @@ _OUTCOME_DOCS = {
     "linear_mi": "a held-out InfoNCE lower bound on the fit's own split with a linear-Gaussian critic fitted in closed "
                  "form (`neuralmi.reference.linear_bound`; modes with a reference, observed fits; else NaN)",
     "linear_se": "its standard error",
+    "heavy_tails_x": "how many of X's features, before the rank transform, have tails as heavy as a Cauchy's and one "
+                     "scale with another such feature (`neuralmi.data.arrays.shared_heavy_tails`; modes with a "
+                     "reference, observed points, rank_transform on; else NaN)",
+    "heavy_tails_y": "the same for Y",
     "val_terms": "held-out per-sample terms of the selected evaluation in sample order, where a mode differences "
                  "fits sample by sample (else empty)",
     "probe_mi": "precision mode: each perturbed copy's held-out value (else empty)",
@@ -56,7 +60,8 @@ _OUTCOME_DOCS = {
 FIT_COLUMNS = [
     "fit_id", "point", "params", "null", "bound", "gamma", "repeat", "subset", "n_samples", "n_train", "n_val",
     "eval_n", "seed", "mi", "se", "val_mi", "train_mi", "bound_gap", "best_epoch", "n_epochs", "stopped_early",
-    "seconds", "device", "reference_mi", "reference_se", "linear_mi", "linear_se", "val_terms", "probe_mi", "probe_se",
+    "seconds", "device", "reference_mi", "reference_se", "linear_mi", "linear_se", "heavy_tails_x", "heavy_tails_y",
+    "val_terms", "probe_mi", "probe_se",
 ]
 FIT_DOCS = {column: {**LABEL_DOCS, **_OUTCOME_DOCS}[column] for column in FIT_COLUMNS}
 SAVED_FIT_COLUMNS = [c for c in FIT_COLUMNS if c != "seconds"]  # a saved fit table: wall times are kept apart
@@ -109,13 +114,16 @@ def training_by_default(options) -> str:
     return reported_quantity(options, "train")
 
 
-def fit_table(plan: pd.DataFrame, fits, units: str, device: str, references: dict, linear: list) -> pd.DataFrame:
+def fit_table(plan: pd.DataFrame, fits, units: str, device: str, references: dict, linear: list,
+              tails: dict) -> pd.DataFrame:
     """One row per fit: the plan's labels and the fit's outcome (`mi` is left for the mode to choose), the
-    device it trained on, its point's reference estimate and error (`references`: point -> nats) and its own
-    linear-critic bound and error (`linear`: one (nats, nats) per fit)."""
+    device it trained on, its point's reference estimate and error (`references`: point -> nats), its own
+    linear-critic bound and error (`linear`: one (nats, nats) per fit) and its point's heavy-tailed features
+    (`tails`: point -> (X's, Y's))."""
     rows = []
     for labels, fit, (linear_mi, linear_se) in zip(plan[LABEL_COLUMNS].to_dict("records"), fits, linear):
         reference_mi, reference_se = references[labels["point"]]
+        heavy_x, heavy_y = tails[labels["point"]]
         rows.append({
             **labels,
             "n_train": fit.n_train,
@@ -135,6 +143,8 @@ def fit_table(plan: pd.DataFrame, fits, units: str, device: str, references: dic
             "reference_se": from_nats(reference_se, units),
             "linear_mi": from_nats(linear_mi, units),
             "linear_se": from_nats(linear_se, units),
+            "heavy_tails_x": heavy_x,
+            "heavy_tails_y": heavy_y,
             "val_terms": np.empty(0) if fit.val_terms is None else from_nats(fit.val_terms.astype(np.float64), units),
             "probe_mi": np.empty(0) if fit.probe_mi is None else from_nats(fit.probe_mi, units),
             "probe_se": np.empty(0) if fit.probe_se is None else from_nats(fit.probe_se, units),

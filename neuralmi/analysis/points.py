@@ -18,7 +18,7 @@ import pandas as pd
 from neuralmi.analysis import bracket, null
 from neuralmi.analysis.contract import Mode
 from neuralmi.analysis.fits import curve_table, fit_table, plan_specs, plan_table
-from neuralmi.data.arrays import rank_gaussianize
+from neuralmi.data.arrays import rank_gaussianize, shared_heavy_tails
 from neuralmi.data.processing import (Source, as_model_input, channel_counts, sample_ndim, spike_encodings,
                                       spike_limit, window_gap)
 from neuralmi.reference import ksg_estimate, linear_bound
@@ -165,19 +165,21 @@ def train(mode: Mode, source: Source, plan: pd.DataFrame, options, seed: int, un
             own[p] = {k: getattr(mode.point_options(options, points[p]), k) for k in shared}
     stacks: dict = {}
     cache: dict = {}
-    done, references, linear = [], {}, {}
+    done, references, linear, tails = [], {}, {}, {}
     for (p, bound), rows in plan.groupby(["point", "bound"], sort=True):
         opts = resolved(mode, options, null.base_point(points[p]), source)
         x, y = point_arrays(mode, source, points[p], opts, seed, cache)
+        if p not in tails:
+            tails[p] = heavy_tails(mode, source, points[p], opts, seed)
         opts = bracket.fit_options(opts, bound)
         opts = opts.replace(**shared) if shared else opts
         key = (_options_key(opts), x.shape[1:], y.shape[1:])
         stack = stacks.setdefault(key, (opts, []))
         stack[1].append((rows.assign(member_options=[own[p]] * len(rows)), x, y))
         if sum(a.nbytes + b.nbytes for _, a, b in _distinct(stack[1])) >= STACK_SAMPLE_BYTES:
-            done.append(_train_stack(mode, *stacks.pop(key), units, references, linear))
+            done.append(_train_stack(mode, *stacks.pop(key), units, references, linear, tails))
             cache.clear()
-    done += [_train_stack(mode, opts, members, units, references, linear) for opts, members in stacks.values()]
+    done += [_train_stack(mode, opts, members, units, references, linear, tails) for opts, members in stacks.values()]
     return (pd.concat([f for f, _ in done]).sort_values("fit_id", ignore_index=True),
             pd.concat([c for _, c in done]).sort_values(["fit_id", "epoch"], ignore_index=True))
 
@@ -187,11 +189,12 @@ def _distinct(members: list) -> list:
     return list({(id(x), id(y)): (rows, x, y) for rows, x, y in members}.values())
 
 
-def _train_stack(mode: Mode, opts, members: list, units: str, references: dict,
-                 linear: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _train_stack(mode: Mode, opts, members: list, units: str, references: dict, linear: dict,
+                 tails: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
     """One stack's (fit table, curve table), with each observed point's reference estimate (`references`: point ->
-    (nats, error), kept across stacks so a point in two stacks, a bracket's twins, is estimated once) and each
-    observed fit's linear-critic bound (`linear_estimates`, `linear` kept across stacks as `references` is)."""
+    (nats, error), kept across stacks so a point in two stacks, a bracket's twins, is estimated once), each
+    observed fit's linear-critic bound (`linear_estimates`, `linear` kept across stacks as `references` is) and
+    each point's `heavy_tails` (`tails`: point -> (X's, Y's))."""
     rows = pd.concat([r for r, _, _ in members]).drop(columns="member_options")
     bounds = [estimate for r, px, py in members for estimate in linear_estimates(r, px, py, opts, mode, linear)]
     x, y, specs = _concatenated(mode, opts, members)
@@ -203,7 +206,7 @@ def _train_stack(mode: Mode, opts, members: list, units: str, references: dict,
         if point not in references:
             observed = r["null"].iloc[0] == 0
             references[point] = reference_estimate(px, py, opts, mode) if observed else (math.nan, math.nan)
-    return (fit_table(rows, trained, units, str(resolve_device(opts.device)), references, bounds),
+    return (fit_table(rows, trained, units, str(resolve_device(opts.device)), references, bounds, tails),
             curve_table(rows, trained, opts, units))
 
 
@@ -222,6 +225,18 @@ def linear_estimates(rows: pd.DataFrame, x: np.ndarray, y: np.ndarray, options, 
             cache[key] = linear_bound(x, y, spec.train, spec.val, options.eval_block_size)
         out.append(cache[key])
     return out
+
+
+def heavy_tails(mode: Mode, source: Source, point: dict, options, seed: int) -> tuple[float, float]:
+    """How many of X's and of Y's features, as given (before the rank transform), have Cauchy-like tails and a
+    shared scale (`neuralmi.data.arrays.shared_heavy_tails`), in the modes with a reference (`Mode.reference`)
+    with rank_transform on, observed points only; NaN otherwise. From at most REFERENCE_SAMPLES evenly spaced
+    samples."""
+    if not mode.reference or not options.rank_transform or "null" in point:
+        return math.nan, math.nan
+    x, y = mode.point_samples(source, point, options, seed)
+    rows = np.linspace(0, len(x) - 1, min(len(x), REFERENCE_SAMPLES)).round().astype(int)
+    return float(shared_heavy_tails(np.asarray(x)[rows])), float(shared_heavy_tails(np.asarray(y)[rows]))
 
 
 def reference_estimate(x: np.ndarray, y: np.ndarray, options, mode: Mode) -> tuple[float, float]:

@@ -91,3 +91,30 @@ def rank_gaussianize(array: np.ndarray, reference: int | None = None) -> np.ndar
         right = np.searchsorted(base[:, f], column, side="right")
         out[..., f] = ndtri((left + right + 1) / 2 / (len(base) + 1))
     return out.astype(np.float32).reshape(array.shape)
+
+
+HEAVY_TAIL_INDEX = 1.5
+SHARED_SCALE = 0.2
+
+
+def shared_heavy_tails(array: np.ndarray) -> int:
+    """How many features of `array` (samples first; windows count each time point and channel) have tails as heavy
+    as a Cauchy's and share their scale with another such feature: a Hill tail index below HEAVY_TAIL_INDEX (from
+    the sqrt(n) largest distances to the feature's median), and a rank correlation of those distances above
+    SHARED_SCALE with another heavy feature (a multivariate Student-t's common scale; independent features: 0).
+    `rank_gaussianize` maps each such feature to normal scores on its own, and the scale they share, which then
+    carries the dependence, becomes a steep function of all of them."""
+    flat = array.reshape(len(array), -1).astype(np.float64)
+    k = int(np.sqrt(len(flat)))
+    if flat.shape[1] < 2 or k < 10:
+        return 0
+    spread = np.abs(flat - np.median(flat, axis=0))
+    top = -np.sort(-spread, axis=0)[: k + 1]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        index = 1 / np.log(top[:k] / top[k]).mean(axis=0)
+    heavy = np.flatnonzero((top[k] > 0) & (index < HEAVY_TAIL_INDEX))
+    if len(heavy) < 2:
+        return 0
+    correlation = np.corrcoef(rankdata(spread[:, heavy], axis=0), rowvar=False)
+    np.fill_diagonal(correlation, -1.0)
+    return int((correlation.max(axis=1) > SHARED_SCALE).sum())

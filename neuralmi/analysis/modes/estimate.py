@@ -10,7 +10,7 @@ from neuralmi.analysis.fits import held_out_by_default, with_reported
 from neuralmi.analysis.planning import repeated_fits
 from neuralmi.analysis.plots import plot_curves
 from neuralmi.analysis.result import MIResult
-from neuralmi.analysis.verdicts import bias_warnings, fit_warnings, linear_warnings, reference_warnings
+from neuralmi.analysis.verdicts import bias_warnings, fit_warnings, linear_warnings, reference_warnings, tail_warnings
 from neuralmi.bounds import make_bound
 from neuralmi.errors import InputError
 
@@ -52,6 +52,7 @@ class Estimate(Mode):
         z = float(stats.norm.ppf(0.5 + options.confidence / 2))
         bound = make_bound(options)
         reasons = fit_warnings(table, options.bound, units) + reference_warnings(table, mi + z * se, units)
+        reasons += tail_warnings(table)
         reasons += linear_warnings(table, mi, z * se, options.confidence, bound, units)
         if reported == "val_mi":
             reasons += bias_warnings(table, bound, z * se, units)

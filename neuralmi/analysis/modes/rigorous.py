@@ -11,7 +11,8 @@ from neuralmi.analysis.fits import training_by_default, with_reported
 from neuralmi.analysis.planning import subset_fits, subset_gammas
 from neuralmi.analysis.plots import plot_extrapolation
 from neuralmi.analysis.result import MIResult
-from neuralmi.analysis.verdicts import fit_warnings, linear_warnings, reached_references, reference_warnings
+from neuralmi.analysis.verdicts import (fit_warnings, linear_warnings, reached_references, reference_warnings,
+                                         tail_warnings)
 from neuralmi.bounds import make_bound
 
 
@@ -47,7 +48,7 @@ class Rigorous(Mode):
         table = with_reported(fits, reported)
         result = corrected(table, reported, options, units)
         reasons = fit_warnings(table, options.bound, units) + result.reasons
-        reasons += reference_warnings(table, result.ci_high, units)
+        reasons += reference_warnings(table, result.ci_high, units) + tail_warnings(table)
         half_width = (result.ci_high - result.ci_low) / 2
         bound = make_bound(options)
         reasons += linear_warnings(table, result.mi, half_width, options.confidence, bound, units)
