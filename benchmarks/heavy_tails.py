@@ -80,7 +80,7 @@ def main() -> None:
     tasks = {t.name: t for t in TASKS}
     lines = [f"# Heavy tails: Student-t with 1 degree of freedom, N = {N}, rigorous mode, seeds 0..{args.seeds - 1}",
              "", "Made by `python benchmarks/heavy_tails.py`; nats; 2 torch threads; a miss is an interval that does "
-             "not hold the truth; reliable: results the verdict calls reliable (with the heavy-tail check).", ""]
+             "not hold the truth;", "reliable: results the verdict calls reliable (with the heavy-tail check).", ""]
     lines += ["## The bound with the exact log density ratio (no critic)", "",
               "| task | truth | held-out n = 200 | 1000 | 5000 |", "|---|---|---|---|---|"]
     for name in TASK_NAMES:

@@ -140,7 +140,7 @@ def summarise(mode: str, fits: pd.DataFrame, curves: pd.DataFrame, options: Opti
     return result
 
 
-LATER_FIT_COLUMNS = ("linear_mi", "linear_se")
+LATER_FIT_COLUMNS = ("linear_mi", "linear_se", "heavy_tails_x", "heavy_tails_y")
 """Fit columns that results saved by earlier versions lack: loaded as NaN (their checks then do not apply)."""
 LOAD_REBUILD = "save the result again, or in the workflow run snakemake again with --forcerun {path}"
 

@@ -88,5 +88,7 @@ def test_rigorous_interval_covers_the_truth_at_its_nominal_rate():
           f"half-width {half:.4f}")
     assert covered >= 17
     assert not any("linear-Gaussian" in why for r in runs for why in r.reasons), "the linear-critic check fired"
+    assert all((r.fits[["heavy_tails_x", "heavy_tails_y"]] == 0).all().all() for r in runs), "heavy tails counted"
+    assert not any("Cauchy" in why for r in runs for why in r.reasons), "the heavy-tail check fired"
     assert abs(mi.mean() - truth) <= 3 * mi.std(ddof=1) / np.sqrt(len(mi))
     assert half <= 4 * mi.std(ddof=1)

@@ -48,9 +48,10 @@ _OUTCOME_DOCS = {
     "linear_mi": "a held-out InfoNCE lower bound on the fit's own split with a linear-Gaussian critic fitted in closed "
                  "form (`neuralmi.reference.linear_bound`; modes with a reference, observed fits; else NaN)",
     "linear_se": "its standard error",
-    "heavy_tails_x": "how many of X's features, before the rank transform, have tails as heavy as a Cauchy's and one "
-                     "scale with another such feature (`neuralmi.data.arrays.shared_heavy_tails`; modes with a "
-                     "reference, observed points, rank_transform on; else NaN)",
+    "heavy_tails_x": "how many of X's features, before the rank transform, have a tail index below 1.5 (a Cauchy's "
+                     "is 1) and one scale with another such feature (`neuralmi.data.arrays.shared_heavy_tails`; "
+                     "modes with a reference, observed points, rank_transform on, at most 512 features, at least "
+                     "100 samples; else NaN)",
     "heavy_tails_y": "the same for Y",
     "val_terms": "held-out per-sample terms of the selected evaluation in sample order, where a mode differences "
                  "fits sample by sample (else empty)",

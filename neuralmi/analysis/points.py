@@ -18,7 +18,7 @@ import pandas as pd
 from neuralmi.analysis import bracket, null
 from neuralmi.analysis.contract import Mode
 from neuralmi.analysis.fits import curve_table, fit_table, plan_specs, plan_table
-from neuralmi.data.arrays import rank_gaussianize, shared_heavy_tails
+from neuralmi.data.arrays import TAIL_SAMPLES, rank_gaussianize, shared_heavy_tails
 from neuralmi.data.processing import (Source, as_model_input, channel_counts, sample_ndim, spike_encodings,
                                       spike_limit, window_gap)
 from neuralmi.reference import ksg_estimate, linear_bound
@@ -31,6 +31,8 @@ REFERENCE_DIMS = 6
 REFERENCE_SAMPLES = 20_000
 LINEAR_DIMS = 2048
 """Features of X and Y together (flattened) above which the linear-critic bound is not computed (NaN)."""
+TAIL_FEATURES = 512
+"""Features of one side (flattened) above which its heavy tails are not counted (NaN)."""
 STACK_SAMPLE_BYTES = 2**30
 """Samples one stack holds at most (its points' arrays, each shared pair once) before it trains."""
 
@@ -228,15 +230,17 @@ def linear_estimates(rows: pd.DataFrame, x: np.ndarray, y: np.ndarray, options, 
 
 
 def heavy_tails(mode: Mode, source: Source, point: dict, options, seed: int) -> tuple[float, float]:
-    """How many of X's and of Y's features, as given (before the rank transform), have Cauchy-like tails and a
+    """How many of X's and of Y's features, as given (before the rank transform), have heavy tails and a
     shared scale (`neuralmi.data.arrays.shared_heavy_tails`), in the modes with a reference (`Mode.reference`)
-    with rank_transform on, observed points only; NaN otherwise. From at most REFERENCE_SAMPLES evenly spaced
-    samples."""
+    with rank_transform on, observed points only, sides of at most TAIL_FEATURES features, at least TAIL_SAMPLES
+    samples; NaN otherwise. From at most REFERENCE_SAMPLES evenly spaced samples."""
     if not mode.reference or not options.rank_transform or "null" in point:
         return math.nan, math.nan
-    x, y = mode.point_samples(source, point, options, seed)
+    x, y = (np.asarray(a) for a in mode.point_samples(source, point, options, seed))
+    if len(x) < TAIL_SAMPLES:
+        return math.nan, math.nan
     rows = np.linspace(0, len(x) - 1, min(len(x), REFERENCE_SAMPLES)).round().astype(int)
-    return float(shared_heavy_tails(np.asarray(x)[rows])), float(shared_heavy_tails(np.asarray(y)[rows]))
+    return tuple(float(shared_heavy_tails(a[rows])) if a[0].size <= TAIL_FEATURES else math.nan for a in (x, y))
 
 
 def reference_estimate(x: np.ndarray, y: np.ndarray, options, mode: Mode) -> tuple[float, float]:

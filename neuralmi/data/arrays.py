@@ -1,4 +1,5 @@
-"""Checks that turn user arrays into the float32 sample arrays the estimator trains on."""
+"""Checks that turn user arrays into the float32 sample arrays the estimator trains on; the rank transform, and
+the count of heavy-tailed features it handles poorly."""
 
 from __future__ import annotations
 
@@ -94,19 +95,26 @@ def rank_gaussianize(array: np.ndarray, reference: int | None = None) -> np.ndar
 
 
 HEAVY_TAIL_INDEX = 1.5
+"""Hill tail index below which a feature counts as heavy-tailed (a Cauchy's is 1, a Student-t's its degrees of
+freedom, a Gaussian's unbounded)."""
 SHARED_SCALE = 0.2
+"""How much more two heavy features' sizes must rank-correlate than their values' rank correlation squared (what a
+Gaussian copula, the rank transform's model, gives them) to count as one shared scale."""
+TAIL_SAMPLES = 100
+"""Fewest samples for a tail index (the sqrt(n) >= 10 largest distances to the median)."""
 
 
 def shared_heavy_tails(array: np.ndarray) -> int:
-    """How many features of `array` (samples first; windows count each time point and channel) have tails as heavy
-    as a Cauchy's and share their scale with another such feature: a Hill tail index below HEAVY_TAIL_INDEX (from
-    the sqrt(n) largest distances to the feature's median), and a rank correlation of those distances above
-    SHARED_SCALE with another heavy feature (a multivariate Student-t's common scale; independent features: 0).
-    `rank_gaussianize` maps each such feature to normal scores on its own, and the scale they share, which then
-    carries the dependence, becomes a steep function of all of them."""
+    """How many features of `array` (samples first; windows count each time point and channel) have heavy tails
+    that share their scale with another such feature: a Hill tail index below HEAVY_TAIL_INDEX (from the sqrt(n)
+    largest distances to the feature's median), and a rank correlation of those distances with another heavy
+    feature's that exceeds the square of their values' rank correlation by SHARED_SCALE (a multivariate
+    Student-t's common scale does; independent features, or one signal recorded twice, do not). The rank
+    transform maps each such feature to normal scores on its own, and the scale they share, which then carries the
+    dependence, becomes a steep function of all of them. 0 with fewer than TAIL_SAMPLES samples."""
     flat = array.reshape(len(array), -1).astype(np.float64)
     k = int(np.sqrt(len(flat)))
-    if flat.shape[1] < 2 or k < 10:
+    if flat.shape[1] < 2 or len(flat) < TAIL_SAMPLES:
         return 0
     spread = np.abs(flat - np.median(flat, axis=0))
     top = -np.sort(-spread, axis=0)[: k + 1]
@@ -115,6 +123,8 @@ def shared_heavy_tails(array: np.ndarray) -> int:
     heavy = np.flatnonzero((top[k] > 0) & (index < HEAVY_TAIL_INDEX))
     if len(heavy) < 2:
         return 0
-    correlation = np.corrcoef(rankdata(spread[:, heavy], axis=0), rowvar=False)
-    np.fill_diagonal(correlation, -1.0)
-    return int((correlation.max(axis=1) > SHARED_SCALE).sum())
+    sizes = np.corrcoef(rankdata(spread[:, heavy], axis=0), rowvar=False)
+    values = np.corrcoef(rankdata(flat[:, heavy], axis=0), rowvar=False)
+    excess = sizes - values**2
+    np.fill_diagonal(excess, -1.0)
+    return int((excess.max(axis=1) > SHARED_SCALE).sum())
