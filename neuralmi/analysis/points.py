@@ -229,6 +229,12 @@ def linear_estimates(rows: pd.DataFrame, x: np.ndarray, y: np.ndarray, options, 
     return out
 
 
+def _reference_rows(n: int) -> np.ndarray:
+    """At most REFERENCE_SAMPLES evenly spaced row indices of n samples, the rows the checks on a point's samples
+    read."""
+    return np.linspace(0, n - 1, min(n, REFERENCE_SAMPLES)).round().astype(int)
+
+
 def heavy_tails(mode: Mode, source: Source, point: dict, options, seed: int) -> tuple[float, float]:
     """How many of X's and of Y's features, as given (before the rank transform), have heavy tails and a
     shared scale (`neuralmi.data.arrays.shared_heavy_tails`), in the modes with a reference (`Mode.reference`)
@@ -239,7 +245,7 @@ def heavy_tails(mode: Mode, source: Source, point: dict, options, seed: int) -> 
     x, y = (np.asarray(a) for a in mode.point_samples(source, point, options, seed))
     if len(x) < TAIL_SAMPLES:
         return math.nan, math.nan
-    rows = np.linspace(0, len(x) - 1, min(len(x), REFERENCE_SAMPLES)).round().astype(int)
+    rows = _reference_rows(len(x))
     return tuple(float(shared_heavy_tails(a[rows])) if a[0].size <= TAIL_FEATURES else math.nan for a in (x, y))
 
 
@@ -253,7 +259,7 @@ def reference_estimate(x: np.ndarray, y: np.ndarray, options, mode: Mode) -> tup
         return math.nan, math.nan
     if x.ndim != 2 or y.ndim != 2 or x.shape[1] + y.shape[1] > REFERENCE_DIMS:
         return math.nan, math.nan
-    rows = np.linspace(0, len(x) - 1, min(len(x), REFERENCE_SAMPLES)).round().astype(int)
+    rows = _reference_rows(len(x))
     x, y = x[rows], y[rows]
     if not all(len(np.unique(column)) >= 0.9 * len(rows) for column in np.hstack([x, y]).T):
         return math.nan, math.nan
